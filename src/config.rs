@@ -35,6 +35,22 @@ pub struct Config {
     pub input: Input,
     pub link: Link,
     pub policy: PolicyConfig,
+    pub card_face: CardFaceConfig,
+}
+
+/// `[card_face]`: the printed card face and the 照合番号B it unlocks. Extension.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CardFaceConfig {
+    /// Below this many 照合番号B tries left on the chip, nothing is sent and staff
+    /// are called.
+    pub counter_floor: u8,
+}
+
+impl Default for CardFaceConfig {
+    fn default() -> Self {
+        CardFaceConfig { counter_floor: 3 }
+    }
 }
 
 /// `[terminal]`.
@@ -263,6 +279,11 @@ impl PolicyConfig {
 }
 
 impl Config {
+    /// The 照合番号B counter floor.
+    pub fn card_face_floor(&self) -> u8 {
+        self.card_face.counter_floor
+    }
+
     /// Reads and validates the config at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let file = path.display().to_string();
@@ -329,6 +350,9 @@ impl Config {
         }
         if p.screen_timeout_s > 3600 {
             return Err(("policy.screen_timeout_s", "must be at most 3600".into()));
+        }
+        if !(1..=9).contains(&self.card_face.counter_floor) {
+            return Err(("card_face.counter_floor", "must be 1 to 9 (the chip allows 10 tries)".into()));
         }
         if self.terminal.id.trim().is_empty() {
             return Err(("terminal.id", "must not be empty".into()));
