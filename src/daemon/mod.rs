@@ -6,6 +6,7 @@
 //! returns. The loop itself never blocks on a device.
 
 mod devices;
+mod notify;
 mod workers;
 
 pub use devices::{build_devices, Devices, Sim};
@@ -108,10 +109,13 @@ pub async fn run(
         start_control(config, tx.clone(), announce.clone()).await?;
     }
     let mut daemon = Loop::start(config, devices, sim, ui, staff, link.clone(), tx, announce, status_tx);
+    notify::notify("READY=1");
+    tracing::info!(terminal = %config.terminal.id, "ready");
     tokio::select! {
         _ = daemon.run(rx) => {}
         _ = shutdown => {}
     }
+    notify::notify("STOPPING=1");
     daemon.stop();
     link.shutdown().await;
     Ok(())
