@@ -35,6 +35,9 @@ pub enum Command {
     CardRemove,
     /// `{"card_face":{...}}`.
     CardFace(CardFace),
+    /// `{"debug":{"stall_ms":N}}`: block the flow loop (a test hook for the
+    /// watchdog; refused unless `KAONIN_DEBUG_CONTROL` is set).
+    DebugStall(std::time::Duration),
 }
 
 /// Parses one control line; the error is the message for `{"event":"error"}`.
@@ -83,6 +86,14 @@ pub fn parse(line: &str) -> Result<Command, String> {
         let face: CardFace = serde_json::from_value(face.clone())
             .map_err(|e| format!("\"card_face\": {e}"))?;
         return Ok(Command::CardFace(face));
+    }
+    if let Some(debug) = obj.get("debug") {
+        let ms = debug
+            .get("stall_ms")
+            .and_then(Value::as_u64)
+            .filter(|ms| *ms <= 60_000)
+            .ok_or("\"debug\" takes {\"stall_ms\": 0..60000}")?;
+        return Ok(Command::DebugStall(std::time::Duration::from_millis(ms)));
     }
     Err("unknown control line (expected press, pin, staff, camera, card or card_face)".into())
 }

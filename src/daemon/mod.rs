@@ -47,6 +47,8 @@ pub enum Inbound {
     Input(InputEvent),
     /// A device stopped or started working.
     DeviceFault { device: &'static str, up: bool },
+    /// Time to tell systemd the loop is alive.
+    Watchdog,
 }
 
 /// Why the daemon could not start.
@@ -108,7 +110,20 @@ pub async fn run(
     if config.input.kind == crate::config::InputKind::Control {
         start_control(config, tx.clone(), announce.clone()).await?;
     }
+    let tx_watchdog = tx.clone();
     let mut daemon = Loop::start(config, devices, sim, ui, staff, link.clone(), tx, announce, status_tx);
+    if let Some(every) = notify::watchdog_interval() {
+        let tx = tx_watchdog;
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            loop {
+                ticks.tick().await;
+                if tx.send(Inbound::Watchdog).is_err() {
+                    break;
+                }
+            }
+        });
+    }
     notify::notify("READY=1");
     tracing::info!(terminal = %config.terminal.id, "ready");
     tokio::select! {
@@ -260,6 +275,9 @@ impl Loop {
                 Inbound::DeviceFault { device, up } => {
                     tracing::warn!(device, up, "device state changed");
                 }
+                // Sent from the loop itself: a wedged loop stops the pings and
+                // systemd restarts the service.
+                Inbound::Watchdog => notify::notify("WATCHDOG=1"),
             }
         }
     }
@@ -492,6 +510,13 @@ impl Loop {
                 }
             }
             Command::CardFace(face) => self.card_face = Some(face),
+            Command::DebugStall(duration) => {
+                if std::env::var_os("KAONIN_DEBUG_CONTROL").is_none() {
+                    return Err("debug lines are disabled (KAONIN_DEBUG_CONTROL)".into());
+                }
+                tracing::warn!(?duration, "stalling the flow loop on request (test hook)");
+                std::thread::sleep(duration);
+            }
         }
         Ok(())
     }

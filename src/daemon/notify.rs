@@ -24,3 +24,15 @@ pub fn notify(state: &str) {
         tracing::warn!(error = %e, "sd_notify failed");
     }
 }
+
+/// Half the watchdog period systemd asked for (`$WATCHDOG_USEC`, for this process
+/// if `$WATCHDOG_PID` is set), or `None` without a watchdog.
+pub fn watchdog_interval() -> Option<std::time::Duration> {
+    if let Some(pid) = std::env::var_os("WATCHDOG_PID") {
+        if pid.to_str()?.parse::<u32>().ok()? != std::process::id() {
+            return None;
+        }
+    }
+    let usec: u64 = std::env::var("WATCHDOG_USEC").ok()?.parse().ok()?;
+    (usec > 0).then(|| std::time::Duration::from_micros(usec / 2))
+}
