@@ -61,6 +61,8 @@ fn next_json(rx: &Receiver<String>, deadline: Instant, what: &str) -> Value {
 #[derive(Clone)]
 pub struct Options {
     pub policy: Vec<(&'static str, i64)>,
+    /// The `[reader]` table's body.
+    pub reader: String,
     pub extra: String,
 }
 
@@ -68,6 +70,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             policy: vec![("face_retry_ms", 50), ("auto_face_s", 0)],
+            reader: "kind = \"mock\"".into(),
             extra: String::new(),
         }
     }
@@ -100,7 +103,7 @@ impl Terminal {
 id = "test-terminal"
 state_dir = "{state}"
 [reader]
-kind = "mock"
+{reader}
 [camera]
 kind = "images"
 [display]
@@ -119,6 +122,7 @@ endpoint = "unix:{link}"
             screens = d.join("screens").display(),
             control = d.join("control.sock").display(),
             link = d.join("link.sock").display(),
+            reader = options.reader,
             extra = options.extra,
         );
         let config_path = d.join("kaonin.toml");
