@@ -6,5 +6,6 @@
 
 #![forbid(unsafe_code)]
 
+pub mod card;
 pub mod config;
 pub mod flow;
