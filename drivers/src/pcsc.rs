@@ -42,6 +42,14 @@ pub enum PcscError {
     /// The card answered with fewer than two bytes (no status word).
     #[error("response without a status word")]
     ShortResponse,
+    /// A call failed and the context is no longer valid: pcscd went away.
+    #[error("{op}: pcscd went away ({source})")]
+    ServiceLost {
+        /// The call.
+        op: &'static str,
+        /// What PC/SC said.
+        source: pcsc::Error,
+    },
 }
 
 impl Error for PcscError {
@@ -50,6 +58,7 @@ impl Error for PcscError {
             PcscError::Pcsc { source, .. } => kind_of(*source),
             PcscError::NotConnected | PcscError::NoCard => ErrorKind::NoCard,
             PcscError::ShortResponse => ErrorKind::Removed,
+            PcscError::ServiceLost { .. } => ErrorKind::NoService,
         }
     }
 }
@@ -65,7 +74,9 @@ pub fn kind_of(e: pcsc::Error) -> ErrorKind {
             ErrorKind::NoReader
         }
         E::NoSmartcard => ErrorKind::NoCard,
-        E::RemovedCard | E::ResetCard | E::UnpoweredCard => ErrorKind::Removed,
+        // NotTransacted: the reader driver lost the card mid-exchange (vpcd: the card
+        // closed its connection).
+        E::RemovedCard | E::ResetCard | E::UnpoweredCard | E::NotTransacted => ErrorKind::Removed,
         E::UnresponsiveCard | E::UnsupportedCard | E::ProtoMismatch | E::InvalidAtr => {
             ErrorKind::Protocol
         }
@@ -87,6 +98,10 @@ pub struct PcscReader {
     /// Readers whose present card failed the JPKI probe, at that event count.
     rejected: HashMap<CString, u32>,
     card: Option<Card>,
+    /// The connected card stopped answering (removed): it is released with
+    /// `LeaveCard`, since a reset or power-off sent to a card that is already gone
+    /// confuses pcscd's own removal detection (seen with vpcd).
+    gone: bool,
     buffer: Vec<u8>,
 }
 
@@ -112,6 +127,7 @@ impl PcscReader {
             reported_present: None,
             rejected: HashMap::new(),
             card: None,
+            gone: false,
             buffer: vec![0; pcsc::MAX_BUFFER_SIZE_EXTENDED],
         }
     }
@@ -121,7 +137,7 @@ impl PcscReader {
             tracing::warn!(%source, "pcscd went away; the context is re-established on the next call");
             self.ctx = None;
             self.states.clear();
-            self.card = None;
+            let _ = self.release_card();
             self.current = None;
         }
         PcscError::Pcsc { op, source }
@@ -169,6 +185,32 @@ impl PcscReader {
         Ok(())
     }
 
+    /// Lets go of the connection: unpowers a live card, leaves a gone one alone.
+    fn release_card(&mut self) -> Result<(), PcscError> {
+        let Some(card) = self.card.take() else {
+            return Ok(());
+        };
+        let disposition = if std::mem::take(&mut self.gone) {
+            Disposition::LeaveCard
+        } else {
+            Disposition::UnpowerCard
+        };
+        match card.disconnect(disposition) {
+            Ok(()) => Ok(()),
+            Err((card, e)) => {
+                // Dropping would reset the card: leave it instead, ignoring errors.
+                let _ = card.disconnect(Disposition::LeaveCard);
+                match kind_of(e) {
+                    ErrorKind::Removed | ErrorKind::NoCard | ErrorKind::NoService => Ok(()),
+                    _ => Err(PcscError::Pcsc {
+                        op: "disconnect",
+                        source: e,
+                    }),
+                }
+            }
+        }
+    }
+
     /// One `SCardGetStatusChange`; `Ok(false)` on timeout.
     fn wait_status(&mut self, ctx: &Context, timeout: Duration) -> Result<bool, PcscError> {
         for state in &mut self.states {
@@ -177,7 +219,24 @@ impl PcscReader {
         match ctx.get_status_change(timeout, &mut self.states) {
             Ok(()) => {}
             Err(pcsc::Error::Timeout) => return Ok(false),
-            Err(e) => return Err(self.fail("get_status_change", e)),
+            // pcsc-lite reports a daemon that died during the wait with various codes
+            // (seen: SecurityViolation): start afresh, and call it NoService if pcscd
+            // cannot be reached any more.
+            Err(e) => {
+                let _ = self.fail("get_status_change", pcsc::Error::NoService);
+                let alive = Context::establish(Scope::User).is_ok();
+                return Err(if alive && kind_of(e) != ErrorKind::NoService {
+                    PcscError::Pcsc {
+                        op: "get_status_change",
+                        source: e,
+                    }
+                } else {
+                    PcscError::ServiceLost {
+                        op: "get_status_change",
+                        source: e,
+                    }
+                });
+            }
         }
         let pnp_changed = self
             .states
@@ -264,7 +323,10 @@ impl PcscReader {
                     return None;
                 }
                 self.reported_present = Some(false);
-                self.card = None;
+                if self.card.is_some() {
+                    self.gone = true;
+                    let _ = self.release_card();
+                }
                 Some(Presence::Absent)
             }
         }
@@ -281,15 +343,22 @@ impl CardChannel for PcscReader {
 
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, PcscError> {
         let card = self.card.as_ref().ok_or(PcscError::NotConnected)?;
+        if self.gone {
+            return Err(PcscError::Pcsc {
+                op: "transmit",
+                source: pcsc::Error::RemovedCard,
+            });
+        }
         match card.transmit(command, &mut self.buffer) {
             Ok(response) if response.len() >= 2 => Ok(response.to_vec()),
             Ok(_) => {
-                self.card = None;
+                // P15: a yanked card may answer once with nothing.
+                self.gone = true;
                 Err(PcscError::ShortResponse)
             }
             Err(e) => {
                 if matches!(kind_of(e), ErrorKind::Removed | ErrorKind::NoCard) {
-                    self.card = None;
+                    self.gone = true;
                 }
                 Err(self.fail("transmit", e))
             }
@@ -326,30 +395,26 @@ impl CardReader for PcscReader {
     fn connect(&mut self) -> Result<Vec<u8>, PcscError> {
         let ctx = self.context()?;
         let (reader, _) = self.current.clone().ok_or(PcscError::NoCard)?;
-        self.card = None;
+        self.release_card()?;
         let card = ctx
             .connect(&reader, ShareMode::Exclusive, Protocols::ANY)
             .map_err(|e| self.fail("connect", e))?;
         let atr = card
-            .get_attribute_owned(pcsc::Attribute::AtrString)
-            .map_err(|e| self.fail("read ATR", e))?;
+            .status2_owned()
+            .map_err(|e| self.fail("card status", e))?
+            .atr()
+            .to_vec();
         self.card = Some(card);
         Ok(atr)
     }
 
     fn disconnect(&mut self) -> Result<(), PcscError> {
-        let Some(card) = self.card.take() else {
-            return Ok(());
-        };
-        match card.disconnect(Disposition::UnpowerCard) {
-            Ok(()) => Ok(()),
-            Err((card, e)) => {
-                drop(card);
-                match kind_of(e) {
-                    ErrorKind::Removed | ErrorKind::NoCard => Ok(()),
-                    _ => Err(self.fail("disconnect", e)),
-                }
-            }
-        }
+        self.release_card()
+    }
+}
+
+impl Drop for PcscReader {
+    fn drop(&mut self) {
+        let _ = self.release_card();
     }
 }
