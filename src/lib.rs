@@ -8,3 +8,5 @@
 
 pub mod config;
 pub mod flow;
+pub mod link;
+pub mod staff;
