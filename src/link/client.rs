@@ -1,7 +1,7 @@
 //! The terminal side of the link: one task that keeps a connection to the PC.
 //!
-//! It connects (backoff from 100 ms doubling to 5 s, for ever), sends `hello`, then
-//! every outbox record in order, then new records, events and status changes as
+//! It connects (backoff from 100 ms doubling to 5 s, for ever), sends `hello` and a
+//! `status`, then every outbox record in order, then new records, events and status changes as
 //! they come. It answers the PC's requests, turns acks into [`Event::Acked`] (after
 //! removing the record from the outbox) and reports the link going up and down.
 //! Liveness: a `ping` goes out every `ping_interval`; if nothing at all arrives for
@@ -327,6 +327,9 @@ impl Client {
             software: SOFTWARE.into(),
         };
         if let Err(e) = conn.send(&hello).await {
+            return End::Dropped(e);
+        }
+        if let Err(e) = self.send_status(conn).await {
             return End::Dropped(e);
         }
         let mut last_sent = None;
