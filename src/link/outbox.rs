@@ -24,6 +24,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// File name of the outbox inside the state directory.
 pub const FILE_NAME: &str = "outbox.jsonl";
 
+/// The most of an outbox file read at open (far above any real backlog).
+const MAX_FILE: u64 = 1 << 30;
+
 /// An outbox failure.
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
@@ -89,6 +92,23 @@ struct Inner {
     /// (sequence number, record), oldest first.
     records: Vec<(u64, Record)>,
     next_seq: u64,
+    /// Test hook: the next append writes only this many bytes, then fails like a
+    /// full disk.
+    #[cfg(test)]
+    fail_after: Option<usize>,
+}
+
+impl Inner {
+    /// Writes one whole line and fsyncs it.
+    fn append(&mut self, line: &[u8]) -> std::io::Result<()> {
+        #[cfg(test)]
+        if let Some(n) = self.fail_after.take() {
+            self.file.write_all(line.get(..n).unwrap_or(line))?;
+            return Err(std::io::Error::from_raw_os_error(28));
+        }
+        self.file.write_all(line)?;
+        self.file.sync_data()
+    }
 }
 
 impl Outbox {
@@ -127,6 +147,8 @@ impl Outbox {
                 file,
                 records,
                 next_seq,
+                #[cfg(test)]
+                fail_after: None,
             })),
         };
         Ok((outbox, report))
@@ -149,10 +171,7 @@ impl Outbox {
             .metadata()
             .map_err(|e| OutboxError::io(&inner.path, e))?
             .len();
-        let written = inner
-            .file
-            .write_all(&line)
-            .and_then(|()| inner.file.sync_data());
+        let written = inner.append(&line);
         if let Err(e) = written {
             // Nothing half-written may stay: cut back to the last whole record.
             let _ = inner.file.set_len(before);
@@ -256,9 +275,16 @@ fn decode(chunk: &[u8]) -> Option<Record> {
 fn read_all(path: &Path) -> Result<Vec<u8>, OutboxError> {
     let mut bytes = Vec::new();
     match File::open(path) {
-        Ok(mut f) => f
-            .read_to_end(&mut bytes)
-            .map_err(|e| OutboxError::io(path, e))?,
+        Ok(f) => {
+            let meta = f.metadata().map_err(|e| OutboxError::io(path, e))?;
+            if !meta.is_file() {
+                let e = std::io::Error::other("not a regular file");
+                return Err(OutboxError::io(path, e));
+            }
+            f.take(MAX_FILE)
+                .read_to_end(&mut bytes)
+                .map_err(|e| OutboxError::io(path, e))?
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
         Err(e) => return Err(OutboxError::io(path, e)),
     };
@@ -343,6 +369,29 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_full_disk_leaves_nothing_half_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let (o, _) = Outbox::open(dir.path()).unwrap();
+        o.push(msg("a")).unwrap();
+        let size = std::fs::metadata(dir.path().join(FILE_NAME)).unwrap().len();
+        o.lock().fail_after = Some(40);
+        let e = o.push(msg("b")).unwrap_err();
+        assert!(matches!(e, OutboxError::DiskFull { .. }), "{e}");
+        assert!(e.to_string().contains("disk full"));
+        assert_eq!(
+            std::fs::metadata(dir.path().join(FILE_NAME)).unwrap().len(),
+            size
+        );
+        assert_eq!(ids(&o), ["a"]);
+        // The next record is whole, and a reopen finds no damage.
+        o.push(msg("c")).unwrap();
+        drop(o);
+        let (o, report) = Outbox::open(dir.path()).unwrap();
+        assert_eq!(report.quarantined_bytes, 0);
+        assert_eq!(ids(&o), ["a", "c"]);
     }
 
     #[test]

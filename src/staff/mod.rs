@@ -207,7 +207,7 @@ impl Staff {
         } else {
             "passcode_revoke_unknown"
         };
-        audit_line(&inner.dir, what, Some(account).filter(|_| existed), None)?;
+        audit_line(&inner.dir, what, Some(account), None)?;
         Ok(existed)
     }
 
