@@ -6,8 +6,10 @@
 //!   pinned by SHA-256 fingerprint);
 //! - [`outbox`]: the durable outbox (fsync before an identity counts as stored);
 //! - [`client`]: the terminal side ([`spawn`] → [`LinkHandle`]);
-//! - [`pc`]: the reference receiver behind `kaonin pc` ([`run_pc`]).
+//! - [`pc`]: the reference receiver behind `kaonin pc` ([`run_pc`]);
+//! - [`cli`]: the arguments of `kaonin pc` and `kaonin pair`.
 
+pub mod cli;
 pub mod client;
 pub mod framing;
 pub(crate) mod fsutil;
