@@ -110,8 +110,9 @@ async fn a_terminal_with_an_unpinned_certificate_is_refused_by_the_pc() {
     // In TLS 1.3 the client may finish its side before the server's verdict
     // arrives; then the first read shows the refusal.
     if let Ok(mut stream) = connect(&endpoint, &security).await {
+        // A hello and a ping: a PC that accepted the stranger would answer the ping.
         let hello =
-            b"{\"type\":\"hello\",\"protocol\":1,\"terminal_id\":\"x\",\"software\":\"x\"}\n";
+            b"{\"type\":\"hello\",\"protocol\":1,\"terminal_id\":\"x\",\"software\":\"x\"}\n{\"type\":\"ping\"}\n";
         let _ = stream.write_all(hello).await;
         let _ = stream.flush().await;
         let mut buf = [0u8; 64];
