@@ -110,3 +110,68 @@ fn an_outbox_that_is_not_a_regular_file_is_a_clear_error() {
     let e = Outbox::open(dir.path()).err().expect("must refuse");
     assert!(e.to_string().contains("not a regular file"), "{e}");
 }
+
+mod through_the_link {
+    use super::*;
+    use kaonin::flow::Event;
+    use kaonin::link::transport::Endpoint;
+    use kaonin::link::{spawn_with, ClientOptions, PcOptions, PcOutput, PcServer, StatusSnapshot};
+    use kaonin::staff::Staff;
+    use std::time::Duration;
+    use tokio::sync::{mpsc, watch};
+
+    /// The terminal starts on a damaged outbox, reports the damage, and delivers
+    /// the intact records; a record older than `stale_after` goes out flagged.
+    #[tokio::test]
+    async fn the_link_starts_on_a_damaged_outbox_and_delivers_what_was_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        {
+            let (o, _) = Outbox::open(&state).unwrap();
+            let two_days_ago = kaonin::link::time::unix_now() - 2 * 86_400;
+            o.push_stored_at(msg("old"), two_days_ago).unwrap();
+            o.push(msg("fresh")).unwrap();
+            o.push(msg("torn")).unwrap();
+        }
+        let path = state.join(FILE_NAME);
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 10]).unwrap();
+
+        let sock = dir.path().join("pc.sock");
+        let (tx, mut seen) = mpsc::unbounded_channel();
+        let mut o = PcOptions::new(&format!("unix:{}", sock.display()));
+        o.output = PcOutput::Channel(tx);
+        let server = PcServer::bind(o).await.unwrap();
+        tokio::spawn(server.serve());
+
+        let staff = Staff::open(&state, 5, Duration::from_secs(300)).unwrap();
+        let (etx, mut events) = mpsc::channel(16);
+        let (_status, status_rx) = watch::channel(StatusSnapshot::default());
+        let options = ClientOptions::new(Endpoint::Unix(sock), "t", state.clone());
+        let link = spawn_with(options, staff, etx, status_rx).await.unwrap();
+        let report = link.outbox_report().clone();
+        assert_eq!(report.kept, 2);
+        assert!(report.quarantined_bytes > 0);
+        assert!(report.quarantine_file.unwrap().exists());
+
+        let mut identities = Vec::new();
+        while identities.len() < 2 {
+            let v = seen.recv().await.unwrap();
+            if v["type"] == "identity" {
+                identities.push(v);
+            }
+        }
+        assert_eq!(identities[0]["id"], "old");
+        assert_eq!(identities[0]["stale"], true);
+        assert_eq!(identities[1]["id"], "fresh");
+        assert!(identities[1].get("stale").is_none());
+        let mut acked = 0;
+        while acked < 2 {
+            if let Event::Acked { .. } = events.recv().await.unwrap() {
+                acked += 1;
+            }
+        }
+        assert_eq!(link.outbox_len(), 0);
+        link.shutdown().await;
+    }
+}

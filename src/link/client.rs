@@ -10,7 +10,7 @@
 
 use super::framing::{Frame, GarbageMeter, LineReader, MAX_LINE};
 use super::message::{parse_from_pc, to_line, IdentityMsg, PcMsg, ReaderMsg, PROTOCOL};
-use super::outbox::{Outbox, OutboxError, Record};
+use super::outbox::{OpenReport, Outbox, OutboxError, Record};
 use super::time::{now_rfc3339, unix_now};
 use super::tls::{self, KeyPair};
 use super::transport::{connect, BoxStream, ClientSecurity, Endpoint};
@@ -122,6 +122,7 @@ enum Cmd {
 pub struct LinkHandle {
     cmds: mpsc::UnboundedSender<Cmd>,
     outbox: Outbox,
+    report: OpenReport,
     terminal_id: String,
     task: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
@@ -170,6 +171,7 @@ pub async fn spawn_with(
     Ok(LinkHandle {
         cmds: tx,
         outbox,
+        report,
         terminal_id,
         task: Arc::new(Mutex::new(Some(task))),
     })
@@ -200,6 +202,11 @@ impl LinkHandle {
             at: now_rfc3339(),
             detail: detail.into(),
         }));
+    }
+
+    /// What opening the outbox found (damaged bytes quarantined, records kept).
+    pub fn outbox_report(&self) -> &OpenReport {
+        &self.report
     }
 
     /// Records waiting for their ack.

@@ -160,10 +160,13 @@ impl Outbox {
 
     /// Appends a record and fsyncs it; returns its sequence number. Blocking.
     pub fn push(&self, identity: IdentityMsg) -> Result<u64, OutboxError> {
-        let record = Record {
-            stored: unix_now(),
-            identity,
-        };
+        self.push_stored_at(identity, unix_now())
+    }
+
+    /// [`Outbox::push`] with a given storage time (tests of the stale flag).
+    #[doc(hidden)]
+    pub fn push_stored_at(&self, identity: IdentityMsg, stored: u64) -> Result<u64, OutboxError> {
+        let record = Record { stored, identity };
         let line = encode(&record);
         let mut inner = self.lock();
         let before = inner
