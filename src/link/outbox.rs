@@ -2,11 +2,14 @@
 //!
 //! File `outbox.jsonl` in the state directory, mode 0600. One record a line:
 //! `CHECK JSON\n`, where CHECK is the first 16 hex digits of SHA-256(JSON). A record
-//! is appended and fsynced before [`Outbox::enqueue`] returns. Acked records are
-//! removed by rewriting the file atomically (write a temporary file, fsync, rename,
-//! fsync the directory), so a crash at any instant leaves either the old or the new
-//! file. A failed append (full disk) is rolled back by truncating to the previous
-//! length, so nothing half-written stays behind.
+//! is appended and fsynced before [`Outbox::push`] returns. An ack appends a
+//! tombstone line `CHECK {"acked":"ID"}`; when the outbox empties, or tombstones
+//! outnumber live records, the file is compacted by rewriting it atomically (write a
+//! temporary file, fsync, rename, fsync the directory), so a crash at any instant
+//! leaves either the old or the new file and the cost stays linear in the backlog.
+//! A lost tombstone only means one more (deduplicated) delivery. A failed append
+//! (full disk) is rolled back by truncating to the previous length, so nothing
+//! half-written stays behind.
 //!
 //! On open, lines whose check fails (a torn write, scribbled bytes) are moved to a
 //! quarantine file `outbox.quarantine-UNIXTIME` and reported in [`OpenReport`]; the
@@ -23,6 +26,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 /// File name of the outbox inside the state directory.
 pub const FILE_NAME: &str = "outbox.jsonl";
+
+/// Tombstones tolerated before a compaction even with few live records.
+const COMPACT_AFTER: usize = 64;
 
 /// The most of an outbox file read at open (far above any real backlog).
 const MAX_FILE: u64 = 1 << 30;
@@ -92,6 +98,8 @@ struct Inner {
     /// (sequence number, record), oldest first.
     records: Vec<(u64, Record)>,
     next_seq: u64,
+    /// Ack lines in the file since the last compaction.
+    tombstones: usize,
     /// Test hook: the next append writes only this many bytes, then fails like a
     /// full disk.
     #[cfg(test)]
@@ -99,16 +107,50 @@ struct Inner {
 }
 
 impl Inner {
-    /// Writes one whole line and fsyncs it.
-    fn append(&mut self, line: &[u8]) -> std::io::Result<()> {
+    /// Writes one whole line (and fsyncs it if `sync`), or nothing: a failed write
+    /// is cut back to the previous end of file.
+    fn append(&mut self, line: &[u8], sync: bool) -> Result<(), OutboxError> {
+        let before = self
+            .file
+            .metadata()
+            .map_err(|e| OutboxError::io(&self.path, e))?
+            .len();
+        let written =
+            self.write_line(line)
+                .and_then(|()| if sync { self.file.sync_data() } else { Ok(()) });
+        if let Err(e) = written {
+            let _ = self.file.set_len(before);
+            let _ = self.file.sync_all();
+            return Err(OutboxError::io(&self.path, e));
+        }
+        Ok(())
+    }
+
+    fn write_line(&mut self, line: &[u8]) -> std::io::Result<()> {
         #[cfg(test)]
         if let Some(n) = self.fail_after.take() {
             self.file.write_all(line.get(..n).unwrap_or(line))?;
             return Err(std::io::Error::from_raw_os_error(28));
         }
-        self.file.write_all(line)?;
-        self.file.sync_data()
+        self.file.write_all(line)
     }
+
+    /// Rewrites the file with the live records only.
+    fn compact(&mut self) -> std::io::Result<()> {
+        let records: Vec<Record> = self.records.iter().map(|(_, r)| r.clone()).collect();
+        rewrite(&self.dir, &self.path, &records)?;
+        self.file = open_append(&self.path)?;
+        self.tombstones = 0;
+        Ok(())
+    }
+}
+
+/// One line of the outbox file.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+enum Entry {
+    Record(Record),
+    Acked { acked: String },
 }
 
 impl Outbox {
@@ -118,7 +160,7 @@ impl Outbox {
         let path = state_dir.join(FILE_NAME);
         std::fs::create_dir_all(state_dir).map_err(|e| OutboxError::io(state_dir, e))?;
         let bytes = read_all(&path)?;
-        let (records, bad) = scan(&bytes);
+        let (records, bad, tombstones) = scan(&bytes);
         let mut report = OpenReport {
             kept: records.len(),
             ..OpenReport::default()
@@ -135,6 +177,8 @@ impl Outbox {
             );
             report.quarantined_bytes = bad.len();
             report.quarantine_file = Some(qpath);
+        } else if tombstones > 0 {
+            rewrite(state_dir, &path, &records).map_err(|e| OutboxError::io(&path, e))?;
         }
         let file = open_append(&path).map_err(|e| OutboxError::io(&path, e))?;
         let records: Vec<(u64, Record)> =
@@ -147,6 +191,7 @@ impl Outbox {
                 file,
                 records,
                 next_seq,
+                tombstones: 0,
                 #[cfg(test)]
                 fail_after: None,
             })),
@@ -167,29 +212,19 @@ impl Outbox {
     #[doc(hidden)]
     pub fn push_stored_at(&self, identity: IdentityMsg, stored: u64) -> Result<u64, OutboxError> {
         let record = Record { stored, identity };
-        let line = encode(&record);
+        let line = encode(&Entry::Record(record.clone()));
         let mut inner = self.lock();
-        let before = inner
-            .file
-            .metadata()
-            .map_err(|e| OutboxError::io(&inner.path, e))?
-            .len();
-        let written = inner.append(&line);
-        if let Err(e) = written {
-            // Nothing half-written may stay: cut back to the last whole record.
-            let _ = inner.file.set_len(before);
-            let _ = inner.file.sync_all();
-            return Err(OutboxError::io(&inner.path, e));
-        }
+        inner.append(&line, true)?;
         let seq = inner.next_seq;
         inner.next_seq += 1;
         inner.records.push((seq, record));
         Ok(seq)
     }
 
-    /// Removes the record with identity `id` (acked). Returns whether it was there.
-    /// The file is rewritten atomically; if that fails the record stays on disk and
-    /// is re-sent after a restart (the PC dedups), so the error is only logged.
+    /// Removes the record(s) with identity `id` (acked). Returns whether any was
+    /// there. Failures to write the tombstone or compact are only logged: the
+    /// record then comes back after a restart and is delivered once more, which the
+    /// PC's dedup absorbs.
     pub fn remove(&self, id: &str) -> bool {
         let mut inner = self.lock();
         let before = inner.records.len();
@@ -197,14 +232,15 @@ impl Outbox {
         if inner.records.len() == before {
             return false;
         }
-        let records: Vec<Record> = inner.records.iter().map(|(_, r)| r.clone()).collect();
-        let result =
-            rewrite(&inner.dir, &inner.path, &records).and_then(|()| open_append(&inner.path));
-        match result {
-            Ok(file) => inner.file = file,
-            Err(e) => {
-                tracing::warn!(error = %e, "outbox compaction failed; acked record stays on disk")
-            }
+        let live = inner.records.len();
+        let result = if live == 0 || inner.tombstones + 1 > live.max(COMPACT_AFTER) {
+            inner.compact().map_err(|e| OutboxError::io(&inner.path, e))
+        } else {
+            let line = encode(&Entry::Acked { acked: id.into() });
+            inner.append(&line, false).map(|()| inner.tombstones += 1)
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "outbox: could not record an ack; the record may be re-sent");
         }
         true
     }
@@ -233,9 +269,9 @@ impl Outbox {
     }
 }
 
-/// `CHECK JSON\n` for a record.
-fn encode(record: &Record) -> Vec<u8> {
-    let json = serde_json::to_vec(record).unwrap_or_default();
+/// `CHECK JSON\n` for a file line.
+fn encode<T: Serialize>(entry: &T) -> Vec<u8> {
+    let json = serde_json::to_vec(entry).unwrap_or_default();
     let mut line = check(&json).into_bytes();
     line.push(b' ');
     line.extend_from_slice(&json);
@@ -253,20 +289,26 @@ fn check(json: &[u8]) -> String {
         .collect()
 }
 
-/// Splits file bytes into intact records and damaged bytes.
-fn scan(bytes: &[u8]) -> (Vec<Record>, Vec<u8>) {
-    let mut records = Vec::new();
+/// Splits file bytes into the live records (acks applied), damaged bytes and the
+/// number of ack lines.
+fn scan(bytes: &[u8]) -> (Vec<Record>, Vec<u8>, usize) {
+    let mut records: Vec<Record> = Vec::new();
     let mut bad = Vec::new();
+    let mut tombstones = 0;
     for chunk in bytes.split_inclusive(|&b| b == b'\n') {
         match decode(chunk) {
-            Some(r) => records.push(r),
+            Some(Entry::Record(r)) => records.push(r),
+            Some(Entry::Acked { acked }) => {
+                records.retain(|r| r.identity.id != acked);
+                tombstones += 1;
+            }
             None => bad.extend_from_slice(chunk),
         }
     }
-    (records, bad)
+    (records, bad, tombstones)
 }
 
-fn decode(chunk: &[u8]) -> Option<Record> {
+fn decode(chunk: &[u8]) -> Option<Entry> {
     let line = chunk.strip_suffix(b"\n")?;
     let (sum, json) = (line.get(..16)?, line.get(17..)?);
     if line.get(16) != Some(&b' ') || sum != check(json).as_bytes() {
@@ -310,7 +352,10 @@ fn append_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Replaces `path` with `records` atomically: temp file, fsync, rename, fsync dir.
 fn rewrite(dir: &Path, path: &Path, records: &[Record]) -> std::io::Result<()> {
-    let bytes: Vec<u8> = records.iter().flat_map(encode).collect();
+    let bytes: Vec<u8> = records
+        .iter()
+        .flat_map(|r| encode(&Entry::Record(r.clone())))
+        .collect();
     super::fsutil::write_atomic(dir, path, &bytes)
 }
 
@@ -357,6 +402,35 @@ mod tests {
         let (o, report) = Outbox::open(dir.path()).unwrap();
         assert_eq!(report.kept, 3);
         assert_eq!(ids(&o), ["a", "c", "d"]);
+    }
+
+    #[test]
+    fn acks_are_tombstones_until_compaction_and_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let (o, _) = Outbox::open(dir.path()).unwrap();
+        let n = COMPACT_AFTER * 3;
+        for i in 0..n {
+            o.push(msg(&format!("r{i}"))).unwrap();
+        }
+        let size = |d: &Path| std::fs::metadata(d.join(FILE_NAME)).unwrap().len();
+        let full = size(dir.path());
+        // Acking a few appends small tombstones; the file grows a little.
+        for i in 0..10 {
+            assert!(o.remove(&format!("r{i}")));
+        }
+        assert_eq!(o.lock().tombstones, 10);
+        assert!(size(dir.path()) > full);
+        drop(o);
+        let (o, report) = Outbox::open(dir.path()).unwrap();
+        assert_eq!(report.kept, n - 10);
+        assert_eq!(report.quarantined_bytes, 0);
+        assert!(size(dir.path()) < full, "reopen compacts");
+        // Acking everything ends with an empty file.
+        for i in 10..n {
+            assert!(o.remove(&format!("r{i}")));
+            assert!(o.lock().tombstones <= (n - i).max(COMPACT_AFTER));
+        }
+        assert_eq!(size(dir.path()), 0);
     }
 
     #[test]
