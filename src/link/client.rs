@@ -218,8 +218,16 @@ impl LinkHandle {
     pub async fn shutdown(self) {
         let _ = self.cmds.send(Cmd::Shutdown);
         let task = self.task.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(task) = task {
-            let _ = task.await;
+        if let Some(mut task) = task {
+            // A connection attempt in progress may hold the task up to the
+            // handshake timeout; don't wait that long.
+            if tokio::time::timeout(Duration::from_secs(2), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+                let _ = task.await;
+            }
         }
     }
 }

@@ -364,7 +364,9 @@ fn record(shared: &Shared, id: &str) -> bool {
     let count = seen.entry(id.to_owned()).or_insert(0);
     *count += 1;
     let first = *count == 1;
-    if first {
+    if first && id.chars().any(char::is_control) {
+        tracing::warn!("identity id with control characters; not written to the ledger");
+    } else if first {
         if let Some(path) = &shared.options.ledger {
             let mut line = id.as_bytes().to_vec();
             line.push(b'\n');
