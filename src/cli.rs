@@ -91,12 +91,9 @@ pub async fn run_pc(args: PcArgs) -> anyhow::Result<()> {
         .map(|p| parse_passcode(p))
         .collect::<Result<Vec<_>, _>>()?;
     let result = parse_result(&args.result)?;
-    let options = crate::link::PcOptions {
-        listen: args.listen,
-        passcodes,
-        result,
-        ..Default::default()
-    };
+    let mut options = crate::link::PcOptions::new(&args.listen);
+    options.passcodes = passcodes;
+    options.result = result;
     crate::link::run_pc(options).await?;
     Ok(())
 }

@@ -9,7 +9,7 @@
 use crate::card::CardFace;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{broadcast, mpsc};
 
@@ -123,16 +123,53 @@ pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
     Ok(listener)
 }
 
+/// The events every client gets, and the screen on display now (sent first to a
+/// client that connects, so it knows where the terminal is).
+#[derive(Clone)]
+pub struct Announcer {
+    events: broadcast::Sender<String>,
+    current: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl Announcer {
+    /// An announcer with room for `capacity` events per slow client.
+    pub fn new(capacity: usize) -> Self {
+        Announcer {
+            events: broadcast::channel(capacity).0,
+            current: Default::default(),
+        }
+    }
+
+    /// Sends `line` to every client.
+    pub fn send(&self, line: String) {
+        let _ = self.events.send(line);
+    }
+
+    /// Sends a screen event to every client and remembers it as the current one.
+    pub fn screen(&self, line: String) {
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some(line.clone());
+        self.send(line);
+    }
+
+    fn subscribe(&self) -> (broadcast::Receiver<String>, Option<String>) {
+        // Subscribe first: a screen shown in between is seen twice, never missed.
+        let rx = self.events.subscribe();
+        let current = self.current.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        (rx, current)
+    }
+}
+
 /// Serves every client of `listener`: understood lines go to `requests`, every
-/// line on `events` goes to every client.
+/// announced line goes to every client.
 pub async fn serve(
     listener: UnixListener,
     requests: mpsc::UnboundedSender<Request>,
-    events: broadcast::Sender<String>,
+    announcer: Announcer,
 ) -> std::io::Result<()> {
     loop {
         let (stream, _) = listener.accept().await?;
-        tokio::spawn(client(stream, requests.clone(), events.subscribe()));
+        let (events, current) = announcer.subscribe();
+        tokio::spawn(client(stream, requests.clone(), events, current));
     }
 }
 
@@ -146,9 +183,13 @@ async fn client(
     stream: UnixStream,
     requests: mpsc::UnboundedSender<Request>,
     mut events: broadcast::Receiver<String>,
+    current: Option<String>,
 ) {
     let (read, mut write) = stream.into_split();
     let (reply_tx, mut reply_rx) = mpsc::unbounded_channel::<String>();
+    if let Some(line) = current {
+        let _ = reply_tx.send(line);
+    }
     let writer = tokio::spawn(async move {
         loop {
             let line = tokio::select! {

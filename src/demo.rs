@@ -56,11 +56,8 @@ pub async fn run(out: &Path) -> anyhow::Result<()> {
     println!("kaonin demo: screens are written to {}", out.display());
     println!("face matcher: the deterministic TEST-ONLY thumbnail matcher on synthetic faces");
 
-    let pc = crate::link::PcOptions {
-        listen: config.link.endpoint.clone(),
-        passcodes: vec![crate::cli::parse_passcode("staff-01=2580")?],
-        ..Default::default()
-    };
+    let mut pc = crate::link::PcOptions::new(&config.link.endpoint);
+    pc.passcodes = vec![crate::cli::parse_passcode("staff-01=2580")?];
     let pc_task = tokio::spawn(crate::link::run_pc(pc));
     let (devices, sim) = crate::daemon::build_devices(&config)?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

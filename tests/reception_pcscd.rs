@@ -130,9 +130,9 @@ fn pin_then_lock_then_visual_through_pcscd() {
 fn pinless_card_through_pcscd() {
     let _lock = READERS.lock().unwrap_or_else(|p| p.into_inner());
     let (mut t, mut pc) = terminal_and_pc(pcsc_options());
-    t.camera(Some("alice-camera.png"));
-    card_face(&mut t, "pinless");
-    let mut card = Vcard::start("pinless", 35963);
+    t.camera(Some("bob.png"));
+    card_face(&mut t, "bob-pinless");
+    let mut card = Vcard::start("bob-pinless", 35963);
     card.say("insert");
     let screen = t.expect("method_select");
     assert!(!screen["buttons"].as_array().unwrap().contains(&json!("pin")));
@@ -148,10 +148,10 @@ fn smartphones_on_the_second_reader() {
     let (mut t, mut pc) = terminal_and_pc(pcsc_options());
     t.press("phone");
     t.expect("phone");
-    let mut android = Vcard::start("android", 35964);
+    let mut android = Vcard::start("carol-android", 35964);
     android.say("insert");
     t.expect("pin");
-    t.send(json!({"pin": "1234"}));
+    t.send(json!({"pin": "2468"}));
     consent_all(&mut t);
     assert_eq!(pc.expect("identity")["method"], "smartphone");
     android.say("remove");
@@ -160,7 +160,7 @@ fn smartphones_on_the_second_reader() {
 
     t.press("phone");
     t.expect("phone");
-    let mut iphone = Vcard::start("iphone", 35964);
+    let mut iphone = Vcard::start("carol-iphone", 35964);
     iphone.say("insert");
     consent_all(&mut t);
     assert_eq!(pc.expect("identity")["method"], "smartphone");

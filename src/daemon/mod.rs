@@ -19,8 +19,7 @@ use crate::ids::uuid_v4;
 use crate::link::{self, LinkHandle, StatusSnapshot};
 use crate::staff::Staff;
 use crate::ui::{Hit, Ui, UiOptions};
-use kaonin_hal::indicator::Indicator;
-use kaonin_hal::input::{Input, InputEvent, Key};
+use kaonin_hal::input::{InputEvent, Key};
 use kaonin_hal::secret::Digits;
 use serde_json::json;
 use std::collections::HashMap;
@@ -29,7 +28,7 @@ use std::path::PathBuf;
 use std::sync::mpsc as std_mpsc;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use workers::{CardCmd, FaceCmd, PhotoSlot};
 use zeroize::Zeroizing;
 
@@ -83,7 +82,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DaemonError> {
     let (tx, rx) = mpsc::unbounded_channel::<Inbound>();
-    let (announce, _) = broadcast::channel::<String>(256);
+    let announce = control::Announcer::new(256);
     let (status_tx, status_rx) = watch::channel(StatusSnapshot::default());
     let ui = Arc::new(Ui::new(
         config.display.width,
@@ -139,7 +138,7 @@ pub async fn run(
 async fn start_control(
     config: &Config,
     tx: mpsc::UnboundedSender<Inbound>,
-    announce: broadcast::Sender<String>,
+    announce: control::Announcer,
 ) -> Result<(), DaemonError> {
     let path = PathBuf::from(config.input.control.trim_start_matches("unix:"));
     let listener = control::bind(&path).map_err(|source| DaemonError::Control {
@@ -170,7 +169,7 @@ struct Loop {
     staff: Staff,
     link: LinkHandle,
     tx: mpsc::UnboundedSender<Inbound>,
-    announce: broadcast::Sender<String>,
+    announce: control::Announcer,
     status: watch::Sender<StatusSnapshot>,
     cards: HashMap<ReaderRole, std_mpsc::Sender<CardCmd>>,
     face: std_mpsc::Sender<FaceCmd>,
@@ -196,7 +195,7 @@ impl Loop {
         staff: Staff,
         link: LinkHandle,
         tx: mpsc::UnboundedSender<Inbound>,
-        announce: broadcast::Sender<String>,
+        announce: control::Announcer,
         status: watch::Sender<StatusSnapshot>,
     ) -> Self {
         let Devices {
@@ -404,7 +403,7 @@ impl Loop {
             if result.is_ok() {
                 let method = serde_json::to_value(identity.method).unwrap_or_default();
                 let line = json!({"event": "forwarded", "id": identity.id, "method": method});
-                let _ = announce.send(line.to_string());
+                announce.send(line.to_string());
             }
             let result = result.map_err(|e| {
                 tracing::error!(error = %e, "identity could not be stored in the outbox");
@@ -524,7 +523,10 @@ impl Loop {
     fn insert_card(&mut self, path: &std::path::Path) -> Result<(), String> {
         let profile = crate::card::sim::Profile::load(path)
             .map_err(|e| format!("card insert: {}: {e}", path.display()))?;
-        let phone = profile.is_phone();
+        let phone = matches!(
+            profile.card_type,
+            crate::card::sim::CardType::Android | crate::card::sim::CardType::Iphone
+        );
         let face = profile.printed_face();
         let card = crate::card::sim::VirtualCard::new(profile)
             .map_err(|e| format!("card insert: {}: {e}", path.display()))?;

@@ -16,7 +16,7 @@ use serde_json::json;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
-use tokio::sync::{broadcast, mpsc::UnboundedSender};
+use tokio::sync::mpsc::UnboundedSender;
 
 /// The chip photo of the current session, handed from the card worker to the face
 /// worker; wiped (dropped, zeroized) when the session ends.
@@ -220,7 +220,7 @@ pub fn display_worker(
     ui: Arc<Ui>,
     mut display: BoxedDisplay,
     commands: Receiver<Screen>,
-    announce: broadcast::Sender<String>,
+    announce: crate::control::Announcer,
 ) {
     let size = display.size();
     let mut frame = Framebuffer::new(size.width, size.height);
@@ -247,6 +247,6 @@ pub fn display_worker(
             "buttons": buttons,
             "text": ui.text(&screen),
         });
-        let _ = announce.send(line.to_string());
+        announce.screen(line.to_string());
     }
 }

@@ -71,7 +71,8 @@ impl Default for Options {
         Options {
             policy: vec![("face_retry_ms", 50), ("auto_face_s", 0)],
             reader: "kind = \"mock\"".into(),
-            extra: String::new(),
+            // The synthetic test faces are drawings: the deterministic test matcher.
+            extra: "[face]\nmatcher = \"test-thumbnail\"\n".into(),
         }
     }
 }
@@ -134,6 +135,7 @@ endpoint = "unix:{link}"
     pub fn start_with(dir: tempfile::TempDir, config_path: &Path) -> Terminal {
         // The daemon says READY=1 (sd_notify) once its devices and sockets are up.
         let notify_path = dir.path().join("notify.sock");
+        let _ = std::fs::remove_file(&notify_path);
         let notify = UnixDatagram::bind(&notify_path).unwrap();
         notify.set_read_timeout(Some(DEADLINE)).unwrap();
         let child = kaonin()
