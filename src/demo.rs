@@ -57,7 +57,7 @@ pub async fn run(out: &Path) -> anyhow::Result<()> {
     println!("face matcher: the deterministic TEST-ONLY thumbnail matcher on synthetic faces");
 
     let mut pc = crate::link::PcOptions::new(&config.link.endpoint);
-    pc.passcodes = vec![crate::cli::parse_passcode("staff-01=2580")?];
+    pc.passcodes = vec![crate::link::cli::parse_passcode("staff-01=2580")?];
     let pc_task = tokio::spawn(crate::link::run_pc(pc));
     let (devices, sim) = crate::daemon::build_devices(&config)?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

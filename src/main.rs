@@ -41,7 +41,15 @@ enum Cmd {
         vpcd: String,
     },
     /// The reference eligibility-PC receiver.
-    Pc(kaonin::cli::PcArgs),
+    Pc(kaonin::link::cli::PcArgs),
+    /// Make this terminal's (or, with --pc, the PC's) TLS key pair; print its fingerprint.
+    Pair {
+        #[command(flatten)]
+        args: kaonin::link::cli::PairArgs,
+        /// Config whose terminal.state_dir receives the key pair.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Draw screens to PNG.
     Render {
         /// Screen id (see CONTRACT §3).
@@ -108,6 +116,7 @@ fn dispatch(command: Cmd) -> anyhow::Result<()> {
                 .with_context(|| format!("virtual card {}", profile.display()))
         }
         Cmd::Pc(args) => runtime()?.block_on(kaonin::cli::run_pc(args)),
+        Cmd::Pair { args, config } => kaonin::cli::run_pair(&args, config.as_deref()),
         Cmd::Render {
             screen,
             all,
