@@ -307,7 +307,10 @@ impl Config {
         let positive = [
             ("policy.face_attempts", p.face_attempts as u64),
             ("policy.screen_timeout_s", p.screen_timeout_s),
-            ("policy.staff_passcode_attempts", p.staff_passcode_attempts as u64),
+            (
+                "policy.staff_passcode_attempts",
+                p.staff_passcode_attempts as u64,
+            ),
             ("policy.face_guidance_frames", p.face_guidance_frames as u64),
             ("policy.visual_timeout_s", p.visual_timeout_s),
             ("policy.ack_timeout_s", p.ack_timeout_s),
@@ -341,7 +344,10 @@ impl Config {
         }
         let e = &self.link.endpoint;
         if !(e.starts_with("unix:") || e.starts_with("tcp://")) {
-            return Err(("link.endpoint", "must be unix:PATH or tcp://HOST:PORT".into()));
+            return Err((
+                "link.endpoint",
+                "must be unix:PATH or tcp://HOST:PORT".into(),
+            ));
         }
         Ok(())
     }
@@ -395,7 +401,10 @@ staff_passcode_attempts = 5
     fn unknown_key_names_file_and_key() {
         let e = err("[policy]\nface_atempts = 3\n");
         assert!(e.starts_with("k.toml:"), "{e}");
-        assert!(e.contains(": policy.face_atempts: unknown field `face_atempts`"), "{e}");
+        assert!(
+            e.contains(": policy.face_atempts: unknown field `face_atempts`"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -8,3 +8,4 @@
 
 pub mod config;
 pub mod flow;
+pub mod ui;

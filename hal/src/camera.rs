@@ -96,7 +96,11 @@ impl Frame {
         match self.format {
             PixelFormat::Gray8 => self.data[i],
             PixelFormat::Rgb8 => {
-                let (r, g, b) = (self.data[i] as u32, self.data[i + 1] as u32, self.data[i + 2] as u32);
+                let (r, g, b) = (
+                    self.data[i] as u32,
+                    self.data[i + 1] as u32,
+                    self.data[i + 2] as u32,
+                );
                 ((299 * r + 587 * g + 114 * b) / 1000) as u8
             }
         }

@@ -77,7 +77,10 @@ mod tests {
         assert_eq!(Digits::parse("12a4", 4), Err(DigitsError::NotDigits));
         assert_eq!(
             Digits::parse("123", 4),
-            Err(DigitsError::Length { expected: 4, got: 3 })
+            Err(DigitsError::Length {
+                expected: 4,
+                got: 3
+            })
         );
     }
 }

@@ -234,8 +234,7 @@ impl Flow {
     }
 
     fn end_session(&mut self, out: &mut Vec<Action>) {
-        if self.session.is_some() || !matches!(self.state, State::Idle) || self.visual.is_some()
-        {
+        if self.session.is_some() || !matches!(self.state, State::Idle) || self.visual.is_some() {
             out.push(Action::EndSession);
         }
         self.session = None;
@@ -519,7 +518,9 @@ impl Flow {
             (Button::Yes | Button::No, State::ConsentItems(index)) => {
                 let index = *index;
                 if let Some(session) = self.session.as_mut() {
-                    session.consent.set(ConsentItem::ALL[index], button == Button::Yes);
+                    session
+                        .consent
+                        .set(ConsentItem::ALL[index], button == Button::Yes);
                 }
                 if index + 1 < ConsentItem::ALL.len() {
                     self.enter(State::ConsentItems(index + 1), out);
@@ -832,7 +833,11 @@ impl Flow {
                 ScreenId::Phone
             }
             State::Consent | State::Enqueueing => {
-                buttons = vec![Button::ConsentAll, Button::ConsentIndividual, Button::Cancel];
+                buttons = vec![
+                    Button::ConsentAll,
+                    Button::ConsentIndividual,
+                    Button::Cancel,
+                ];
                 ScreenId::Consent
             }
             State::ConsentItems(index) => {

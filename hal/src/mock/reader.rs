@@ -31,7 +31,10 @@ struct Shared {
 }
 
 fn lock(shared: &Shared) -> MutexGuard<'_, Slot> {
-    shared.slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    shared
+        .slot
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The test's side of a [`MockReader`]: puts cards on it and takes them off.
