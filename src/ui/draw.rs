@@ -7,7 +7,7 @@ use super::layout::{palette, Align, Element, Rect, Scene, Target, TextBlock};
 use embedded_graphics::pixelcolor::{Rgb888, RgbColor};
 use embedded_graphics::prelude::*;
 use embedded_graphics::primitives::{
-    Circle, PrimitiveStyle, PrimitiveStyleBuilder, Rectangle, RoundedRectangle,
+    Circle, PrimitiveStyle, PrimitiveStyleBuilder, Rectangle, RoundedRectangle, StrokeAlignment,
 };
 use kaonin_hal::camera::{Frame, PixelFormat};
 use kaonin_hal::display::Framebuffer;
@@ -50,14 +50,19 @@ fn draw_target(t: &Target, fonts: &Fonts, fb: &mut Framebuffer) {
 }
 
 fn draw_dots(rect: Rect, typed: usize, total: usize, fb: &mut Framebuffer) {
-    let d = rect.h.min(rect.w / total.max(1) as i32 - 8).max(8);
+    // Diameter d, spacing d/2: total * 1.5 * d fits the width.
+    let d = rect.h.min(rect.w * 2 / (3 * total.max(1) as i32)).max(8);
     for i in 0..total {
         let x = rect.x + i as i32 * (d + d / 2);
         let circle = Circle::new(Point::new(x, rect.y + (rect.h - d) / 2), d as u32);
+        let style = PrimitiveStyleBuilder::new()
+            .stroke_color(palette::NAVY)
+            .stroke_width(3)
+            .stroke_alignment(StrokeAlignment::Inside);
         let style = if i < typed {
-            PrimitiveStyle::with_fill(palette::NAVY)
+            style.fill_color(palette::NAVY).build()
         } else {
-            PrimitiveStyle::with_stroke(palette::NAVY, 3)
+            style.build()
         };
         let _ = circle.into_styled(style).draw(fb);
     }

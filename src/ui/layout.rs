@@ -681,16 +681,21 @@ fn face_layout(input: &LayoutInput, area: Rect, buttons: &[Button], el: &mut Vec
     body_text(input, text, el);
 }
 
-/// PIN screen: the pad on the right (below in portrait), text and buttons beside it.
+/// PIN screen: the pad on the right (below in portrait), text and dots beside it.
+/// The last button (the flow's Cancel) takes the free key slot right of 0, as on
+/// a bank terminal; any further buttons go in a row beside the pad.
 fn pin_layout(input: &LayoutInput, area: Rect, buttons: &[Button], el: &mut Vec<Element>) {
     let m = input.metrics;
     let key_w = ((120.0 * m.scale) as i32).max(MIN_TARGET_W);
     let pad_w = 3 * key_w + 2 * m.gap;
+    let (slot_button, others) = match buttons.split_last() {
+        Some((last, rest)) => (Some(*last), rest),
+        None => (None, buttons),
+    };
     let (pad_area, side) = if m.portrait {
         let key_h = m.key_h;
         let pad_h = 4 * key_h + 3 * m.gap;
-        let below = Rect::new(area.x, area.y, area.w, area.h);
-        let rest = button_row(input, below, buttons, el);
+        let rest = button_row(input, area, others, el);
         let pad = Rect::new(
             area.x + (area.w - pad_w) / 2,
             rest.bottom() - pad_h,
@@ -713,8 +718,7 @@ fn pin_layout(input: &LayoutInput, area: Rect, buttons: &[Button], el: &mut Vec<
             pad_h,
         );
         let left = Rect::new(area.x, area.y, pad.x - area.x, area.h);
-        let rest = button_row(input, left, buttons, el);
-        (pad, Rect::new(rest.x, rest.y, rest.w, rest.h))
+        (pad, button_row(input, left, others, el))
     };
     let key_h = (pad_area.h - 3 * m.gap) / 4;
     // Digits typed so far, as dots, under the text.
@@ -738,22 +742,34 @@ fn pin_layout(input: &LayoutInput, area: Rect, buttons: &[Button], el: &mut Vec<
             (3, 1)
         };
         let rect = key_rect(pad_area, row as i32, col as i32, key_w, key_h, m.gap);
+        let label = digit.to_string();
         el.push(Element::Target(key_target(
             input,
             Hit::Digit(digit),
-            &digit.to_string(),
+            &label,
             rect,
             m.button_px,
         )));
     }
+    let small = m.button_px.min(28);
     let del = key_rect(pad_area, 3, 0, key_w, key_h, m.gap);
     el.push(Element::Target(key_target(
         input,
         Hit::Delete,
         input.delete_label,
         del,
-        m.button_px.min(28),
+        small,
     )));
+    if let Some(b) = slot_button {
+        let rect = key_rect(pad_area, 3, 2, key_w, key_h, m.gap);
+        el.push(Element::Target(button_target(
+            input,
+            b,
+            rect,
+            small,
+            is_secondary(b),
+        )));
+    }
 }
 
 fn key_rect(pad: Rect, row: i32, col: i32, kw: i32, kh: i32, gap: i32) -> Rect {

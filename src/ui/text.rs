@@ -101,3 +101,66 @@ fn forced_break(chars: &[char], overflow_at: usize) -> usize {
     }
     i
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::OnceLock;
+
+    fn fonts() -> &'static Fonts {
+        static FONTS: OnceLock<Fonts> = OnceLock::new();
+        FONTS.get_or_init(|| Fonts::load(None).expect("embedded fonts"))
+    }
+
+    fn em(n: f32) -> f32 {
+        n * 28.0
+    }
+
+    #[test]
+    fn japanese_never_starts_a_line_with_closing_punctuation_or_small_kana() {
+        let text = "カードを置いてください。「暗証番号」を押してください、ちょっと待ってください。";
+        for width in 3..20 {
+            let lines = break_lines(fonts(), text, 28, Weight::Regular, em(width as f32));
+            assert_eq!(lines.concat(), text, "no character lost at width {width}");
+            for line in &lines[1..] {
+                let first = line.chars().next().unwrap();
+                assert!(
+                    !no_line_start(first),
+                    "line {line:?} starts with {first:?} (width {width})"
+                );
+            }
+            for line in &lines {
+                let last = line.chars().last().unwrap();
+                assert!(
+                    !no_line_end(last),
+                    "line {line:?} ends with {last:?} (width {width})"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn english_breaks_at_spaces() {
+        let text = "Please place your My Number Card on the reader.";
+        let lines = break_lines(fonts(), text, 28, Weight::Regular, 300.0);
+        assert!(lines.len() > 1);
+        let words: Vec<&str> = text.split(' ').collect();
+        for line in &lines {
+            for word in line.split(' ') {
+                assert!(words.contains(&word), "{word:?} was split");
+            }
+            assert!(fonts().width(line, 28, Weight::Regular) <= 300.0);
+        }
+        assert_eq!(lines.join(" "), text);
+    }
+
+    #[test]
+    fn explicit_newlines_break_and_too_long_words_are_split() {
+        let lines = break_lines(fonts(), "ab\ncd", 28, Weight::Regular, 1000.0);
+        assert_eq!(lines, ["ab", "cd"]);
+        let long = "x".repeat(100);
+        let lines = break_lines(fonts(), &long, 28, Weight::Regular, 200.0);
+        assert!(lines.len() > 1);
+        assert_eq!(lines.concat(), long);
+    }
+}
