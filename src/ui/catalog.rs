@@ -164,3 +164,82 @@ impl Catalog {
         text
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::OnceLock;
+
+    fn fonts() -> &'static Fonts {
+        static FONTS: OnceLock<Fonts> = OnceLock::new();
+        FONTS.get_or_init(|| Fonts::load(None).expect("embedded fonts"))
+    }
+
+    fn reason(result: Result<Catalog, UiError>) -> String {
+        match result {
+            Err(UiError::Catalog { reason, .. }) => reason,
+            other => panic!("expected a catalog error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn shipped_catalogs_are_complete_and_drawable() {
+        for lang in Lang::ALL {
+            let cat = Catalog::parse(lang, source(lang), fonts()).unwrap();
+            for key in KEYS {
+                assert!(
+                    !cat.get(key).trim().is_empty(),
+                    "{key} is empty in {lang:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_files_on_disk_are_the_embedded_ones() {
+        for lang in Lang::ALL {
+            let path = format!(
+                "{}/assets/i18n/{}.toml",
+                env!("CARGO_MANIFEST_DIR"),
+                lang.as_str()
+            );
+            assert_eq!(std::fs::read_to_string(path).unwrap(), source(lang));
+        }
+    }
+
+    #[test]
+    fn a_missing_key_is_an_error() {
+        let text = source(Lang::Ja).replace("pin_delete = ", "pin_erase = ");
+        let r = reason(Catalog::parse(Lang::Ja, &text, fonts()));
+        assert!(r.contains("common.pin_delete"), "{r}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_an_error() {
+        let text = format!("{}\n[extra]\nword = \"x\"\n", source(Lang::En));
+        let r = reason(Catalog::parse(Lang::En, &text, fonts()));
+        assert!(r.contains("extra.word"), "{r}");
+    }
+
+    #[test]
+    fn a_glyph_the_font_lacks_is_an_error() {
+        // 𠮷 (U+20BB7) is outside JIS X 0208 and not in the shipped subset.
+        let text =
+            source(Lang::Ja).replace("title = \"読み取り中です\"", "title = \"𠮷読み取り中です\"");
+        let r = reason(Catalog::parse(Lang::Ja, &text, fonts()));
+        assert!(r.contains("reading.title") && r.contains("U+20BB7"), "{r}");
+    }
+
+    #[test]
+    fn non_strings_and_bad_toml_are_errors() {
+        let text = source(Lang::En).replace("ok = \"OK\"", "ok = 1");
+        assert!(reason(Catalog::parse(Lang::En, &text, fonts())).contains("button.ok"));
+        assert!(!reason(Catalog::parse(Lang::En, "[meta", fonts())).is_empty());
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        let cat = Catalog::parse(Lang::Ja, source(Lang::Ja), fonts()).unwrap();
+        assert_eq!(cat.fill("pin.tries_left", &[("n", "2")]), "残り 2 回");
+    }
+}
