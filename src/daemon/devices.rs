@@ -145,7 +145,8 @@ fn pcsc_readers(_config: &Config) -> Result<(BoxedReader, Option<BoxedReader>), 
 }
 
 fn v4l2_camera(config: &Config) -> Result<BoxedCamera, DaemonError> {
-    let camera = kaonin_drivers::v4l2::V4l2Camera::open(&config.camera.device, 640, 480)
-        .map_err(|e| DaemonError::Device(format!("camera {}: {e}", config.camera.device.display())))?;
-    Ok(kaonin_hal::camera::boxed(camera))
+    Err(DaemonError::Device(format!(
+        "camera {}: the V4L2 driver is not part of this build yet",
+        config.camera.device.display()
+    )))
 }
