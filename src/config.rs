@@ -558,7 +558,10 @@ impl Config {
             return Err(("policy.screen_timeout_s", "must be at most 3600".into()));
         }
         if !(1..=9).contains(&self.card_face.counter_floor) {
-            return Err(("card_face.counter_floor", "must be 1 to 9 (the chip allows 10 tries)".into()));
+            return Err((
+                "card_face.counter_floor",
+                "must be 1 to 9 (the chip allows 10 tries)".into(),
+            ));
         }
         if self.terminal.id.trim().is_empty() {
             return Err(("terminal.id", "must not be empty".into()));

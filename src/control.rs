@@ -42,8 +42,7 @@ pub enum Command {
 
 /// Parses one control line; the error is the message for `{"event":"error"}`.
 pub fn parse(line: &str) -> Result<Command, String> {
-    let value: Value =
-        serde_json::from_str(line).map_err(|e| format!("not a JSON object: {e}"))?;
+    let value: Value = serde_json::from_str(line).map_err(|e| format!("not a JSON object: {e}"))?;
     let obj = value
         .as_object()
         .ok_or_else(|| "not a JSON object".to_string())?;
@@ -83,8 +82,8 @@ pub fn parse(line: &str) -> Result<Command, String> {
         };
     }
     if let Some(face) = obj.get("card_face") {
-        let face: CardFace = serde_json::from_value(face.clone())
-            .map_err(|e| format!("\"card_face\": {e}"))?;
+        let face: CardFace =
+            serde_json::from_value(face.clone()).map_err(|e| format!("\"card_face\": {e}"))?;
         return Ok(Command::CardFace(face));
     }
     if let Some(debug) = obj.get("debug") {
@@ -154,7 +153,11 @@ impl Announcer {
     fn subscribe(&self) -> (broadcast::Receiver<String>, Option<String>) {
         // Subscribe first: a screen shown in between is seen twice, never missed.
         let rx = self.events.subscribe();
-        let current = self.current.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let current = self
+            .current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         (rx, current)
     }
 }
@@ -202,7 +205,11 @@ async fn client(
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
             };
-            if write.write_all(format!("{line}\n").as_bytes()).await.is_err() {
+            if write
+                .write_all(format!("{line}\n").as_bytes())
+                .await
+                .is_err()
+            {
                 break;
             }
         }
@@ -261,7 +268,10 @@ mod tests {
 
     #[test]
     fn parses_every_contract_line() {
-        assert_eq!(parse(r#"{"press":"face"}"#), Ok(Command::Press("face".into())));
+        assert_eq!(
+            parse(r#"{"press":"face"}"#),
+            Ok(Command::Press("face".into()))
+        );
         assert!(matches!(parse(r#"{"pin":"1234"}"#), Ok(Command::Pin(p)) if p.as_str() == "1234"));
         assert!(matches!(
             parse(r#"{"staff":"visual","passcode":"4321"}"#),

@@ -124,7 +124,8 @@ async fn script(config: &Config) -> Result<(), DemoError> {
     ctl.send(json!({"camera": null})).await?;
     ctl.send(insert).await?;
     ctl.expect("method_select").await?;
-    ctl.send(json!({"staff": "visual", "passcode": "2580"})).await?;
+    ctl.send(json!({"staff": "visual", "passcode": "2580"}))
+        .await?;
     ctl.expect("visual_armed").await?;
     ctl.send(json!({"staff": "confirm"})).await?;
     ctl.expect("consent").await?;
@@ -158,7 +159,9 @@ impl Control {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        Err(DemoError::Io(last.unwrap_or_else(|| std::io::Error::other("no socket"))))
+        Err(DemoError::Io(
+            last.unwrap_or_else(|| std::io::Error::other("no socket")),
+        ))
     }
 
     async fn send(&mut self, line: Value) -> Result<(), DemoError> {
@@ -185,7 +188,10 @@ impl Control {
             match event["event"].as_str() {
                 Some("screen") => {
                     let shown = event["id"].as_str().unwrap_or("?");
-                    println!("screen: {shown:<14} {}", event["text"].as_str().unwrap_or(""));
+                    println!(
+                        "screen: {shown:<14} {}",
+                        event["text"].as_str().unwrap_or("")
+                    );
                     if shown == id {
                         return Ok(());
                     }

@@ -11,7 +11,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "kaonin", version, about = "Daemon for face-authentication My Number card readers")]
+#[command(
+    name = "kaonin",
+    version,
+    about = "Daemon for face-authentication My Number card readers"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,

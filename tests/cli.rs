@@ -22,11 +22,31 @@ fn check_config_accepts_a_good_file() {
 #[test]
 fn check_config_rejects_with_one_line_naming_file_key_reason() {
     for (config, key, reason) in [
-        ("[policy]\nface_atempts = 3\n", "policy.face_atempts", "unknown field"),
-        ("[policy]\nface_attempts = \"x\"\n", "policy.face_attempts", "invalid type"),
-        ("[policy]\nface_attempts = 0\n", "policy.face_attempts", "at least 1"),
-        ("[reader]\nkind = \"usb\"\n", "reader.kind", "unknown variant"),
-        ("[link]\nendpoint = \"http://pc\"\n", "link.endpoint", "unix:PATH"),
+        (
+            "[policy]\nface_atempts = 3\n",
+            "policy.face_atempts",
+            "unknown field",
+        ),
+        (
+            "[policy]\nface_attempts = \"x\"\n",
+            "policy.face_attempts",
+            "invalid type",
+        ),
+        (
+            "[policy]\nface_attempts = 0\n",
+            "policy.face_attempts",
+            "at least 1",
+        ),
+        (
+            "[reader]\nkind = \"usb\"\n",
+            "reader.kind",
+            "unknown variant",
+        ),
+        (
+            "[link]\nendpoint = \"http://pc\"\n",
+            "link.endpoint",
+            "unix:PATH",
+        ),
     ] {
         let (code, err) = check(config);
         assert_eq!(code, 2, "{config}: {err}");
@@ -67,7 +87,11 @@ fn demo_runs_all_three_receptions() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for method in ["\"face\"", "\"pin\"", "\"visual\""] {
         assert!(stdout.contains(method), "PC record with {method}: {stdout}");
     }

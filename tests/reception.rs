@@ -20,7 +20,10 @@ fn face_success_forwards_a_face_identity() {
     t.insert("alice");
     t.expect("reading");
     let method = t.expect("method_select");
-    assert!(method["buttons"].as_array().unwrap().contains(&json!("face")));
+    assert!(method["buttons"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("face")));
     t.press("face");
     t.expect("face");
     consent_all(&mut t);
@@ -46,7 +49,10 @@ fn face_fails_then_pin_succeeds() {
     t.expect("method_select");
     t.press("face");
     let pin = t.expect("pin");
-    assert!(pin["text"].as_str().unwrap().contains('3'), "tries left shown: {pin}");
+    assert!(
+        pin["text"].as_str().unwrap().contains('3'),
+        "tries left shown: {pin}"
+    );
     t.send(json!({"pin": "1234"}));
     t.expect("consent");
     t.press("consent_individual");
@@ -64,7 +70,11 @@ fn face_fails_then_pin_succeeds() {
         json!({"medication": true, "medical_history": false, "surgery": false, "health_checkup": true})
     );
     let faces = t.screens.iter().filter(|s| *s == "face").count();
-    assert!(faces >= 3, "three face attempts were shown: {:?}", t.screens);
+    assert!(
+        faces >= 3,
+        "three face attempts were shown: {:?}",
+        t.screens
+    );
 }
 
 #[test]

@@ -135,7 +135,10 @@ fn pinless_card_through_pcscd() {
     let mut card = Vcard::start("bob-pinless", 35963);
     card.say("insert");
     let screen = t.expect("method_select");
-    assert!(!screen["buttons"].as_array().unwrap().contains(&json!("pin")));
+    assert!(!screen["buttons"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("pin")));
     t.press("face");
     consent_all(&mut t);
     assert_eq!(pc.expect("identity")["method"], "face");
@@ -171,10 +174,17 @@ fn smartphones_on_the_second_reader() {
 fn wrong_security_code_costs_one_try_and_offers_pin_or_staff() {
     let _lock = READERS.lock().unwrap_or_else(|p| p.into_inner());
     let (mut t, _pc) = terminal_and_pc(pcsc_options());
-    let profile = kaonin::card::sim::Profile::load(std::path::Path::new(&profile("alice"))).unwrap();
+    let profile =
+        kaonin::card::sim::Profile::load(std::path::Path::new(&profile("alice"))).unwrap();
     let face = profile.printed_face();
-    let wrong = if face.security_code == "0000" { "1111" } else { "0000" };
-    t.send(json!({"card_face": {"birth": face.birth, "expiry": face.expiry, "security_code": wrong}}));
+    let wrong = if face.security_code == "0000" {
+        "1111"
+    } else {
+        "0000"
+    };
+    t.send(
+        json!({"card_face": {"birth": face.birth, "expiry": face.expiry, "security_code": wrong}}),
+    );
     let mut card = Vcard::start("alice", 35963);
     card.say("insert");
     let screen = t.expect("method_select");

@@ -42,7 +42,9 @@ fn ready_then_pings_that_stop_while_the_loop_is_stalled() {
     let mut ctl = std::os::unix::net::UnixStream::connect(&control).unwrap();
     use std::io::Write;
     writeln!(ctl, r#"{{"debug":{{"stall_ms":6000}}}}"#).unwrap();
-    notify.set_read_timeout(Some(Duration::from_millis(1500))).unwrap();
+    notify
+        .set_read_timeout(Some(Duration::from_millis(1500)))
+        .unwrap();
     let stopped = (0..20).any(|_| notify.recv(&mut buf).is_err());
     assert!(stopped, "pings kept coming while the loop was stalled");
 

@@ -68,10 +68,7 @@ pub fn build_devices(config: &Config) -> Result<(Devices, Sim), DaemonError> {
         DisplayKind::Framebuffer => {
             let display = kaonin_drivers::framebuffer::FbDisplay::open(&config.display.device)
                 .map_err(|e| {
-                    DaemonError::Device(format!(
-                        "display {}: {e}",
-                        config.display.device.display()
-                    ))
+                    DaemonError::Device(format!("display {}: {e}", config.display.device.display()))
                 })?;
             kaonin_hal::display::boxed(display)
         }
@@ -131,9 +128,8 @@ fn readers(
 fn pcsc_readers(config: &Config) -> Result<(BoxedReader, Option<BoxedReader>), DaemonError> {
     use kaonin_drivers::pcsc::PcscReader;
     let reader = kaonin_hal::card::boxed(PcscReader::new(&config.reader.name_contains));
-    let phone = (!config.reader.phone_name_contains.is_empty()).then(|| {
-        kaonin_hal::card::boxed(PcscReader::new(&config.reader.phone_name_contains))
-    });
+    let phone = (!config.reader.phone_name_contains.is_empty())
+        .then(|| kaonin_hal::card::boxed(PcscReader::new(&config.reader.phone_name_contains)));
     Ok((reader, phone))
 }
 

@@ -110,7 +110,17 @@ pub async fn run(
         start_control(config, tx.clone(), announce.clone()).await?;
     }
     let tx_watchdog = tx.clone();
-    let mut daemon = Loop::start(config, devices, sim, ui, staff, link.clone(), tx, announce, status_tx);
+    let mut daemon = Loop::start(
+        config,
+        devices,
+        sim,
+        ui,
+        staff,
+        link.clone(),
+        tx,
+        announce,
+        status_tx,
+    );
     if let Some(every) = notify::watchdog_interval() {
         let tx = tx_watchdog;
         tokio::spawn(async move {
@@ -321,15 +331,15 @@ impl Loop {
             Action::ReadCard(role) => {
                 self.session_role = Some(role);
                 let card_face = self.card_face.clone().or_else(|| self.profile_face.clone());
-                self.to_card(CardCmd::Read {
+                self.send_card(CardCmd::Read {
                     session_id: uuid_v4(),
                     card_face,
                 });
             }
-            Action::QueryPinTries => self.to_card(CardCmd::QueryPin),
-            Action::VerifyPin(pin) => self.to_card(CardCmd::Verify(pin)),
-            Action::ReadCertificate => self.to_card(CardCmd::ReadCertificate),
-            Action::Sign { id } => self.to_card(CardCmd::Sign(id)),
+            Action::QueryPinTries => self.send_card(CardCmd::QueryPin),
+            Action::VerifyPin(pin) => self.send_card(CardCmd::Verify(pin)),
+            Action::ReadCertificate => self.send_card(CardCmd::ReadCertificate),
+            Action::Sign { id } => self.send_card(CardCmd::Sign(id)),
             Action::CaptureFace => {
                 if self.face.send(FaceCmd::Capture).is_err() {
                     self.on_event(Event::Face(crate::flow::FaceOutcome::Unavailable));
@@ -366,7 +376,7 @@ impl Loop {
         }
     }
 
-    fn to_card(&mut self, cmd: CardCmd) {
+    fn send_card(&mut self, cmd: CardCmd) {
         let role = self.session_role.unwrap_or(ReaderRole::Card);
         let sent = self.cards.get(&role).map(|tx| tx.send(cmd).is_ok());
         if sent != Some(true) {
@@ -489,7 +499,11 @@ impl Loop {
             }
             Command::StaffConfirm => self.on_event(Event::StaffConfirm),
             Command::Camera(path) => {
-                let camera = self.sim.camera.as_ref().ok_or("the camera is not an image camera")?;
+                let camera = self
+                    .sim
+                    .camera
+                    .as_ref()
+                    .ok_or("the camera is not an image camera")?;
                 if let Some(path) = &path {
                     if !path.is_file() {
                         return Err(format!("camera: no such image file {}", path.display()));
@@ -500,7 +514,10 @@ impl Loop {
             Command::CardInsert(profile) => self.insert_card(&profile)?,
             Command::CardRemove => {
                 let mut any = false;
-                for handle in [&self.sim.reader, &self.sim.phone_reader].into_iter().flatten() {
+                for handle in [&self.sim.reader, &self.sim.phone_reader]
+                    .into_iter()
+                    .flatten()
+                {
                     any |= handle.is_present();
                     handle.remove();
                 }
@@ -542,10 +559,7 @@ impl Loop {
     }
 }
 
-fn spawn_worker(
-    name: &str,
-    body: impl FnOnce() + Send + 'static,
-) -> std::thread::JoinHandle<()> {
+fn spawn_worker(name: &str, body: impl FnOnce() + Send + 'static) -> std::thread::JoinHandle<()> {
     std::thread::Builder::new()
         .name(format!("kaonin-{name}"))
         .spawn(body)

@@ -86,7 +86,6 @@ pub struct Reference {
     pub(crate) template: Template,
 }
 
-
 impl core::fmt::Debug for Reference {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let kind = match self.template {

@@ -24,7 +24,9 @@ pub fn kaonin() -> Command {
 }
 
 pub fn asset(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join(relative)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets")
+        .join(relative)
 }
 
 pub fn profile(name: &str) -> String {
@@ -147,7 +149,9 @@ endpoint = "unix:{link}"
             .spawn()
             .unwrap();
         let mut buf = [0u8; 256];
-        let n = notify.recv(&mut buf).expect("kaonin run never said READY=1");
+        let n = notify
+            .recv(&mut buf)
+            .expect("kaonin run never said READY=1");
         assert_eq!(&buf[..n], b"READY=1");
         let control = UnixStream::connect(dir.path().join("control.sock")).unwrap();
         let events = line_channel(control.try_clone().unwrap());
