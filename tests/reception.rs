@@ -162,6 +162,18 @@ fn card_removed_in_each_state_forwards_nothing() {
         ),
         ("pin", Box::new(|t: &mut Terminal| t.press("pin"))),
         (
+            "pin_locked",
+            Box::new(|t: &mut Terminal| {
+                t.press("pin");
+                for _ in 0..2 {
+                    t.expect("pin");
+                    t.send(json!({"pin": "0000"}));
+                }
+                t.expect("pin");
+                t.send(json!({"pin": "0000"}));
+            }),
+        ),
+        (
             "visual_armed",
             Box::new(|t: &mut Terminal| t.send(json!({"staff": "visual", "passcode": "2580"}))),
         ),
@@ -292,4 +304,58 @@ fn sigterm_stops_cleanly_and_keeps_the_outbox() {
     let restarted_dir = std::mem::replace(&mut t.dir, tempfile::tempdir().unwrap());
     let _t2 = Terminal::start_with(restarted_dir, &config);
     assert_eq!(pc.expect("identity")["id"], id);
+}
+
+/// A copy of a profile with a fault section, with its relative paths made absolute.
+fn faulty_profile(dir: &std::path::Path, name: &str, faults: &str) -> String {
+    let cards = asset("cards");
+    let text = std::fs::read_to_string(cards.join(format!("{name}.toml")))
+        .unwrap()
+        .replace("\"../faces/", &format!("\"{}/", asset("faces").display()))
+        .replace("\"keys/", &format!("\"{}/keys/", cards.display()));
+    let path = dir.join(format!("{name}-faulty.toml"));
+    std::fs::write(&path, format!("{text}\n[faults]\n{faults}\n")).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn card_pulled_at_every_apdu_of_a_pin_reception_returns_to_idle() {
+    let (mut t, mut pc) = terminal_and_pc(Options::default());
+    let dir = tempfile::tempdir().unwrap();
+    let mut completed_at = None;
+    for n in 1..200u32 {
+        let profile = faulty_profile(dir.path(), "alice", &format!("remove_at_apdu = {n}"));
+        t.send(json!({"card": "insert", "profile": profile}));
+        t.expect("reading");
+        let finished = loop {
+            let event = t.next_event();
+            match (event["event"].as_str(), event["id"].as_str()) {
+                (Some("screen"), Some("method_select")) => t.press("pin"),
+                (Some("screen"), Some("pin")) => t.send(json!({"pin": "1234"})),
+                (Some("screen"), Some("consent")) => t.press("consent_all"),
+                (Some("screen"), Some("done")) => {
+                    t.remove();
+                    t.expect("idle");
+                    break true;
+                }
+                (Some("screen"), Some("idle")) => break false,
+                (Some("screen"), Some("card_error")) => {
+                    panic!("a pulled card is not a card error (APDU {n}): {event}")
+                }
+                (Some("error"), _) => panic!("control error at APDU {n}: {event}"),
+                _ => {}
+            }
+        };
+        if finished {
+            completed_at = Some(n);
+            break;
+        }
+        assert!(t.forwarded.is_empty(), "forwarded after a pull at APDU {n}");
+        // A pulled card leaves the reader empty; clear the mock slot for the next.
+        t.remove();
+    }
+    let n = completed_at.expect("a reception with the pull beyond its last APDU completes");
+    assert!(n > 10, "a PIN reception takes more than 10 APDUs (completed at {n})");
+    assert_eq!(t.forwarded.len(), 1);
+    assert_eq!(pc.expect("identity")["method"], "pin");
 }
