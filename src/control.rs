@@ -35,6 +35,12 @@ pub enum Command {
     CardRemove,
     /// `{"card_face":{...}}`.
     CardFace(CardFace),
+    /// Extension for the mock hardware: `{"device":"reader"|"phone_reader"|"camera",
+    /// "state":"unplugged"|"plugged"}`.
+    Device {
+        device: crate::flow::Device,
+        plugged: bool,
+    },
     /// `{"debug":{"stall_ms":N}}`: block the flow loop (a test hook for the
     /// watchdog; refused unless `KAONIN_DEBUG_CONTROL` is set).
     DebugStall(std::time::Duration),
@@ -85,6 +91,16 @@ pub fn parse(line: &str) -> Result<Command, String> {
         let face: CardFace =
             serde_json::from_value(face.clone()).map_err(|e| format!("\"card_face\": {e}"))?;
         return Ok(Command::CardFace(face));
+    }
+    if obj.contains_key("device") {
+        let device: crate::flow::Device = serde_json::from_value(obj["device"].clone())
+            .map_err(|_| "\"device\" must be reader, phone_reader or camera".to_string())?;
+        let plugged = match text("state")?.as_str() {
+            "plugged" => true,
+            "unplugged" => false,
+            other => return Err(format!("unknown device state \"{other}\"")),
+        };
+        return Ok(Command::Device { device, plugged });
     }
     if let Some(debug) = obj.get("debug") {
         let ms = debug
@@ -288,6 +304,13 @@ mod tests {
             Ok(Command::CardInsert("p.toml".into()))
         );
         assert_eq!(parse(r#"{"card":"remove"}"#), Ok(Command::CardRemove));
+        assert_eq!(
+            parse(r#"{"device":"camera","state":"unplugged"}"#),
+            Ok(Command::Device {
+                device: crate::flow::Device::Camera,
+                plugged: false
+            })
+        );
         let face = parse(
             r#"{"card_face":{"birth":"19800217","expiry":"20350217","security_code":"1234"}}"#,
         );

@@ -355,7 +355,50 @@ fn card_pulled_at_every_apdu_of_a_pin_reception_returns_to_idle() {
         t.remove();
     }
     let n = completed_at.expect("a reception with the pull beyond its last APDU completes");
-    assert!(n > 10, "a PIN reception takes more than 10 APDUs (completed at {n})");
+    assert!(
+        n > 10,
+        "a PIN reception takes more than 10 APDUs (completed at {n})"
+    );
     assert_eq!(t.forwarded.len(), 1);
     assert_eq!(pc.expect("identity")["method"], "pin");
+}
+
+#[test]
+fn devices_lost_and_restored_mid_reception_call_staff_then_serve_again() {
+    let (mut t, mut pc) = terminal_and_pc(Options::default());
+    t.camera(Some("alice-camera.png"));
+    t.insert("alice");
+    t.expect("method_select");
+    // The camera cable is pulled just before the face attempt.
+    t.send(json!({"device": "camera", "state": "unplugged"}));
+    t.press("face");
+    let screen = t.expect("staff_call");
+    assert!(
+        screen["text"].as_str().unwrap().contains("カメラ"),
+        "{screen}"
+    );
+    loop {
+        let status = pc.expect("status");
+        if status["failed_devices"] == json!(["camera"]) {
+            break;
+        }
+    }
+    t.send(json!({"device": "camera", "state": "plugged"}));
+    t.expect("idle");
+    t.remove();
+    t.insert("alice");
+    t.expect("method_select");
+    // Now the reader goes away mid-reception.
+    t.send(json!({"device": "reader", "state": "unplugged"}));
+    t.expect("staff_call");
+    t.send(json!({"device": "reader", "state": "plugged"}));
+    t.expect("idle");
+    // Normal service: one reception, forwarded once.
+    t.insert("alice");
+    t.expect("method_select");
+    t.press("face");
+    consent_all(&mut t);
+    assert_eq!(t.forwarded.len(), 1);
+    let id = pc.expect("identity");
+    assert_eq!(id["id"], t.forwarded[0]["id"]);
 }

@@ -5,12 +5,14 @@ use super::DaemonError;
 use crate::config::{CameraKind, Config, DisplayKind, InputKind, ReaderKind};
 use crate::face::FaceMatcher;
 use kaonin_drivers::image_camera::{ImageCamera, ImageCameraHandle};
-use kaonin_hal::camera::BoxedCamera;
+use kaonin_hal::camera::{BoxedCamera, Camera, ErrorKind as CameraErrorKind, Frame};
 use kaonin_hal::card::BoxedReader;
 use kaonin_hal::display::BoxedDisplay;
 use kaonin_hal::indicator::BoxedIndicator;
 use kaonin_hal::input::BoxedInput;
 use kaonin_hal::mock::{MockIndicator, MockIndicatorHandle, MockReader, MockReaderHandle};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// The devices the daemon runs.
 pub struct Devices {
@@ -31,7 +33,7 @@ pub struct Devices {
 }
 
 /// Handles of the simulated devices, for the control socket and tests.
-#[derive(Default, Clone)]
+#[derive(Clone)]
 pub struct Sim {
     /// The mock card reader.
     pub reader: Option<MockReaderHandle>,
@@ -41,6 +43,38 @@ pub struct Sim {
     pub camera: Option<ImageCameraHandle>,
     /// The recording indicator.
     pub indicator: Option<MockIndicatorHandle>,
+    /// Whether the image camera is plugged in (false: every capture fails as an
+    /// unplugged camera would).
+    pub camera_plugged: Arc<AtomicBool>,
+}
+
+impl Default for Sim {
+    fn default() -> Self {
+        Sim {
+            reader: None,
+            phone_reader: None,
+            camera: None,
+            indicator: None,
+            camera_plugged: Arc::new(AtomicBool::new(true)),
+        }
+    }
+}
+
+/// The image camera, with a cable the control socket can pull.
+struct SimCamera {
+    inner: ImageCamera,
+    plugged: Arc<AtomicBool>,
+}
+
+impl Camera for SimCamera {
+    type Error = Box<dyn kaonin_hal::camera::Error>;
+
+    fn capture(&mut self) -> Result<Frame, Self::Error> {
+        if !self.plugged.load(Ordering::SeqCst) {
+            return Err(Box::new(CameraErrorKind::NotConnected));
+        }
+        self.inner.capture().map_err(|e| Box::new(e) as _)
+    }
 }
 
 /// Builds the devices `config` asks for.
@@ -51,7 +85,10 @@ pub fn build_devices(config: &Config) -> Result<(Devices, Sim), DaemonError> {
         CameraKind::Images => {
             let (camera, handle) = ImageCamera::new(640, 480);
             sim.camera = Some(handle);
-            kaonin_hal::camera::boxed(camera)
+            kaonin_hal::camera::boxed(SimCamera {
+                inner: camera,
+                plugged: sim.camera_plugged.clone(),
+            })
         }
         CameraKind::V4l2 => v4l2_camera(config)?,
     };

@@ -14,7 +14,7 @@ pub use devices::{build_devices, Devices, Sim};
 use crate::card::{CardFace, KenmenGuard};
 use crate::config::Config;
 use crate::control::{self, Command};
-use crate::flow::{Action, Button, Event, Flow, Identity, ReaderRole, Screen, ScreenId};
+use crate::flow::{Action, Button, Device, Event, Flow, Identity, ReaderRole, Screen, ScreenId};
 use crate::ids::uuid_v4;
 use crate::link::{self, LinkHandle, StatusSnapshot};
 use crate::staff::Staff;
@@ -32,6 +32,9 @@ use tokio::sync::{mpsc, watch};
 use workers::{CardCmd, FaceCmd, PhotoSlot};
 use zeroize::Zeroizing;
 
+/// How often a failed device is tried again.
+pub const RETRY: Duration = Duration::from_millis(500);
+
 /// Digits of a card PIN and of a staff passcode.
 pub const PIN_DIGITS: usize = 4;
 
@@ -45,7 +48,7 @@ pub enum Inbound {
     /// Input from a touchscreen or keypad.
     Input(InputEvent),
     /// A device stopped or started working.
-    DeviceFault { device: &'static str, up: bool },
+    Device { device: Device, up: bool },
     /// Time to tell systemd the loop is alive.
     Watchdog,
 }
@@ -192,6 +195,8 @@ struct Loop {
     card_face: Option<CardFace>,
     profile_face: Option<CardFace>,
     card_present: bool,
+    /// Devices not working now, for status messages.
+    faults: Vec<Device>,
     workers: Vec<std::thread::JoinHandle<()>>,
 }
 
@@ -240,9 +245,9 @@ impl Loop {
         }
         let (display_tx, drx) = std_mpsc::channel();
         {
-            let (ui, announce) = (ui.clone(), announce.clone());
+            let (ui, announce, tx) = (ui.clone(), announce.clone(), tx.clone());
             workers.push(spawn_worker("display", move || {
-                workers::display_worker(ui, display, drx, announce)
+                workers::display_worker(ui, display, drx, announce, tx)
             }));
         }
         if let Some(input) = input {
@@ -269,6 +274,7 @@ impl Loop {
             card_face: None,
             profile_face: None,
             card_present: false,
+            faults: Vec::new(),
             workers,
         };
         daemon.perform(actions);
@@ -281,8 +287,17 @@ impl Loop {
                 Inbound::Flow(event) => self.on_event(event),
                 Inbound::Control(request) => self.on_control(request),
                 Inbound::Input(input) => self.on_input(input),
-                Inbound::DeviceFault { device, up } => {
-                    tracing::warn!(device, up, "device state changed");
+                Inbound::Device { device, up } => {
+                    if up {
+                        tracing::info!(?device, "device working again");
+                    } else {
+                        tracing::error!(?device, "device not working; staff called");
+                    }
+                    self.faults.retain(|d| *d != device);
+                    if !up {
+                        self.faults.push(device);
+                    }
+                    self.on_event(Event::Device { device, up });
                 }
                 // Sent from the loop itself: a wedged loop stops the pings and
                 // systemd restarts the service.
@@ -390,9 +405,16 @@ impl Loop {
             self.pin = Zeroizing::new(String::new());
         }
         screen.params.pin_dots = self.pin.len() as u8;
+        let failed_devices = self
+            .faults
+            .iter()
+            .filter_map(|d| serde_json::to_value(d).ok())
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
         let _ = self.status.send(StatusSnapshot {
             state: screen.id.as_str().into(),
             card_present: self.card_present,
+            failed_devices,
         });
         let _ = self.display.send(screen.clone());
         self.screen = Some(screen);
@@ -526,6 +548,7 @@ impl Loop {
                 }
             }
             Command::CardFace(face) => self.card_face = Some(face),
+            Command::Device { device, plugged } => self.plug(device, plugged)?,
             Command::DebugStall(duration) => {
                 if std::env::var_os("KAONIN_DEBUG_CONTROL").is_none() {
                     return Err("debug lines are disabled (KAONIN_DEBUG_CONTROL)".into());
@@ -533,6 +556,28 @@ impl Loop {
                 tracing::warn!(?duration, "stalling the flow loop on request (test hook)");
                 std::thread::sleep(duration);
             }
+        }
+        Ok(())
+    }
+
+    /// Pulls or restores the cable of a simulated device.
+    fn plug(&mut self, device: Device, plugged: bool) -> Result<(), String> {
+        let reader = match device {
+            Device::Reader => self.sim.reader.as_ref(),
+            Device::PhoneReader => self.sim.phone_reader.as_ref(),
+            Device::Camera if self.sim.camera.is_some() => {
+                self.sim
+                    .camera_plugged
+                    .store(plugged, std::sync::atomic::Ordering::SeqCst);
+                return Ok(());
+            }
+            _ => None,
+        };
+        let reader = reader.ok_or(format!("{device:?} is not a simulated device here"))?;
+        if plugged {
+            reader.plug();
+        } else {
+            reader.unplug();
         }
         Ok(())
     }
@@ -573,23 +618,30 @@ fn input_worker(mut input: kaonin_hal::input::BoxedInput, tx: mpsc::UnboundedSen
             break;
         }
         match input.next(Duration::from_millis(200)) {
-            Ok(Some(event)) => {
-                ok = true;
-                if tx.send(Inbound::Input(event)).is_err() {
-                    break;
+            Ok(event) => {
+                if !ok {
+                    ok = true;
+                    let _ = tx.send(Inbound::Device {
+                        device: Device::Input,
+                        up: true,
+                    });
+                }
+                if let Some(event) = event {
+                    if tx.send(Inbound::Input(event)).is_err() {
+                        break;
+                    }
                 }
             }
-            Ok(None) => ok = true,
             Err(e) => {
                 if ok {
                     tracing::warn!(error = %e, "input device failed; retrying");
-                    let _ = tx.send(Inbound::DeviceFault {
-                        device: "input",
+                    let _ = tx.send(Inbound::Device {
+                        device: Device::Input,
                         up: false,
                     });
                 }
                 ok = false;
-                std::thread::park_timeout(Duration::from_millis(500));
+                std::thread::park_timeout(RETRY);
             }
         }
     }

@@ -5,7 +5,7 @@
 use super::Inbound;
 use crate::card::{self, CardFace, ChipPhoto, KenmenGuard};
 use crate::face::{FaceMatcher, Reference};
-use crate::flow::{CardFailure, Event, FaceOutcome, ReaderRole, Screen};
+use crate::flow::{CardFailure, Device, Event, FaceOutcome, ReaderRole, Screen};
 use crate::ui::Ui;
 use kaonin_hal::camera::BoxedCamera;
 use kaonin_hal::camera::Camera;
@@ -21,6 +21,9 @@ use tokio::sync::mpsc::UnboundedSender;
 /// The chip photo of the current session, handed from the card worker to the face
 /// worker; wiped (dropped, zeroized) when the session ends.
 pub type PhotoSlot = Arc<Mutex<Option<ChipPhoto>>>;
+
+/// How long an idle worker waits before looking again (only bounds shutdown).
+const IDLE_WAIT: Duration = Duration::from_secs(3600);
 
 /// How long a reader waits for a presence change before looking at its commands.
 const PRESENCE_SLICE: Duration = Duration::from_millis(25);
@@ -56,6 +59,13 @@ pub fn card_worker(
     let send = |event: Event| {
         let _ = events.send(Inbound::Flow(event));
     };
+    let device = match role {
+        ReaderRole::Card => Device::Reader,
+        ReaderRole::Phone => Device::PhoneReader,
+    };
+    let health = |up: bool| {
+        let _ = events.send(Inbound::Device { device, up });
+    };
     let mut reader_ok = true;
     loop {
         match commands.try_recv() {
@@ -68,28 +78,31 @@ pub fn card_worker(
             Err(TryRecvError::Disconnected) => break,
             Err(TryRecvError::Empty) => {}
         }
-        match reader.wait_change(PRESENCE_SLICE) {
-            Ok(Some(Presence::Present { .. })) => {
-                reader_ok = true;
-                send(Event::CardPresent(role));
-            }
+        let change = reader.wait_change(PRESENCE_SLICE);
+        if change.is_ok() && !reader_ok {
+            reader_ok = true;
+            tracing::info!(reader = %reader.name(), "card reader back");
+            health(true);
+        }
+        match change {
+            Ok(Some(Presence::Present { .. })) => send(Event::CardPresent(role)),
             Ok(Some(Presence::Absent)) => {
                 let _ = reader.disconnect();
                 wipe(&photo);
                 send(Event::CardAbsent(role));
             }
-            Ok(None) => reader_ok = true,
+            Ok(None) => {}
             Err(e) => {
                 if reader_ok {
                     tracing::warn!(reader = %reader.name(), error = %e, "card reader unavailable; retrying");
-                    let _ = events.send(Inbound::DeviceFault {
-                        device: "reader",
-                        up: false,
-                    });
+                    // Whatever was on it is gone for the flow.
+                    wipe(&photo);
+                    send(Event::CardAbsent(role));
+                    health(false);
                 }
                 reader_ok = false;
                 // Back off without spinning: wait for a command or the retry slice.
-                match commands.recv_timeout(Duration::from_millis(500)) {
+                match commands.recv_timeout(super::RETRY) {
                     Ok(cmd) => {
                         if let Some(event) = card_command(&mut reader, cmd, &mut guard, &photo) {
                             send(event);
@@ -171,11 +184,41 @@ pub fn face_worker(
     photo: PhotoSlot,
 ) {
     let mut reference: Option<Reference> = None;
-    while let Ok(cmd) = commands.recv() {
+    let mut camera_ok = true;
+    let health = |up: bool| {
+        let _ = events.send(Inbound::Device {
+            device: Device::Camera,
+            up,
+        });
+    };
+    loop {
+        // While the camera is down, probe it every retry period.
+        let cmd = if camera_ok {
+            commands.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        } else {
+            commands.recv_timeout(super::RETRY)
+        };
         match cmd {
-            FaceCmd::End => reference = None,
-            FaceCmd::Capture => {
-                let outcome = attempt(&mut camera, matcher.as_mut(), &mut reference, &photo);
+            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => {
+                if camera.capture().is_ok() {
+                    camera_ok = true;
+                    tracing::info!("camera back");
+                    health(true);
+                }
+            }
+            Ok(FaceCmd::End) => reference = None,
+            Ok(FaceCmd::Capture) => {
+                let outcome = attempt(
+                    &mut camera,
+                    matcher.as_mut(),
+                    &mut reference,
+                    &photo,
+                    &mut camera_ok,
+                );
+                if !camera_ok {
+                    health(false);
+                }
                 let _ = events.send(Inbound::Flow(Event::Face(outcome)));
             }
         }
@@ -187,6 +230,7 @@ fn attempt(
     matcher: &mut dyn FaceMatcher,
     reference: &mut Option<Reference>,
     photo: &PhotoSlot,
+    camera_ok: &mut bool,
 ) -> FaceOutcome {
     if reference.is_none() {
         let Some(chip) = photo.lock().unwrap_or_else(|p| p.into_inner()).take() else {
@@ -205,6 +249,9 @@ fn attempt(
         Ok(frame) => frame,
         Err(e) => {
             tracing::warn!(error = %e, "camera failed");
+            if e.kind() == kaonin_hal::camera::ErrorKind::NotConnected {
+                *camera_ok = false;
+            }
             return FaceOutcome::Unavailable;
         }
     };
@@ -221,23 +268,54 @@ pub fn display_worker(
     mut display: BoxedDisplay,
     commands: Receiver<Screen>,
     announce: crate::control::Announcer,
+    events: UnboundedSender<Inbound>,
 ) {
     let size = display.size();
     let mut frame = Framebuffer::new(size.width, size.height);
     let mut failing = false;
-    while let Ok(screen) = commands.recv() {
+    let mut shown = ScreenShown {
+        id: String::new(),
+        lang: String::new(),
+    };
+    loop {
+        // While the panel fails, present the last frame again every retry period.
+        let screen = match commands.recv_timeout(if failing { super::RETRY } else { IDLE_WAIT }) {
+            Ok(screen) => screen,
+            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => {
+                if failing && display.present(&frame, &shown).is_ok() {
+                    failing = false;
+                    tracing::info!("display back");
+                    let _ = events.send(Inbound::Device {
+                        device: Device::Display,
+                        up: true,
+                    });
+                }
+                continue;
+            }
+        };
         ui.render(&screen, &mut frame);
-        let shown = ScreenShown {
+        shown = ScreenShown {
             id: screen.id.as_str().into(),
             lang: screen.lang.as_str().into(),
         };
-        match display.present(&frame, &shown) {
-            Ok(()) => failing = false,
-            Err(e) if !failing => {
-                failing = true;
-                tracing::error!(error = %e, "display failed; retrying on the next screen");
+        match (display.present(&frame, &shown), failing) {
+            (Ok(()), true) => {
+                failing = false;
+                let _ = events.send(Inbound::Device {
+                    device: Device::Display,
+                    up: true,
+                });
             }
-            Err(_) => {}
+            (Err(e), false) => {
+                failing = true;
+                tracing::error!(error = %e, "display failed; retrying");
+                let _ = events.send(Inbound::Device {
+                    device: Device::Display,
+                    up: false,
+                });
+            }
+            _ => {}
         }
         let buttons: Vec<&str> = screen.buttons.iter().map(|b| b.as_str()).collect();
         let line = json!({

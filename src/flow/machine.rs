@@ -91,6 +91,8 @@ pub struct Flow {
     staff_pending: bool,
     notice: Option<StaffNotice>,
     link_up: bool,
+    /// Devices not working now.
+    faults: Vec<Device>,
     next_token: u64,
     screen_timer: Option<TimerToken>,
     retry_timer: Option<TimerToken>,
@@ -110,6 +112,7 @@ impl Flow {
             staff_pending: false,
             notice: None,
             link_up: false,
+            faults: Vec::new(),
             next_token: 0,
             screen_timer: None,
             retry_timer: None,
@@ -187,6 +190,7 @@ impl Flow {
             } => self.on_acked(&id, result, message, &mut out),
             Event::Link { up } => self.on_link(up, &mut out),
             Event::PcCancel => self.end_session(&mut out),
+            Event::Device { device, up } => self.on_device(device, up, &mut out),
         }
         out
     }
@@ -212,7 +216,7 @@ impl Flow {
     fn timeout_of_state(&self) -> Option<Duration> {
         let p = &self.policy;
         match self.state {
-            State::Idle => None,
+            State::Idle | State::StaffCall(StaffReason::DeviceFault) => None,
             State::VisualArmed => Some(p.visual_timeout),
             State::Sending => Some(p.ack_timeout),
             State::CardError(_) | State::Done { .. } | State::SentOffline => Some(p.done_timeout),
@@ -235,6 +239,38 @@ impl Flow {
         token
     }
 
+    /// The terminal is out of order while an essential device is down.
+    fn out_of_order(&self) -> bool {
+        self.faults.iter().any(|d| d.is_essential())
+    }
+
+    fn on_device(&mut self, device: Device, up: bool, out: &mut Vec<Action>) {
+        let known = self.faults.contains(&device);
+        match (up, known) {
+            (false, false) => self.faults.push(device),
+            (true, true) => self.faults.retain(|d| *d != device),
+            _ => return,
+        }
+        self.faults.sort();
+        let showing = self.state == State::StaffCall(StaffReason::DeviceFault);
+        if self.out_of_order() {
+            // The session (if any) cannot go on: wipe it and call staff.
+            if self.present.is_some() || self.session.is_some() || self.visual.is_some() {
+                out.push(Action::EndSession);
+            }
+            self.session = None;
+            self.present = None;
+            self.visual = None;
+            self.staff_pending = false;
+            if !showing {
+                out.push(Action::Indicate(Signal::StaffNeeded));
+            }
+            self.enter(State::StaffCall(StaffReason::DeviceFault), out);
+        } else if showing {
+            self.end_session(out);
+        }
+    }
+
     fn end_session(&mut self, out: &mut Vec<Action>) {
         if self.present.is_some() || !matches!(self.state, State::Idle) || self.visual.is_some() {
             out.push(Action::EndSession);
@@ -244,6 +280,10 @@ impl Flow {
         self.visual = None;
         self.staff_pending = false;
         self.lang = Lang::default();
+        if self.out_of_order() {
+            self.enter(State::StaffCall(StaffReason::DeviceFault), out);
+            return;
+        }
         self.enter(State::Idle, out);
         out.push(Action::Indicate(Signal::Ready));
     }
@@ -853,6 +893,11 @@ impl Flow {
             State::SentOffline => {
                 buttons.push(Button::Ok);
                 ScreenId::SentOffline
+            }
+            State::StaffCall(StaffReason::DeviceFault) => {
+                params.staff_reason = Some(StaffReason::DeviceFault);
+                params.failed_devices = self.faults.clone();
+                ScreenId::StaffCall
             }
             State::StaffCall(reason) => {
                 params.staff_reason = Some(*reason);

@@ -603,6 +603,58 @@ fn a_second_card_reader_event_mid_session_is_ignored() {
     assert_eq!(run.flow.state(), StateName::MethodSelect);
 }
 
+#[test]
+fn a_device_fault_mid_session_wipes_it_and_calls_staff_until_the_device_is_back() {
+    let mut run = Run::new();
+    run.card(CardKind::Standard, PhotoStatus::Available);
+    run.send(Event::Press(Button::Face));
+    run.send(Event::Device {
+        device: Device::Camera,
+        up: false,
+    });
+    let screen = run.last_screen();
+    assert_eq!(screen.id, ScreenId::StaffCall);
+    assert_eq!(screen.params.staff_reason, Some(StaffReason::DeviceFault));
+    assert_eq!(screen.params.failed_devices, vec![Device::Camera]);
+    assert!(run.actions.iter().any(|a| matches!(a, Action::EndSession)));
+    assert!(!run.flow.in_session());
+    // Nothing but the device coming back leaves the screen.
+    run.send(Event::Device {
+        device: Device::Reader,
+        up: false,
+    });
+    run.send(Event::Press(Button::Ok));
+    run.send(Event::Press(Button::Cancel));
+    run.send(Event::CardPresent(ReaderRole::Card));
+    assert_eq!(run.flow.state(), StateName::StaffCall);
+    run.send(Event::Device {
+        device: Device::Camera,
+        up: true,
+    });
+    assert_eq!(
+        run.last_screen().params.failed_devices,
+        vec![Device::Reader]
+    );
+    run.send(Event::Device {
+        device: Device::Reader,
+        up: true,
+    });
+    assert_eq!(run.flow.state(), StateName::Idle);
+    assert!(run.enqueued().is_empty());
+}
+
+#[test]
+fn the_optional_phone_reader_failing_does_not_stop_the_terminal() {
+    let mut run = Run::new();
+    run.card(CardKind::Standard, PhotoStatus::Available);
+    let out = run.send(Event::Device {
+        device: Device::PhoneReader,
+        up: false,
+    });
+    assert!(out.is_empty());
+    assert_eq!(run.flow.state(), StateName::MethodSelect);
+}
+
 // ---- every (state, event) pair ---------------------------------------------
 
 /// Event scripts that lead from idle to each state.
@@ -772,6 +824,14 @@ fn every_event() -> Vec<Event> {
         Event::Link { up: false },
         Event::PcCancel,
         Event::TimerFired(TimerToken(0)),
+        Event::Device {
+            device: Device::Reader,
+            up: false,
+        },
+        Event::Device {
+            device: Device::Reader,
+            up: true,
+        },
     ];
     events.extend(Button::ALL.into_iter().map(Event::Press));
     events
@@ -970,6 +1030,14 @@ fn arb_event() -> impl Strategy<Value = Event> {
         any::<bool>().prop_map(|up| Event::Link { up }),
         Just(Event::PcCancel),
         (0u64..64).prop_map(|t| Event::TimerFired(TimerToken(t))),
+        (any::<bool>(), any::<bool>()).prop_map(|(camera, up)| Event::Device {
+            device: if camera {
+                Device::Camera
+            } else {
+                Device::PhoneReader
+            },
+            up
+        }),
     ]
 }
 

@@ -36,6 +36,8 @@ pub struct StatusSnapshot {
     pub state: String,
     /// Whether a card is on the reader.
     pub card_present: bool,
+    /// Devices not working now (`reader`, `camera`, …).
+    pub failed_devices: Vec<String>,
 }
 
 /// Everything the client task needs, resolved from the config.
@@ -425,6 +427,7 @@ impl Client {
             },
             card_present: snapshot.card_present,
             outbox: self.outbox.len(),
+            failed_devices: snapshot.failed_devices,
         })
         .await
     }

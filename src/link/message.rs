@@ -97,6 +97,9 @@ pub enum ReaderMsg {
         state: String,
         card_present: bool,
         outbox: usize,
+        /// Extension: devices not working (`reader`, `camera`, …); omitted when none.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        failed_devices: Vec<String>,
     },
     /// Extension: a PC request was carried out (`of` names it).
     Ok {
@@ -301,6 +304,7 @@ mod tests {
                 state: "idle".into(),
                 card_present: false,
                 outbox: 3,
+                failed_devices: vec!["camera".into()],
             },
             ReaderMsg::Ok {
                 of: "set_passcode".into(),
@@ -346,6 +350,7 @@ mod tests {
             state: "idle".into(),
             card_present: true,
             outbox: 0,
+            failed_devices: Vec::new(),
         }))
         .unwrap();
         assert_eq!(
