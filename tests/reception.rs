@@ -402,3 +402,30 @@ fn devices_lost_and_restored_mid_reception_call_staff_then_serve_again() {
     let id = pc.expect("identity");
     assert_eq!(id["id"], t.forwarded[0]["id"]);
 }
+
+#[test]
+fn a_camera_missing_at_start_calls_staff_instead_of_crashing() {
+    let options = Options {
+        extra: "[camera]\nkind = \"v4l2\"\ndevice = \"/dev/video-kaonin-missing\"\n[face]\nmatcher = \"test-thumbnail\"\n".into(),
+        ..Options::default()
+    };
+    // The harness's config already has a [camera] table: replace it.
+    let mut t = Terminal::start_replacing(options, "[camera]\nkind = \"images\"\n");
+    let screen = t.expect("staff_call");
+    assert!(
+        screen["text"].as_str().unwrap().contains("カメラ"),
+        "{screen}"
+    );
+    // Cards are not read while the terminal is out of order.
+    t.insert("alice");
+    t.send(json!({"press": "ok"}));
+    t.send(json!({"card": "remove"}));
+    t.send(json!({"press": "lang"}));
+    while t.expect("staff_call")["lang"] != "en" {}
+    assert!(!t.screens.contains(&"reading".to_string()));
+    assert!(
+        t.screens.iter().all(|s| s == "staff_call" || s == "idle"),
+        "{:?}",
+        t.screens
+    );
+}

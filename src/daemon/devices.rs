@@ -1,9 +1,11 @@
 //! Devices chosen by the configuration, and the handles through which the control
 //! socket plays the world for the mock ones.
 
+use super::lazy::{Lazy, LazyDisplay};
 use super::DaemonError;
 use crate::config::{CameraKind, Config, DisplayKind, InputKind, ReaderKind};
 use crate::face::FaceMatcher;
+use embedded_graphics::geometry::Size;
 use kaonin_drivers::image_camera::{ImageCamera, ImageCameraHandle};
 use kaonin_hal::camera::{BoxedCamera, Camera, ErrorKind as CameraErrorKind, Frame};
 use kaonin_hal::card::BoxedReader;
@@ -103,21 +105,26 @@ pub fn build_devices(config: &Config) -> Result<(Devices, Sim), DaemonError> {
             kaonin_hal::display::boxed(display)
         }
         DisplayKind::Framebuffer => {
-            let display = kaonin_drivers::framebuffer::FbDisplay::open(&config.display.device)
-                .map_err(|e| {
-                    DaemonError::Device(format!("display {}: {e}", config.display.device.display()))
-                })?;
-            kaonin_hal::display::boxed(display)
+            let device = config.display.device.clone();
+            let inner = Lazy::new(device.display().to_string(), move || {
+                kaonin_drivers::framebuffer::FbDisplay::open(&device)
+                    .map(kaonin_hal::display::boxed)
+                    .map_err(|e| e.to_string())
+            });
+            let size = Size::new(config.display.width, config.display.height);
+            kaonin_hal::display::boxed(LazyDisplay { inner, size })
         }
     };
     let input = match config.input.kind {
         InputKind::Control => None,
         InputKind::Touch => {
             let panel = (config.display.width, config.display.height);
-            let touch = kaonin_drivers::touch::TouchInput::open(&config.input.device, panel)
-                .map_err(|e| {
-                    DaemonError::Device(format!("input {}: {e}", config.input.device.display()))
-                })?;
+            let device = config.input.device.clone();
+            let touch = Lazy::new(device.display().to_string(), move || {
+                kaonin_drivers::touch::TouchInput::open(&device, panel)
+                    .map(kaonin_hal::input::boxed)
+                    .map_err(|e| e.to_string())
+            });
             Some(kaonin_hal::input::boxed(touch))
         }
         InputKind::SerialKeypad => {
@@ -178,8 +185,12 @@ fn pcsc_readers(_config: &Config) -> Result<(BoxedReader, Option<BoxedReader>), 
 }
 
 fn v4l2_camera(config: &Config) -> Result<BoxedCamera, DaemonError> {
-    Err(DaemonError::Device(format!(
-        "camera {}: the V4L2 driver is not part of this build yet",
-        config.camera.device.display()
-    )))
+    let device = config.camera.device.clone();
+    let camera = Lazy::new(device.display().to_string(), move || {
+        Err::<BoxedCamera, _>(format!(
+            "{}: the V4L2 driver is not part of this build yet",
+            device.display()
+        ))
+    });
+    Ok(kaonin_hal::camera::boxed(camera))
 }

@@ -6,6 +6,7 @@
 //! returns. The loop itself never blocks on a device.
 
 mod devices;
+mod lazy;
 mod notify;
 mod workers;
 

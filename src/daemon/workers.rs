@@ -184,13 +184,20 @@ pub fn face_worker(
     photo: PhotoSlot,
 ) {
     let mut reference: Option<Reference> = None;
-    let mut camera_ok = true;
     let health = |up: bool| {
         let _ = events.send(Inbound::Device {
             device: Device::Camera,
             up,
         });
     };
+    // A first look at start, so a missing camera is reported before a patient comes.
+    let mut camera_ok = !matches!(
+        camera.capture().map_err(|e| e.kind()),
+        Err(kaonin_hal::camera::ErrorKind::NotConnected)
+    );
+    if !camera_ok {
+        health(false);
+    }
     loop {
         // While the camera is down, probe it every retry period.
         let cmd = if camera_ok {

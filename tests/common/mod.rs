@@ -93,6 +93,12 @@ pub struct Terminal {
 
 impl Terminal {
     pub fn start(options: Options) -> Terminal {
+        Terminal::start_replacing(options, "")
+    }
+
+    /// Starts a terminal whose config has `remove` (a part of the default config)
+    /// taken out, so `options.extra` can say it differently.
+    pub fn start_replacing(options: Options, remove: &str) -> Terminal {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         std::fs::create_dir_all(d.join("screens")).unwrap();
@@ -128,6 +134,11 @@ endpoint = "unix:{link}"
             reader = options.reader,
             extra = options.extra,
         );
+        let config = if remove.is_empty() {
+            config
+        } else {
+            config.replacen(remove, "", 1)
+        };
         let config_path = d.join("kaonin.toml");
         std::fs::write(&config_path, config).unwrap();
         Terminal::start_with(dir, &config_path)
