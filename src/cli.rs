@@ -63,3 +63,50 @@ pub fn run_pair(
     println!("{fingerprint}");
     Ok(())
 }
+
+/// What `kaonin passcode` does.
+pub enum Passcode {
+    /// Set an account's passcode (digits from stdin).
+    Set(String),
+    /// Remove an account's passcode.
+    Revoke(String),
+    /// List the accounts.
+    List,
+}
+
+/// Runs `kaonin passcode`: the facility's local way to manage visual-check
+/// passcodes when the PC does not provision them. Changes are audited.
+pub fn passcode(config: &Config, action: Passcode) -> anyhow::Result<()> {
+    let staff = crate::staff::Staff::open(
+        &config.terminal.state_dir,
+        config.policy.staff_passcode_attempts,
+        std::time::Duration::from_secs(config.policy.staff_lockout_s),
+    )?;
+    match action {
+        Passcode::Set(account) => {
+            let mut line = zeroize::Zeroizing::new(String::new());
+            std::io::stdin().read_line(&mut line)?;
+            let digits =
+                kaonin_hal::secret::Digits::parse(line.trim(), crate::staff::PASSCODE_DIGITS)
+                    .map_err(|e| UsageError {
+                        flag: "passcode (stdin)".into(),
+                        reason: e.to_string(),
+                    })?;
+            staff.set_passcode(&account, &digits)?;
+            println!("{account}: passcode set");
+        }
+        Passcode::Revoke(account) => {
+            if staff.revoke(&account)? {
+                println!("{account}: passcode revoked");
+            } else {
+                println!("{account}: had no passcode");
+            }
+        }
+        Passcode::List => {
+            for account in staff.accounts() {
+                println!("{account}");
+            }
+        }
+    }
+    Ok(())
+}

@@ -69,11 +69,29 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Manage the staff passcodes of visual-check mode on this terminal.
+    Passcode {
+        #[command(subcommand)]
+        action: PasscodeAction,
+        /// Config whose terminal.state_dir holds the passcodes.
+        #[arg(long, default_value = DEFAULT_PATH)]
+        config: PathBuf,
+    },
     /// Validate a config file.
     CheckConfig {
         /// Config file.
         file: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum PasscodeAction {
+    /// Set ACCOUNT's passcode; the four digits are read from stdin (never argv).
+    Set { account: String },
+    /// Remove ACCOUNT's passcode.
+    Revoke { account: String },
+    /// List the accounts that have a passcode.
+    List,
 }
 
 fn main() -> ExitCode {
@@ -132,6 +150,10 @@ fn dispatch(command: Cmd) -> anyhow::Result<()> {
             lang.as_deref(),
             &out,
         )?),
+        Cmd::Passcode { action, config } => {
+            let config = Config::load(&config)?;
+            kaonin::cli::passcode(&config, action.into())
+        }
         Cmd::CheckConfig { file } => {
             Config::load(&file)?;
             println!("{}: ok", file.display());
@@ -145,4 +167,14 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("starting the async runtime")
+}
+
+impl From<PasscodeAction> for kaonin::cli::Passcode {
+    fn from(action: PasscodeAction) -> Self {
+        match action {
+            PasscodeAction::Set { account } => kaonin::cli::Passcode::Set(account),
+            PasscodeAction::Revoke { account } => kaonin::cli::Passcode::Revoke(account),
+            PasscodeAction::List => kaonin::cli::Passcode::List,
+        }
+    }
 }

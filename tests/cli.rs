@@ -99,3 +99,55 @@ fn demo_runs_all_three_receptions() {
     let pngs = std::fs::read_dir(dir.path()).unwrap().count();
     assert!(pngs > 10, "screen PNGs written: {pngs}");
 }
+
+#[test]
+fn passcodes_are_managed_locally_with_digits_from_stdin() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("k.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[terminal]\nstate_dir = \"{}\"\n",
+            dir.path().join("state").display()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = kaonin()
+            .args(["passcode", "--config"])
+            .arg(&config)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    assert_eq!(run(&["set", "staff-07"], "2580\n").0, 0);
+    assert_eq!(run(&["set", "staff-08"], "12a4\n").0, 2);
+    let (code, list) = run(&["list"], "");
+    assert_eq!(code, 0);
+    assert_eq!(list.trim(), "staff-07");
+    let stored = std::fs::read_dir(dir.path().join("state")).unwrap();
+    for entry in stored {
+        let text = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&text).contains("2580"),
+            "passcode stored in clear"
+        );
+    }
+    assert_eq!(run(&["revoke", "staff-07"], "").0, 0);
+    assert_eq!(run(&["list"], "").1.trim(), "");
+}
