@@ -185,10 +185,41 @@ fn wrong_security_code_costs_one_try_and_offers_pin_or_staff() {
     t.send(
         json!({"card_face": {"birth": face.birth, "expiry": face.expiry, "security_code": wrong}}),
     );
+    let log = std::env::var("KAONIN_PCSCD_LOG").expect("run under scripts/with-pcscd.sh");
+    let before = kenmen_verifies(&log);
     let mut card = Vcard::start("alice", 35963);
     card.say("insert");
     let screen = t.expect("method_select");
     let buttons = screen["buttons"].as_array().unwrap();
     assert!(!buttons.contains(&json!("face")), "{screen}");
     assert!(buttons.contains(&json!("pin")), "{screen}");
+    // Exactly one 照合番号B VERIFY reached the card, and it cost one of ten tries.
+    let sent = &kenmen_verifies(&log)[before.len()..];
+    assert_eq!(sent, ["63 C9"], "{sent:?}");
+    // The same card again, with the same misread: nothing is sent this time.
+    card.say("remove");
+    t.expect("idle");
+    t.send(
+        json!({"card_face": {"birth": face.birth, "expiry": face.expiry, "security_code": wrong}}),
+    );
+    card.say("insert");
+    t.expect("method_select");
+    assert_eq!(kenmen_verifies(&log).len(), before.len() + 1);
+}
+
+/// The status words answering each 14-digit VERIFY (照合番号B) in the pcscd APDU log.
+fn kenmen_verifies(log: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let mut lines = text.lines();
+    let mut answers = Vec::new();
+    while let Some(line) = lines.next() {
+        if line.contains("APDU: 00 20 00 80 0E ") {
+            let sw = lines
+                .by_ref()
+                .find_map(|l| l.split_once("SW: ").map(|(_, sw)| sw.trim().to_owned()))
+                .unwrap_or_default();
+            answers.push(sw);
+        }
+    }
+    answers
 }
