@@ -239,6 +239,7 @@ async fn pc_provisions_passcodes_asks_status_and_cancels() {
     t.status.send_replace(StatusSnapshot {
         state: "pin".into(),
         card_present: true,
+        ..Default::default()
     });
     let (stream, _) = listener.accept().await.unwrap();
     let (read, mut write) = stream.into_split();
@@ -305,6 +306,7 @@ async fn pc_provisions_passcodes_asks_status_and_cancels() {
     t.status.send_replace(StatusSnapshot {
         state: "idle".into(),
         card_present: false,
+        ..Default::default()
     });
     assert_eq!(
         next(&mut lines).await,
