@@ -12,9 +12,9 @@
 
 mod card_support;
 
-use card_support::{asset, profile, Vcard};
+use card_support::{asset, profile, verify_signature, Vcard};
 use kaonin::card::sim::{Atr, AtrName, Profile};
-use kaonin::card::{self, x509, CardFace, KenmenGuard};
+use kaonin::card::{self, CardFace, KenmenGuard};
 use kaonin::flow::{CardFailure, CardKind, PhotoStatus, PinStatus, VerifyOutcome};
 use kaonin_drivers::pcsc::PcscReader;
 use kaonin_hal::card::{CardReader, Error as _, ErrorKind, Presence};
@@ -76,12 +76,6 @@ impl Session {
     }
 }
 
-fn verify_signature(cert: &[u8], message: &[u8], signature: &[u8]) {
-    let key = x509::rsa_public_key(cert).expect("certificate key");
-    ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, key)
-        .verify(message, signature)
-        .expect("signature verifies with the certificate's key");
-}
 
 fn read(s: &mut Session, face: Option<&CardFace>) -> Result<card::Reading, CardFailure> {
     let mut guard = KenmenGuard::new(3);

@@ -56,13 +56,28 @@ pub const TOKEN_ANDROID: &str = "JPKIAPGPSETOKEN";
 /// iPhone.
 pub const TOKEN_IPHONE: &str = "JPKIAPIOSTOKEN";
 
-/// What [`read_card`] learned: the flow's facts and, for cards, the photo.
-#[derive(Debug)]
+/// What [`read_card`] learned: the flow's facts and, for cards, the photo. `Debug`
+/// shows neither the certificate nor the photo.
 pub struct Reading {
     /// Kind, certificate and photo status for the flow.
     pub facts: CardFacts,
     /// The 券面AP photo (JPEG 2000) when `facts.photo` is `Available`.
     pub photo: Option<ChipPhoto>,
+}
+
+impl std::fmt::Debug for Reading {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reading")
+            .field("session_id", &self.facts.session_id)
+            .field("kind", &self.facts.kind)
+            .field(
+                "certificate_bytes",
+                &self.facts.certificate.as_ref().map(Vec::len),
+            )
+            .field("photo_status", &self.facts.photo)
+            .field("photo", &self.photo)
+            .finish()
+    }
 }
 
 /// Reads what is on the reader: selects the JPKI AP, classifies it by its token,
@@ -265,6 +280,3 @@ fn sign_inner<C: CardChannel + ?Sized>(ch: &mut C, id: &str) -> Result<Vec<u8>, 
         _ => Err(CardError::status("sign", response.sw)),
     }
 }
-
-#[cfg(test)]
-mod tests;
