@@ -76,7 +76,6 @@ impl Session {
     }
 }
 
-
 fn read(s: &mut Session, face: Option<&CardFace>) -> Result<card::Reading, CardFailure> {
     let mut guard = KenmenGuard::new(3);
     card::read_card(
@@ -357,4 +356,27 @@ fn pem_to_der(pem: &str) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD
         .decode(body)
         .expect("PEM base64")
+}
+
+#[test]
+#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test -- --ignored"]
+fn empty_name_finds_the_reader_holding_a_jpki_card() {
+    let _slot = slot();
+    // The card goes into the second slot ("Virtual PCD 00 01", port 35964).
+    let mut reader = PcscReader::new("");
+    let first = reader.wait_change(Duration::ZERO).expect("wait_change");
+    assert!(matches!(first, Some(Presence::Absent) | None), "{first:?}");
+    let p = profile("carol-iphone.toml");
+    let vcard = Vcard::start(p, "127.0.0.1:35964");
+    vcard.send("insert");
+    wait_for(&mut reader, true);
+    assert_eq!(reader.name(), "Virtual PCD 00 01");
+    reader.connect().expect("connect");
+    let mut guard = KenmenGuard::new(3);
+    let reading = card::read_card(&mut reader, None, &mut guard, "s".into(), SystemTime::now())
+        .expect("read");
+    assert_eq!(reading.facts.kind, CardKind::Iphone);
+    reader.disconnect().expect("disconnect");
+    vcard.send("remove");
+    wait_for(&mut reader, false);
 }
