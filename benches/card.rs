@@ -90,9 +90,14 @@ fn through_pcscd() {
     let face = profile.printed_face();
     let card = VirtualCard::new(profile).expect("card");
     let state = card.state();
-    let (commands, mut control) = std::io::pipe().expect("pipe");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let mut control = Control(tx);
     let vcard = std::thread::spawn(move || {
-        run_vcard_with(card, "127.0.0.1:35963", std::io::BufReader::new(commands))
+        let input = std::io::BufReader::new(Lines {
+            rx,
+            pending: Vec::new(),
+        });
+        run_vcard_with(card, "127.0.0.1:35963", input)
     });
     let mut reader = PcscReader::new("Virtual PCD 00 00");
     wait_for(&mut reader, false);
@@ -127,6 +132,47 @@ fn through_pcscd() {
     vcard.join().expect("vcard thread").expect("vcard");
     report("pcscd, card connect to read done", from_insert, apdus);
     report("pcscd, SCardConnect to read done", from_connect, apdus);
+}
+
+/// The vcard's stdin, fed from a channel (EOF when the sender drops).
+#[cfg(feature = "pcsc")]
+struct Lines {
+    rx: std::sync::mpsc::Receiver<String>,
+    pending: Vec<u8>,
+}
+
+#[cfg(feature = "pcsc")]
+impl std::io::Read for Lines {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pending.is_empty() {
+            match self.rx.recv() {
+                Ok(text) => self.pending = text.into_bytes(),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.pending.len());
+        buf[..n].copy_from_slice(&self.pending[..n]);
+        self.pending.drain(..n);
+        Ok(n)
+    }
+}
+
+/// Writes command lines to the vcard.
+#[cfg(feature = "pcsc")]
+struct Control(std::sync::mpsc::Sender<String>);
+
+#[cfg(feature = "pcsc")]
+impl std::io::Write for Control {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf).into_owned();
+        self.0
+            .send(text)
+            .map_err(|_| std::io::Error::other("vcard ended"))?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn main() {

@@ -289,7 +289,10 @@ fn start_pcscd() {
     }
     // Keep draining so pcscd never blocks on a full pipe; `tee -p` keeps logging to
     // the file after this process ends.
-    std::thread::spawn(move || lines.for_each(drop));
+    std::thread::spawn(move || {
+        lines.for_each(drop);
+        let _ = child.wait();
+    });
 }
 
 #[test]

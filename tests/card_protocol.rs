@@ -829,7 +829,7 @@ fn reader_failures_map_to_flow_failures() {
 #[test]
 fn get_response_chain_is_bounded() {
     // A card that answers 61 01 forever.
-    let answers = std::iter::repeat_n(vec![0xAA, 0x61, 0x01], 500);
+    let answers = std::iter::repeat(vec![0xAA, 0x61, 0x01]).take(500);
     let mut script = Script::new(answers);
     let got = apdu::exchange(&mut script, &Command::select_ef(0x000A));
     assert!(got.is_err());
