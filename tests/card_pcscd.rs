@@ -195,8 +195,9 @@ fn removal_mid_read() {
     let _slot = slot();
     let p = profile("alice.toml");
     let face = p.printed_face();
-    // The standard read takes 18 APDUs; cover the AP, certificate, 券面 and auth steps.
-    for n in [1u64, 2, 5, 7, 10, 14, 17, 18] {
+    // The standard read takes 22 APDUs: AP and token (1-4), certificate (5-10),
+    // 券面AP and 照合番号B (11-14), card-face file (15-21), internal auth (22).
+    for n in [1u64, 3, 6, 9, 12, 14, 16, 20, 22] {
         let mut p = p.clone();
         p.faults.remove_at_apdu = Some(n);
         let mut s = Session::insert(p);

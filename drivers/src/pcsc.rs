@@ -52,6 +52,13 @@ pub enum PcscError {
     },
 }
 
+impl PcscError {
+    /// The reader-role kind of this failure.
+    pub fn kind(&self) -> ErrorKind {
+        Error::kind(self)
+    }
+}
+
 impl Error for PcscError {
     fn kind(&self) -> ErrorKind {
         match self {
