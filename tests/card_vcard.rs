@@ -261,3 +261,37 @@ fn printed_face_is_the_profile_card_face() {
     // 昭和60年4月12日 + 2035 + 4821
     assert_eq!(face.key_b().unwrap().as_slice(), b"60041220354821");
 }
+
+#[test]
+fn embedded_profiles_match_the_files() {
+    use kaonin::card::sim::EMBEDDED_PROFILES;
+    for name in EMBEDDED_PROFILES {
+        let embedded = Profile::embedded(name).expect("embedded profile");
+        let file = profile(&format!("{name}.toml"));
+        assert_eq!(embedded.card_type, file.card_type, "{name}");
+        let card = VirtualCard::new(embedded).expect("embedded card builds");
+        let mut rig_card: Box<dyn kaonin_hal::mock::Icc> = Box::new(card);
+        // SELECT JPKI AP works on every embedded card.
+        let r = rig_card.process(&[
+            0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00,
+            0x01,
+        ]);
+        assert_eq!(r, Some(vec![0x90, 0x00]), "{name}");
+    }
+    assert!(Profile::embedded("mallory").is_err());
+    // The embedded alice reads like the file one.
+    let mut rig = card_support::Rig::new(Profile::embedded("alice").unwrap());
+    let face = profile("alice.toml").printed_face();
+    let reading = kaonin::card::read_card(
+        &mut rig.reader,
+        Some(&face),
+        &mut kaonin::card::KenmenGuard::new(3),
+        "s".into(),
+        std::time::SystemTime::now(),
+    )
+    .unwrap();
+    assert_eq!(
+        reading.photo.unwrap().bytes(),
+        card_support::asset("faces/alice-chip.jp2")
+    );
+}
