@@ -383,4 +383,17 @@ fn empty_name_finds_the_reader_holding_a_jpki_card() {
     reader.disconnect().expect("disconnect");
     vcard.send("remove");
     wait_for(&mut reader, false);
+    // Excluding that reader: a card there is never reported.
+    let mut others = PcscReader::new("").excluding("00 01");
+    assert!(matches!(
+        others.wait_change(Duration::ZERO).expect("wait"),
+        Some(Presence::Absent) | None
+    ));
+    vcard.send("insert");
+    wait_for(&mut reader, true);
+    // pcscd already knows the card is there: a zero-timeout look is enough.
+    let seen = others.wait_change(Duration::ZERO).expect("wait");
+    assert!(seen.is_none(), "{seen:?}");
+    vcard.send("remove");
+    wait_for(&mut reader, false);
 }

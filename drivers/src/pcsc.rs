@@ -95,6 +95,9 @@ pub fn kind_of(e: pcsc::Error) -> ErrorKind {
 /// A contactless (or contact) reader driven through pcscd.
 pub struct PcscReader {
     name_contains: String,
+    /// Readers whose name contains this are never used (e.g. the smartphone reader
+    /// when this one is chosen by an empty filter).
+    exclude: Option<String>,
     ctx: Option<Context>,
     /// Index 0: the PnP pseudo-reader; then the matching readers.
     states: Vec<ReaderState>,
@@ -128,6 +131,7 @@ impl PcscReader {
     pub fn new(name_contains: &str) -> Self {
         PcscReader {
             name_contains: name_contains.to_owned(),
+            exclude: None,
             ctx: None,
             states: Vec::new(),
             current: None,
@@ -137,6 +141,14 @@ impl PcscReader {
             gone: false,
             buffer: vec![0; pcsc::MAX_BUFFER_SIZE_EXTENDED],
         }
+    }
+
+    /// Never uses readers whose name contains `name_contains` (empty: no exclusion).
+    /// For the card reader chosen by an empty filter next to a configured smartphone
+    /// reader, so a phone on that reader is not taken for a card.
+    pub fn excluding(mut self, name_contains: &str) -> Self {
+        self.exclude = (!name_contains.is_empty()).then(|| name_contains.to_owned());
+        self
     }
 
     fn fail(&mut self, op: &'static str, source: pcsc::Error) -> PcscError {
@@ -161,8 +173,9 @@ impl PcscReader {
     }
 
     fn matches(&self, name: &CStr) -> bool {
-        self.name_contains.is_empty()
-            || name.to_string_lossy().contains(self.name_contains.as_str())
+        let name = name.to_string_lossy();
+        let excluded = self.exclude.as_deref().is_some_and(|x| name.contains(x));
+        !excluded && (self.name_contains.is_empty() || name.contains(self.name_contains.as_str()))
     }
 
     /// Rebuilds the watched reader list, keeping the known states.
@@ -393,8 +406,11 @@ impl CardReader for PcscReader {
                 return Ok(Some(change));
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() || !self.wait_status(&ctx, left)? {
+            if !self.wait_status(&ctx, left)? {
                 return Ok(None);
+            }
+            if left.is_zero() {
+                return Ok(self.change(&ctx));
             }
         }
     }
