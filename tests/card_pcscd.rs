@@ -17,7 +17,7 @@ use kaonin::card::sim::{Atr, AtrName, Profile};
 use kaonin::card::{self, CardFace, KenmenGuard};
 use kaonin::flow::{CardFailure, CardKind, PhotoStatus, PinStatus, VerifyOutcome};
 use kaonin_drivers::pcsc::PcscReader;
-use kaonin_hal::card::{CardReader, Error as _, ErrorKind, Presence};
+use kaonin_hal::card::{CardReader, ErrorKind, Presence};
 use kaonin_hal::secret::Digits;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
