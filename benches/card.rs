@@ -3,7 +3,7 @@
 //!
 //! - In-process: the virtual card in the mock reader (always).
 //! - Through a real pcscd + vpcd + `kaonin vcard` when `KAONIN_PCSCD=1` (set by
-//!   `scripts/with-pcscd.sh`): `scripts/with-pcscd.sh cargo bench --bench card`.
+//!   `scripts/with-pcscd.sh`): `scripts/with-pcscd.sh cargo bench --features pcsc --bench card`.
 //!   Two figures there: from the card's TCP connect to vpcd (includes pcscd's ~0.4 s
 //!   presence polling) and from `connect` to the end of the read.
 
@@ -183,6 +183,6 @@ fn main() {
         #[cfg(not(feature = "pcsc"))]
         println!("pcscd figures need the `pcsc` feature");
     } else {
-        println!("(through pcscd: scripts/with-pcscd.sh cargo bench --bench card)");
+        println!("(through pcscd: scripts/with-pcscd.sh cargo bench --features pcsc --bench card)");
     }
 }

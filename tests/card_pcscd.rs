@@ -2,7 +2,8 @@
 //! read with the PC/SC driver and with OpenSC.
 //!
 //! These tests need a private pcscd with the vpcd driver; run them with
-//! `scripts/with-pcscd.sh cargo test --test card_pcscd -- --ignored`.
+//! `scripts/with-pcscd.sh cargo test --features pcsc --test card_pcscd -- --ignored`
+//! (the `pcsc` feature builds the PC/SC driver; without it this file is empty).
 //! They share the one vpcd slot "Virtual PCD 00 00" (127.0.0.1:35963), so they take a
 //! lock and run one at a time. They wait on reader events (`SCardGetStatusChange`),
 //! never on sleeps. `pcscd_restart_while_idle` stops the script's pcscd (pid from
@@ -88,7 +89,7 @@ fn read(s: &mut Session, face: Option<&CardFace>) -> Result<card::Reading, CardF
 }
 
 #[test]
-#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test -- --ignored"]
+#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test --features pcsc -- --ignored"]
 fn standard_card_certificate_and_photo() {
     let _slot = slot();
     let p = profile("alice.toml");
@@ -115,7 +116,7 @@ fn standard_card_certificate_and_photo() {
 }
 
 #[test]
-#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test -- --ignored"]
+#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test --features pcsc -- --ignored"]
 fn pin_path_and_signature() {
     let _slot = slot();
     let mut s = Session::insert(profile("alice.toml"));
@@ -143,7 +144,7 @@ fn pin_path_and_signature() {
 }
 
 #[test]
-#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test -- --ignored"]
+#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test --features pcsc -- --ignored"]
 fn android_certificate_after_pin() {
     let _slot = slot();
     let mut s = Session::insert(profile("carol-android.toml"));
@@ -165,7 +166,7 @@ fn android_certificate_after_pin() {
 }
 
 #[test]
-#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test -- --ignored"]
+#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test --features pcsc -- --ignored"]
 fn iphone_with_and_without_face_id() {
     let _slot = slot();
     let mut s = Session::insert(profile("carol-iphone.toml"));
@@ -190,7 +191,7 @@ fn iphone_with_and_without_face_id() {
 }
 
 #[test]
-#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test -- --ignored"]
+#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test --features pcsc -- --ignored"]
 fn removal_mid_read() {
     let _slot = slot();
     let p = profile("alice.toml");
@@ -219,7 +220,7 @@ fn removal_mid_read() {
 }
 
 #[test]
-#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test -- --ignored"]
+#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test --features pcsc -- --ignored"]
 fn pcscd_restart_while_idle() {
     let _slot = slot();
     let mut reader = PcscReader::new(READER);
@@ -297,7 +298,7 @@ fn start_pcscd() {
 }
 
 #[test]
-#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test -- --ignored"]
+#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test --features pcsc -- --ignored"]
 fn opensc_agrees_with_the_virtual_card() {
     let _slot = slot();
     let mut p = profile("alice.toml");
@@ -363,7 +364,7 @@ fn pem_to_der(pem: &str) -> Vec<u8> {
 }
 
 #[test]
-#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test -- --ignored"]
+#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test --features pcsc -- --ignored"]
 fn empty_name_finds_the_reader_holding_a_jpki_card() {
     let _slot = slot();
     // The card goes into the second slot ("Virtual PCD 00 01", port 35964).
