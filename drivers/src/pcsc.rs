@@ -369,8 +369,16 @@ impl CardChannel for PcscReader {
                 source: pcsc::Error::RemovedCard,
             });
         }
-        match card.transmit(command, &mut self.buffer) {
-            Ok(response) if response.len() >= 2 => Ok(response.to_vec()),
+        let result = match card.transmit(command, &mut self.buffer) {
+            Ok(response) => Ok(response.to_vec()),
+            Err(e) => Err(e),
+        };
+        // Responses may carry the face photo: leave no copy in the reusable buffer.
+        if let Ok(response) = &result {
+            zeroize::Zeroize::zeroize(&mut self.buffer[..response.len()]);
+        }
+        match result {
+            Ok(response) if response.len() >= 2 => Ok(response),
             Ok(_) => {
                 // P15: a yanked card may answer once with nothing.
                 self.gone = true;
