@@ -474,6 +474,16 @@ fn both_transport_faults_together() {
 }
 
 #[test]
+fn slow_card_still_reads() {
+    let mut p = profile("alice.toml");
+    p.faults.delay_ms = 1;
+    let face = p.printed_face();
+    let mut rig = Rig::new(p);
+    let (reading, _) = full_session(&mut rig, &face);
+    assert_eq!(reading.facts.photo, PhotoStatus::Available);
+}
+
+#[test]
 fn removal_at_every_apdu_is_a_typed_removed_error() {
     let p = profile("alice.toml");
     let face = p.printed_face();

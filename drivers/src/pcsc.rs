@@ -449,3 +449,58 @@ impl Drop for PcscReader {
         let _ = self.release_card();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pcsc_errors_have_the_flow_kinds() {
+        use pcsc::Error as E;
+        let table = [
+            (E::NoService, ErrorKind::NoService),
+            (E::ServiceStopped, ErrorKind::NoService),
+            (E::InvalidHandle, ErrorKind::NoService),
+            (E::NoSmartcard, ErrorKind::NoCard),
+            (E::RemovedCard, ErrorKind::Removed),
+            (E::ResetCard, ErrorKind::Removed),
+            (E::NotTransacted, ErrorKind::Removed),
+            (E::UnknownReader, ErrorKind::NoReader),
+            (E::ReaderUnavailable, ErrorKind::NoReader),
+            (E::UnresponsiveCard, ErrorKind::Protocol),
+            (E::Timeout, ErrorKind::Timeout),
+            (E::SharingViolation, ErrorKind::Other),
+        ];
+        for (error, kind) in table {
+            assert_eq!(kind_of(error), kind, "{error:?}");
+        }
+        assert_eq!(PcscError::ShortResponse.kind(), ErrorKind::Removed);
+        assert_eq!(PcscError::NotConnected.kind(), ErrorKind::NoCard);
+        let lost = PcscError::ServiceLost {
+            op: "x",
+            source: E::SecurityViolation,
+        };
+        assert_eq!(lost.kind(), ErrorKind::NoService);
+    }
+
+    #[test]
+    fn reader_filters() {
+        let any = PcscReader::new("");
+        let card = PcscReader::new("Sony").excluding("");
+        let not_phone = PcscReader::new("").excluding("00 01");
+        let name = |s: &str| CString::new(s).unwrap();
+        assert!(any.matches(&name("Virtual PCD 00 01")));
+        assert!(card.matches(&name("Sony FeliCa Port/PaSoRi 4.0")));
+        assert!(!card.matches(&name("Virtual PCD 00 00")));
+        assert!(not_phone.matches(&name("Virtual PCD 00 00")));
+        assert!(!not_phone.matches(&name("Virtual PCD 00 01")));
+    }
+
+    #[test]
+    fn transmit_without_connection_is_no_card() {
+        let mut reader = PcscReader::new("nothing");
+        let err = reader.transmit(&[0x00, 0xA4, 0x04, 0x0C]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NoCard);
+        assert!(reader.disconnect().is_ok());
+    }
+}
