@@ -791,6 +791,15 @@ fn read_card_maps_classification_answers() {
         Err(CardFailure::NotMyNumberCard)
     );
     assert_eq!(
+        run(vec![sw(0x9000), sw(0x9000), token("JPKIAPICCTOKEN")]),
+        Err(CardFailure::NotMyNumberCard),
+        "住基カード"
+    );
+    assert_eq!(
+        run(vec![sw(0x9000), sw(0x9000), token("JPKIAPGPSETOKEN")]),
+        Ok(CardKind::Android)
+    );
+    assert_eq!(
         run(vec![sw(0x9000), sw(0x6A82)]),
         Err(CardFailure::Unreadable)
     );

@@ -49,7 +49,7 @@ pub const EF_SIGN_PIN: u16 = 0x001B;
 
 /// Token names in EF `0006`.
 pub const TOKEN_CARD: &str = "JPKIAPICCTOKEN2";
-/// The old 住基カード token.
+/// The old 住基カード token: not a My Number card (no 券面AP, not a 保険証).
 pub const TOKEN_JUKI: &str = "JPKIAPICCTOKEN";
 /// Android スマホ用電子証明書.
 pub const TOKEN_ANDROID: &str = "JPKIAPGPSETOKEN";
@@ -155,7 +155,7 @@ pub fn classify<C: CardChannel + ?Sized>(ch: &mut C) -> Result<CardKind, CardErr
     let raw = apdu::exchange(ch, &Command::read_binary(0, 32))?.ok("READ token")?;
     let name = token_name(&raw);
     match name.as_str() {
-        TOKEN_CARD | TOKEN_JUKI => match apdu::exchange(ch, &Command::select_ef(EF_AUTH_PIN))? {
+        TOKEN_CARD => match apdu::exchange(ch, &Command::select_ef(EF_AUTH_PIN))? {
             r if r.sw == 0x9000 => Ok(CardKind::Standard),
             r if r.kind() == StatusKind::NotFound => Ok(CardKind::PinLess),
             r => Err(CardError::status("SELECT PIN EF", r.sw)),
