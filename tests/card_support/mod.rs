@@ -113,3 +113,74 @@ impl Drop for Vcard {
         let _ = self.stop();
     }
 }
+
+/// A virtual card in the in-process mock reader, connected.
+pub struct Rig {
+    pub reader: kaonin_hal::mock::MockReader,
+    pub handle: kaonin_hal::mock::MockReaderHandle,
+    pub state: Arc<Mutex<CardCounters>>,
+}
+
+impl Rig {
+    /// Inserts the card of `profile` and connects.
+    pub fn new(profile: Profile) -> Rig {
+        use kaonin_hal::card::CardReader;
+        let card = VirtualCard::new(profile).expect("card builds");
+        let state = card.state();
+        let (mut reader, handle) = kaonin_hal::mock::MockReader::new("mock");
+        handle.insert(Box::new(card));
+        reader.connect().expect("connect");
+        Rig {
+            reader,
+            handle,
+            state,
+        }
+    }
+
+    /// A copy of the card's counters.
+    pub fn counters(&self) -> CardCounters {
+        self.state.lock().unwrap().clone()
+    }
+
+    /// Unpowers and powers the card again (a new session with the same card).
+    pub fn reconnect(&mut self) {
+        use kaonin_hal::card::CardReader;
+        self.reader.disconnect().expect("disconnect");
+        self.reader.connect().expect("connect");
+    }
+}
+
+/// A channel that answers from a script and records what it was sent.
+pub struct Script {
+    pub answers: std::collections::VecDeque<Vec<u8>>,
+    pub sent: Vec<Vec<u8>>,
+}
+
+impl Script {
+    /// Answers `answers` in order; after them, the card is gone.
+    pub fn new<I: IntoIterator<Item = Vec<u8>>>(answers: I) -> Script {
+        Script {
+            answers: answers.into_iter().collect(),
+            sent: Vec::new(),
+        }
+    }
+}
+
+impl kaonin_hal::card::CardChannel for Script {
+    type Error = kaonin_hal::card::ErrorKind;
+
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, Self::Error> {
+        self.sent.push(command.to_vec());
+        self.answers
+            .pop_front()
+            .ok_or(kaonin_hal::card::ErrorKind::Removed)
+    }
+}
+
+/// Checks `signature` over `message` with the certificate's RSA key (ring).
+pub fn verify_signature(cert: &[u8], message: &[u8], signature: &[u8]) {
+    let key = kaonin::card::x509::rsa_public_key(cert).expect("certificate key");
+    ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, key)
+        .verify(message, signature)
+        .expect("signature verifies with the certificate's key");
+}

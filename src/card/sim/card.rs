@@ -56,7 +56,7 @@ struct PinEf {
 
 /// A key held by an internal EF.
 struct KeyEf {
-    key: RsaPrivateKey,
+    key: Box<RsaPrivateKey>,
     /// PIN EFs any one of which opens the key (empty: free).
     needs: &'static [u16],
 }
@@ -172,7 +172,7 @@ impl VirtualCard {
         files.insert(
             j(proto::EF_AUTH_KEY),
             Ef::Key(KeyEf {
-                key: auth_key.clone(),
+                key: Box::new(auth_key.clone()),
                 needs: key_needs,
             }),
         );
@@ -191,7 +191,7 @@ impl VirtualCard {
             files.insert(
                 j(proto::EF_SIGN_KEY),
                 Ef::Key(KeyEf {
-                    key: auth_key,
+                    key: Box::new(auth_key),
                     needs: &[proto::EF_SIGN_PIN],
                 }),
             );
@@ -252,7 +252,13 @@ impl VirtualCard {
         let basic = encode(0xFF30, &encode(0xDF31, b"131016"));
         files.insert(k(0x0003), bin(basic, &[]));
         // The AP's key: internal authentication needs no credential.
-        files.insert(k(0x0017), Ef::Key(KeyEf { key, needs: &[] }));
+        files.insert(
+            k(0x0017),
+            Ef::Key(KeyEf {
+                key: Box::new(key),
+                needs: &[],
+            }),
+        );
         Ok(())
     }
 

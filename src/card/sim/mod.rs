@@ -10,5 +10,6 @@ mod vpcd;
 pub use card::{CardCounters, VirtualCard};
 pub use profile::{
     Atr, AtrName, CardType, Faults, Holder, Kenmen, Keys, Profile, ProfileError, Secret,
+    EMBEDDED_PROFILES,
 };
 pub use vpcd::{run_vcard, run_vcard_with, VcardError, DEFAULT_VPCD};
