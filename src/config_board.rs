@@ -273,6 +273,18 @@ listen = "127.0.0.1:9464"
     }
 
     #[test]
+    fn the_packaged_config_has_a_valid_board_section() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/packaging/kaonin.toml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut table: toml::Table = toml::from_str(&text).unwrap();
+        let board = table.remove("board").expect("a [board] section");
+        let board: Board = board.try_into().unwrap();
+        board.validate().unwrap();
+        assert_eq!(board.indicator, IndicatorKind::Gpio);
+        assert_eq!(board.metrics.addr(), None, "metrics are off by default");
+    }
+
+    #[test]
     fn impossible_values_name_their_key() {
         for (text, key) in [
             ("[board.gpio]\nled_pin = 40", "board.gpio.led_pin"),
