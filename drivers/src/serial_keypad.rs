@@ -304,6 +304,8 @@ impl Input for SerialKeypad {
             self.connect()?;
         }
         let deadline = Instant::now() + timeout;
+        // Even with a zero timeout, look at the port once.
+        let mut looked = false;
         loop {
             while let Some((line, len)) = self.buffer.take_line() {
                 self.last_heard = Instant::now();
@@ -317,7 +319,7 @@ impl Input for SerialKeypad {
                 }
             }
             let now = Instant::now();
-            if now >= deadline {
+            if now >= deadline && looked {
                 let silent = now.duration_since(self.last_heard);
                 if silent > self.heartbeat_timeout {
                     // A partial line from before the silence is stale.
@@ -329,7 +331,8 @@ impl Input for SerialKeypad {
                 }
                 return Ok(None);
             }
-            self.fill(deadline - now)?;
+            self.fill(deadline.saturating_duration_since(now))?;
+            looked = true;
         }
     }
 }
@@ -468,6 +471,17 @@ mod tests {
             next_event(&mut keypad).unwrap(),
             InputEvent::Key(Key::Digit(8))
         );
+    }
+
+    #[test]
+    fn a_zero_timeout_still_reads_what_is_there() {
+        let mut pad = pad();
+        let mut keypad = open(&pad, Duration::from_secs(30));
+        assert_eq!(keypad.next(Duration::ZERO).unwrap(), None);
+        send(&mut pad, b"K6\n");
+        // Each zero-timeout call still polls the port for a millisecond.
+        let event = (0..5000).find_map(|_| keypad.next(Duration::ZERO).unwrap());
+        assert_eq!(event, Some(InputEvent::Key(Key::Digit(6))));
     }
 
     #[test]
