@@ -45,8 +45,8 @@ echo "glibc floor: $(aarch64-linux-gnu-objdump -T "$BIN" | grep -o 'GLIBC_[0-9.]
 step "smoke: kaonin --version under qemu" qemu-aarch64 -cpu cortex-a72 "$BIN" --version
 
 # The runner of .cargo/config.toml runs the test binary under qemu-aarch64.
-step "unit tests under qemu: flow, card protocol, drivers" bash -c "
-    cargo test --release --target $TARGET --features $FEATURES --lib -- flow:: card:: &&
+step "unit tests under qemu: flow, card protocol, figures, drivers" bash -c "
+    cargo test --release --target $TARGET --features $FEATURES --lib -- flow:: card:: stats:: &&
     cargo test --release --target $TARGET --features $FEATURES -p kaonin-drivers"
 
 if [ -n "${CROSS_E2E_TEST:-}" ]; then
