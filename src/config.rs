@@ -38,6 +38,9 @@ pub struct Config {
     pub card_face: CardFaceConfig,
     /// Extension: face matching (`[face]`).
     pub face: FaceConfig,
+    /// Extension: board hardware (`[board]`: indicator, GPIO pins, serial PIN pad,
+    /// metrics endpoint).
+    pub board: crate::config_board::Board,
 }
 
 /// `[card_face]`: the printed card face and the 照合番号B it unlocks. Extension.
@@ -577,6 +580,7 @@ impl Config {
         }
         self.link.validate()?;
         self.face.validate()?;
+        self.board.validate()?;
         Ok(())
     }
 }

@@ -77,6 +77,15 @@ enum Cmd {
         #[arg(long, default_value = DEFAULT_PATH)]
         config: PathBuf,
     },
+    /// Print the operations figures (receptions, consents, locks, errors).
+    Stats {
+        /// Config whose terminal.state_dir holds the figures.
+        #[arg(long, default_value = DEFAULT_PATH)]
+        config: PathBuf,
+        /// Prometheus text format instead of a table.
+        #[arg(long)]
+        prometheus: bool,
+    },
     /// Validate a config file.
     CheckConfig {
         /// Config file.
@@ -153,6 +162,16 @@ fn dispatch(command: Cmd) -> anyhow::Result<()> {
         Cmd::Passcode { action, config } => {
             let config = Config::load(&config)?;
             kaonin::cli::passcode(&config, action.into())
+        }
+        Cmd::Stats { config, prometheus } => {
+            let config = Config::load(&config)?;
+            let stats = kaonin::stats::Stats::open_read_only(&config.terminal.state_dir)?;
+            if prometheus {
+                print!("{}", stats.render_prometheus());
+            } else {
+                print!("{}", stats.render_table());
+            }
+            Ok(())
         }
         Cmd::CheckConfig { file } => {
             Config::load(&file)?;

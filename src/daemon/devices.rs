@@ -128,13 +128,16 @@ pub fn build_devices(config: &Config) -> Result<(Devices, Sim), DaemonError> {
             Some(kaonin_hal::input::boxed(touch))
         }
         InputKind::SerialKeypad => {
-            return Err(DaemonError::Device(
-                "input.kind = \"serial-keypad\" is not supported by this build yet".into(),
-            ))
+            let pad = &config.board.keypad;
+            let keypad = kaonin_drivers::serial_keypad::SerialKeypad::detached(
+                &pad.device,
+                pad.baud,
+                pad.heartbeat_timeout(),
+            );
+            Some(kaonin_hal::input::boxed(keypad))
         }
     };
-    let (indicator, indicator_handle) = MockIndicator::new();
-    sim.indicator = Some(indicator_handle);
+    let indicator = indicator(config, &mut sim);
     let matcher = crate::face::matcher_from_config(config)
         .map_err(|e| DaemonError::Device(format!("face matcher: {e}")))?;
     let devices = Devices {
@@ -142,11 +145,28 @@ pub fn build_devices(config: &Config) -> Result<(Devices, Sim), DaemonError> {
         phone_reader,
         camera,
         display,
-        indicator: kaonin_hal::indicator::boxed(indicator),
+        indicator,
         input,
         matcher,
     };
     Ok((devices, sim))
+}
+
+fn indicator(config: &Config, sim: &mut Sim) -> BoxedIndicator {
+    use crate::config_board::IndicatorKind;
+    use kaonin_drivers::gpio::{open_gpio_indicator, LogIndicator};
+    match config.board.indicator {
+        IndicatorKind::Mock => {
+            let (indicator, handle) = MockIndicator::new();
+            sim.indicator = Some(handle);
+            kaonin_hal::indicator::boxed(indicator)
+        }
+        IndicatorKind::Log => kaonin_hal::indicator::boxed(LogIndicator),
+        IndicatorKind::Gpio => open_gpio_indicator(&config.board.gpio.pins()).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "GPIO indicator unavailable; logging signals instead");
+            kaonin_hal::indicator::boxed(LogIndicator)
+        }),
+    }
 }
 
 fn readers(
@@ -171,7 +191,13 @@ fn readers(
 #[cfg(feature = "pcsc")]
 fn pcsc_readers(config: &Config) -> Result<(BoxedReader, Option<BoxedReader>), DaemonError> {
     use kaonin_drivers::pcsc::PcscReader;
-    let reader = kaonin_hal::card::boxed(PcscReader::new(&config.reader.name_contains));
+    // A phone lying on the smartphone reader answers the JPKI SELECT too: keep the
+    // card slot off that reader when it is named.
+    let mut card = PcscReader::new(&config.reader.name_contains);
+    if !config.reader.phone_name_contains.is_empty() {
+        card = card.excluding(&config.reader.phone_name_contains);
+    }
+    let reader = kaonin_hal::card::boxed(card);
     let phone = (!config.reader.phone_name_contains.is_empty())
         .then(|| kaonin_hal::card::boxed(PcscReader::new(&config.reader.phone_name_contains)));
     Ok((reader, phone))

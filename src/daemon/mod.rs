@@ -19,6 +19,7 @@ use crate::flow::{Action, Button, Device, Event, Flow, Identity, ReaderRole, Scr
 use crate::ids::uuid_v4;
 use crate::link::{self, LinkHandle, StatusSnapshot};
 use crate::staff::Staff;
+use crate::stats::Stats;
 use crate::ui::{Hit, Ui, UiOptions};
 use kaonin_hal::input::{InputEvent, Key};
 use kaonin_hal::secret::Digits;
@@ -52,11 +53,16 @@ pub enum Inbound {
     Device { device: Device, up: bool },
     /// Time to tell systemd the loop is alive.
     Watchdog,
+    /// The input device sent something that is not a key: drop any half-typed PIN.
+    InputGarbled,
 }
 
 /// Why the daemon could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
+    /// The operations figures could not be opened.
+    #[error("operations figures: {0}")]
+    Stats(#[from] crate::stats::StatsError),
     /// The screens could not be prepared (fonts, catalogs).
     #[error("screens: {0}")]
     Ui(#[from] crate::ui::UiError),
@@ -114,6 +120,15 @@ pub async fn run(
         start_control(config, tx.clone(), announce.clone()).await?;
     }
     let tx_watchdog = tx.clone();
+    let stats = Stats::open(&config.terminal.state_dir)?;
+    if let Some(addr) = config.board.metrics.addr() {
+        let stats = stats.clone();
+        tokio::spawn(async move {
+            if let Err(e) = crate::stats::serve_metrics(stats, addr).await {
+                tracing::error!(error = %e, %addr, "metrics endpoint stopped");
+            }
+        });
+    }
     let mut daemon = Loop::start(
         config,
         devices,
@@ -124,6 +139,7 @@ pub async fn run(
         tx,
         announce,
         status_tx,
+        stats.clone(),
     );
     if let Some(every) = notify::watchdog_interval() {
         let tx = tx_watchdog;
@@ -146,6 +162,9 @@ pub async fn run(
     notify::notify("STOPPING=1");
     daemon.stop();
     link.shutdown().await;
+    if let Err(e) = stats.flush() {
+        tracing::warn!(error = %e, "operations figures could not be saved");
+    }
     Ok(())
 }
 
@@ -198,6 +217,8 @@ struct Loop {
     card_present: bool,
     /// Devices not working now, for status messages.
     faults: Vec<Device>,
+    /// Operations figures.
+    stats: Stats,
     workers: Vec<std::thread::JoinHandle<()>>,
 }
 
@@ -213,6 +234,7 @@ impl Loop {
         tx: mpsc::UnboundedSender<Inbound>,
         announce: control::Announcer,
         status: watch::Sender<StatusSnapshot>,
+        stats: Stats,
     ) -> Self {
         let Devices {
             reader,
@@ -276,6 +298,7 @@ impl Loop {
             profile_face: None,
             card_present: false,
             faults: Vec::new(),
+            stats,
             workers,
         };
         daemon.perform(actions);
@@ -303,6 +326,7 @@ impl Loop {
                 // Sent from the loop itself: a wedged loop stops the pings and
                 // systemd restarts the service.
                 Inbound::Watchdog => notify::notify("WATCHDOG=1"),
+                Inbound::InputGarbled => self.clear_pin(),
             }
         }
     }
@@ -323,6 +347,10 @@ impl Loop {
     }
 
     fn on_event(&mut self, event: Event) {
+        self.stats.observe_event(&event);
+        if let Event::Link { up } = event {
+            self.stats.set_link_up(up);
+        }
         match &event {
             Event::CardPresent(_) => self.card_present = true,
             Event::CardAbsent(_) => {
@@ -342,6 +370,7 @@ impl Loop {
     }
 
     fn perform_one(&mut self, action: Action) {
+        self.stats.observe_action(&action);
         match action {
             Action::Show(screen) => self.show(screen),
             Action::ReadCard(role) => {
@@ -402,6 +431,7 @@ impl Loop {
     }
 
     fn show(&mut self, mut screen: Screen) {
+        self.stats.set_outbox_depth(self.link.outbox_len());
         if screen.id != ScreenId::Pin {
             self.pin = Zeroizing::new(String::new());
         }
@@ -467,6 +497,17 @@ impl Loop {
             InputEvent::Pin(pin) => self.on_event(Event::PinTyped(pin)),
             InputEvent::StaffVisual { passcode } => self.on_event(Event::StaffVisual(passcode)),
             InputEvent::StaffConfirm => self.on_event(Event::StaffConfirm),
+        }
+    }
+
+    /// Forgets the digits typed so far (no VERIFY, no try spent) and redraws.
+    fn clear_pin(&mut self) {
+        if self.pin.is_empty() {
+            return;
+        }
+        self.pin = Zeroizing::new(String::new());
+        if let Some(screen) = self.screen.clone() {
+            self.show(screen);
         }
     }
 
@@ -631,6 +672,12 @@ fn input_worker(mut input: kaonin_hal::input::BoxedInput, tx: mpsc::UnboundedSen
                     if tx.send(Inbound::Input(event)).is_err() {
                         break;
                     }
+                }
+            }
+            Err(e) if e.kind() == kaonin_hal::input::ErrorKind::Garbled => {
+                tracing::warn!("input device sent garbage; typed digits dropped");
+                if tx.send(Inbound::InputGarbled).is_err() {
+                    break;
                 }
             }
             Err(e) => {
