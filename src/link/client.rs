@@ -260,11 +260,16 @@ impl Client {
             match connect(&self.options.endpoint, &self.options.security).await {
                 Ok(stream) => {
                     tracing::info!(endpoint = %self.options.endpoint, "link up");
-                    backoff = Duration::from_millis(100);
                     failures = 0;
                     self.report(true).await;
+                    let began = Instant::now();
                     let end = self.session(stream).await;
                     self.report(false).await;
+                    // A PC that hangs up at once must not make us spin: only a
+                    // connection that lasted resets the backoff.
+                    if began.elapsed() >= self.options.max_backoff {
+                        backoff = Duration::from_millis(100);
+                    }
                     match end {
                         End::Shutdown => return,
                         End::Dropped(why) => tracing::warn!(reason = %why, "link down"),
