@@ -353,3 +353,19 @@ async fn one_receiver_serves_many_terminals_at_once() {
         term.link.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn events_raised_offline_arrive_after_the_pc_comes_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("link.sock");
+    let mut t = terminal(&sock, &dir.path().join("state")).await;
+    next_event(&mut t.events, |e| matches!(e, Event::Link { up: false })).await;
+    t.link.event(kaonin::flow::PcEventKind::Offline, "no PC");
+    let (mut seen, _pc) = pc(&sock, |_| {}).await;
+    next_event(&mut t.events, |e| matches!(e, Event::Link { up: true })).await;
+    let ev = next_of_type(&mut seen, "event").await;
+    assert_eq!(ev["kind"], "offline");
+    assert_eq!(ev["detail"], "no PC");
+    assert!(ev["at"].as_str().unwrap().ends_with('Z'));
+    t.link.shutdown().await;
+}
