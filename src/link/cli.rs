@@ -109,18 +109,12 @@ pub struct PairArgs {
 }
 
 /// Runs `kaonin pair`: returns the fingerprint to print. The directory is
-/// `--state-dir`, else the config's `terminal.state_dir` (the PC side usually has
-/// no kaonin config: pass `None` and `--state-dir`).
-pub fn run_pair(args: &PairArgs, config: Option<&Config>) -> Result<String, LinkError> {
-    let dir = match (&args.state_dir, config) {
-        (Some(dir), _) => dir.clone(),
-        (None, Some(config)) => config.terminal.state_dir.clone(),
-        (None, None) => {
-            return Err(LinkError::Config(
-                "pair: give --state-dir or a config with terminal.state_dir".into(),
-            ))
-        }
-    };
+/// `--state-dir`, else the config's `terminal.state_dir`.
+pub fn run_pair(args: &PairArgs, config: &Config) -> Result<String, LinkError> {
+    let dir = args
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| config.terminal.state_dir.clone());
     let role = if args.pc { Role::Pc } else { Role::Terminal };
     tls::pair(&dir, role)
 }
@@ -162,7 +156,7 @@ mod tests {
             pc: true,
             state_dir: Some(dir.path().into()),
         };
-        let fp = run_pair(&args, None).unwrap();
+        let fp = run_pair(&args, &Config::default()).unwrap();
         assert!(dir.path().join("link-pc.cert.der").exists());
         let mut config = Config::default();
         config.terminal.state_dir = dir.path().join("t");
@@ -170,9 +164,8 @@ mod tests {
             pc: false,
             state_dir: None,
         };
-        assert_ne!(run_pair(&args, Some(&config)).unwrap(), fp);
+        assert_ne!(run_pair(&args, &config).unwrap(), fp);
         assert!(dir.path().join("t/link-terminal.key.der").exists());
-        assert!(run_pair(&args, None).is_err());
     }
 
     #[test]
