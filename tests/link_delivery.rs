@@ -325,7 +325,7 @@ async fn one_receiver_serves_many_terminals_at_once() {
     let (mut seen, _pc) = pc(&sock, |_| {}).await;
     let mut terminals = Vec::new();
     for t in 0..10 {
-        let mut term = terminal(&sock, &dir.path().join(format!("state-{t}"))).await;
+        let term = terminal(&sock, &dir.path().join(format!("state-{t}"))).await;
         for n in 0..5 {
             term.link
                 .enqueue(&identity(&format!("t{t}-{n}")))
