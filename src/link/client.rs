@@ -166,6 +166,7 @@ pub async fn spawn_with(
         cmds: rx,
         held_events: VecDeque::new(),
         reported_up: None,
+        last_status: None,
     };
     let task = tokio::spawn(client.run());
     Ok(LinkHandle {
@@ -244,6 +245,8 @@ struct Client {
     cmds: mpsc::UnboundedReceiver<Cmd>,
     held_events: VecDeque<ReaderMsg>,
     reported_up: Option<bool>,
+    /// The last `status` sent on the current connection.
+    last_status: Option<ReaderMsg>,
 }
 
 /// Why a session ended.
@@ -349,7 +352,8 @@ impl Client {
         if let Err(e) = conn.send(&hello).await {
             return End::Dropped(e);
         }
-        if let Err(e) = self.send_status(conn).await {
+        self.last_status = None;
+        if let Err(e) = self.send_status(conn, true).await {
             return End::Dropped(e);
         }
         let mut last_sent = None;
@@ -382,7 +386,7 @@ impl Client {
                     Some(Cmd::Event(e)) => conn.send(&e).await,
                 },
                 changed = self.status.changed(), if status_open => match changed {
-                    Ok(()) => self.send_status(conn).await,
+                    Ok(()) => self.send_status(conn, false).await,
                     Err(_) => { status_open = false; Ok(()) }
                 },
                 _ = tokio::time::sleep_until(next_ping) => {
@@ -420,9 +424,15 @@ impl Client {
         msg
     }
 
-    async fn send_status(&mut self, conn: &mut Conn<WriteHalf<BoxStream>>) -> Result<(), String> {
+    /// Sends a `status`; unless `force`, only if it differs from the last one sent
+    /// on this connection.
+    async fn send_status(
+        &mut self,
+        conn: &mut Conn<WriteHalf<BoxStream>>,
+        force: bool,
+    ) -> Result<(), String> {
         let snapshot = self.status.borrow_and_update().clone();
-        conn.send(&ReaderMsg::Status {
+        let status = ReaderMsg::Status {
             state: if snapshot.state.is_empty() {
                 "idle".into()
             } else {
@@ -430,8 +440,13 @@ impl Client {
             },
             card_present: snapshot.card_present,
             outbox: self.outbox.len(),
-        })
-        .await
+        };
+        if !force && self.last_status.as_ref() == Some(&status) {
+            return Ok(());
+        }
+        conn.send(&status).await?;
+        self.last_status = Some(status);
+        Ok(())
     }
 
     async fn on_frame(
@@ -515,7 +530,7 @@ impl Client {
                 };
                 conn.send(&reply).await
             }
-            PcMsg::StatusRequest => self.send_status(conn).await,
+            PcMsg::StatusRequest => self.send_status(conn, true).await,
             PcMsg::Cancel => {
                 let _ = self.events.send(Event::PcCancel).await;
                 Ok(())

@@ -143,7 +143,9 @@ impl PcServer {
             let (accepted, peer) = match self.listener.accept().await {
                 Ok(a) => a,
                 Err(e) => {
+                    // E.g. out of file descriptors: pause instead of spinning.
                     tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                     continue;
                 }
             };
