@@ -65,7 +65,6 @@ enum State {
 /// What the flow knows about the card of the current session.
 #[derive(Debug, Clone)]
 struct Session {
-    role: ReaderRole,
     facts: CardFacts,
     pin_absent: bool,
     face_failures: u32,
@@ -85,6 +84,8 @@ pub struct Flow {
     lang: Lang,
     state: State,
     session: Option<Session>,
+    /// The reader whose card or phone this session is about.
+    present: Option<ReaderRole>,
     /// Staff account that armed visual-check mode (one patient only).
     visual: Option<String>,
     staff_pending: bool,
@@ -104,6 +105,7 @@ impl Flow {
             lang: Lang::default(),
             state: State::Idle,
             session: None,
+            present: None,
             visual: None,
             staff_pending: false,
             notice: None,
@@ -234,10 +236,11 @@ impl Flow {
     }
 
     fn end_session(&mut self, out: &mut Vec<Action>) {
-        if self.session.is_some() || !matches!(self.state, State::Idle) || self.visual.is_some() {
+        if self.present.is_some() || !matches!(self.state, State::Idle) || self.visual.is_some() {
             out.push(Action::EndSession);
         }
         self.session = None;
+        self.present = None;
         self.visual = None;
         self.staff_pending = false;
         self.lang = Lang::default();
@@ -288,6 +291,7 @@ impl Flow {
             _ => false,
         };
         if accepts {
+            self.present = Some(role);
             out.push(Action::Indicate(Signal::CardDetected));
             out.push(Action::ReadCard(role));
             self.enter(State::Reading(role), out);
@@ -295,18 +299,13 @@ impl Flow {
     }
 
     fn on_card_absent(&mut self, role: ReaderRole, out: &mut Vec<Action>) {
-        let ours = match (&self.session, &self.state) {
-            (Some(session), _) => session.role == role,
-            (None, State::Reading(r)) => *r == role,
-            _ => false,
-        };
-        if ours {
+        if self.present == Some(role) {
             self.end_session(out);
         }
     }
 
     fn on_card_read(&mut self, result: Result<CardFacts, CardFailure>, out: &mut Vec<Action>) {
-        let State::Reading(role) = self.state else {
+        let State::Reading(_) = self.state else {
             return;
         };
         let facts = match result {
@@ -318,7 +317,6 @@ impl Flow {
         }
         let kind = facts.kind;
         self.session = Some(Session {
-            role,
             pin_absent: kind == CardKind::PinLess,
             facts,
             face_failures: 0,

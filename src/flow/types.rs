@@ -164,7 +164,7 @@ pub enum AckResult {
 }
 
 /// How the patient's identity was verified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     /// Face match against the card photo.
@@ -483,6 +483,9 @@ pub struct ScreenParams {
     pub visual_armed: bool,
     /// Seconds until face authentication starts by itself (method_select).
     pub auto_face_in_s: Option<u32>,
+    /// PIN digits typed so far on the PIN pad, shown as ● (set by the daemon; the
+    /// flow only sees whole PINs).
+    pub pin_dots: u8,
 }
 
 /// One screen to show.

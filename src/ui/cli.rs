@@ -1,0 +1,120 @@
+//! `kaonin render`: writes screens as PNG files — one screen, or every screen ×
+//! language × panel size plus a contact sheet of all screens at 800×480.
+
+use super::{samples, Ui, UiError, UiOptions};
+use crate::flow::{Lang, ScreenId};
+use kaonin_hal::display::Framebuffer;
+use std::path::Path;
+
+/// The panel sizes `--all` renders.
+pub const RESOLUTIONS: [(u32, u32); 3] = [(800, 480), (1024, 600), (720, 1280)];
+
+/// Renders one screen (`screen`, 800×480, `lang` or Japanese) to the file `out`, or
+/// with `all` every screen × language × resolution into the directory `out`, plus
+/// `contact-sheet.png`.
+pub fn render_cli(
+    screen: Option<&str>,
+    all: bool,
+    lang: Option<&str>,
+    out: &Path,
+) -> Result<(), UiError> {
+    let lang = match lang {
+        None => None,
+        Some(code) => Some(Lang::parse(code).ok_or_else(|| UiError::UnknownLang {
+            lang: code.to_string(),
+            valid: Lang::ALL.map(Lang::as_str).join(", "),
+        })?),
+    };
+    if all {
+        return render_all(lang, out);
+    }
+    let id = screen.ok_or(UiError::NothingToRender)?;
+    let id = ScreenId::parse(id).ok_or_else(|| UiError::UnknownScreen {
+        id: id.to_string(),
+        valid: ScreenId::ALL.map(ScreenId::as_str).join(", "),
+    })?;
+    let ui = Ui::new(800, 480, UiOptions::default())?;
+    let mut fb = Framebuffer::new(800, 480);
+    ui.render(&samples::sample(id, lang.unwrap_or_default()), &mut fb);
+    save_png(&fb, out)
+}
+
+fn render_all(lang: Option<Lang>, dir: &Path) -> Result<(), UiError> {
+    std::fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
+    let langs: Vec<Lang> = lang.map_or(Lang::ALL.to_vec(), |l| vec![l]);
+    let mut sheet_frames = Vec::new();
+    for (w, h) in RESOLUTIONS {
+        let ui = Ui::new(w, h, UiOptions::default())?;
+        for &lang in &langs {
+            for screen in samples::all(lang) {
+                let mut fb = Framebuffer::new(w, h);
+                ui.render(&screen, &mut fb);
+                let name = format!("{w}x{h}-{}-{}.png", screen.id.as_str(), lang.as_str());
+                save_png(&fb, &dir.join(name))?;
+                if (w, h) == (800, 480) {
+                    sheet_frames.push(fb);
+                }
+            }
+        }
+    }
+    let sheet = contact_sheet(&sheet_frames, 2 * langs.len());
+    save_png(&sheet, &dir.join("contact-sheet.png"))
+}
+
+/// Tiles `frames` at half size, `columns` per row, with a thin grey gutter.
+pub fn contact_sheet(frames: &[Framebuffer], columns: usize) -> Framebuffer {
+    let columns = columns.max(1);
+    let (fw, fh) = frames
+        .first()
+        .map_or((0, 0), |f| (f.width() / 2, f.height() / 2));
+    let gutter = 8;
+    let rows = frames.len().div_ceil(columns) as u32;
+    let width = columns as u32 * (fw + gutter) + gutter;
+    let height = rows * (fh + gutter) + gutter;
+    let mut sheet = Framebuffer::new(width, height);
+    for p in 0..width * height {
+        sheet.set_pixel(
+            p % width,
+            p / width,
+            embedded_graphics::pixelcolor::Rgb888::new(0x90, 0x90, 0x90),
+        );
+    }
+    for (i, frame) in frames.iter().enumerate() {
+        let ox = gutter + (i % columns) as u32 * (fw + gutter);
+        let oy = gutter + (i / columns) as u32 * (fh + gutter);
+        for y in 0..fh {
+            for x in 0..fw {
+                sheet.set_pixel(ox + x, oy + y, average(frame, 2 * x, 2 * y));
+            }
+        }
+    }
+    sheet
+}
+
+fn average(frame: &Framebuffer, x: u32, y: u32) -> embedded_graphics::pixelcolor::Rgb888 {
+    use embedded_graphics::pixelcolor::{Rgb888, RgbColor};
+    let mut sum = [0u32; 3];
+    for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+        let p = frame.pixel(x + dx, y + dy).unwrap_or(Rgb888::WHITE);
+        sum[0] += p.r() as u32;
+        sum[1] += p.g() as u32;
+        sum[2] += p.b() as u32;
+    }
+    Rgb888::new((sum[0] / 4) as u8, (sum[1] / 4) as u8, (sum[2] / 4) as u8)
+}
+
+/// Writes `fb` as an RGB PNG.
+pub fn save_png(fb: &Framebuffer, path: &Path) -> Result<(), UiError> {
+    let image = image::RgbImage::from_raw(fb.width(), fb.height(), fb.to_rgb_bytes())
+        .ok_or_else(|| write_error(path, "frame size mismatch"))?;
+    image
+        .save_with_format(path, image::ImageFormat::Png)
+        .map_err(|e| write_error(path, e))
+}
+
+fn write_error(path: &Path, e: impl std::fmt::Display) -> UiError {
+    UiError::Write {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    }
+}

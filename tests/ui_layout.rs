@@ -1,0 +1,385 @@
+//! Layout acceptance tests for the screens (issue 6): every screen × language ×
+//! panel × text mode × params variant is laid out and checked for overflow,
+//! clipping, overlap, size and contrast minimums, touch-target sizes and gaps; the
+//! rendered frame is checked where the layout says things are.
+
+use embedded_graphics::pixelcolor::Rgb888;
+use kaonin::flow::{Button, Lang, Screen, ScreenId};
+use kaonin::ui::layout::{
+    contrast, palette, Element, Rect, Role, Scene, TextBlock, MIN_BODY_PX, MIN_GAP, MIN_TARGET_H,
+    MIN_TARGET_W, MIN_TITLE_PX,
+};
+use kaonin::ui::{samples, Hit, Ui, UiOptions};
+use kaonin_hal::display::Framebuffer;
+
+const PANELS: [(u32, u32); 3] = [(800, 480), (1024, 600), (720, 1280)];
+
+fn uis() -> Vec<Ui> {
+    let mut out = Vec::new();
+    for (w, h) in PANELS {
+        for large_text in [false, true] {
+            let options = UiOptions {
+                large_text,
+                ..UiOptions::default()
+            };
+            out.push(Ui::new(w, h, options).expect("ui"));
+        }
+    }
+    out
+}
+
+fn every_screen() -> Vec<Screen> {
+    Lang::ALL.into_iter().flat_map(samples::variants).collect()
+}
+
+fn label(ui: &Ui, s: &Screen) -> String {
+    format!(
+        "{}x{}{} {} {} {:?} {:?}",
+        ui.size().0,
+        ui.size().1,
+        if ui.options().large_text {
+            " large"
+        } else {
+            ""
+        },
+        s.id.as_str(),
+        s.lang.as_str(),
+        s.buttons,
+        s.params
+    )
+}
+
+/// The rectangle an element occupies for the overlap check (text: its ink).
+fn footprint(e: &Element) -> Option<Rect> {
+    match e {
+        Element::Panel { .. } => None,
+        Element::Text(t) => Some(t.ink()),
+        Element::Target(t) => Some(t.rect),
+        Element::Preview { rect, .. } => Some(*rect),
+        Element::PinDots { rect, .. } => Some(*rect),
+    }
+}
+
+/// The colour under `rect` according to the scene (last panel/target enclosing it).
+fn colour_under(scene: &Scene, rect: &Rect) -> Rgb888 {
+    let mut colour = palette::BACKGROUND;
+    for e in &scene.elements {
+        match e {
+            Element::Panel { rect: r, color } if r.encloses(rect) => colour = *color,
+            Element::Target(t) if t.rect.encloses(rect) => colour = t.fill,
+            _ => {}
+        }
+    }
+    colour
+}
+
+fn check_text(t: &TextBlock, scene: &Scene, what: &str) {
+    assert!(
+        !t.overflows(),
+        "{what}: text {:?} overflows its box {:?} ({}x{} used)",
+        t.lines,
+        t.rect,
+        t.used_width,
+        t.used_height()
+    );
+    let panel = Rect::new(0, 0, scene.width, scene.height);
+    assert!(
+        panel.encloses(&t.ink()),
+        "{what}: text {:?} is clipped by the panel",
+        t.lines
+    );
+    let min = if t.role == Role::Title {
+        MIN_TITLE_PX
+    } else {
+        MIN_BODY_PX
+    };
+    assert!(
+        t.px >= min,
+        "{what}: {:?} text {:?} is {} px (< {min})",
+        t.role,
+        t.lines,
+        t.px
+    );
+    let ratio = contrast(t.fg, t.bg);
+    assert!(
+        ratio >= 7.0,
+        "{what}: contrast {ratio:.1} for {:?}",
+        t.lines
+    );
+    assert_eq!(
+        colour_under(scene, &t.ink()),
+        t.bg,
+        "{what}: text {:?} is drawn on another colour than it was checked against",
+        t.lines
+    );
+    assert!(
+        !t.lines.is_empty() && t.lines.iter().all(|l| !l.trim().is_empty()),
+        "{what}: empty line in {:?}",
+        t.lines
+    );
+}
+
+fn gap_between(a: &Rect, b: &Rect) -> i32 {
+    let dx = (b.x - a.right()).max(a.x - b.right());
+    let dy = (b.y - a.bottom()).max(a.y - b.bottom());
+    dx.max(dy)
+}
+
+fn check_scene(ui: &Ui, s: &Screen) {
+    let what = label(ui, s);
+    let scene = ui.scene(s);
+    let panel = Rect::new(0, 0, scene.width, scene.height);
+    for t in scene.texts() {
+        check_text(t, &scene, &what);
+    }
+    // Nothing overlaps anything else (a button label is part of its button).
+    let boxes: Vec<(usize, Rect)> = scene
+        .elements
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| footprint(e).map(|r| (i, r)))
+        .collect();
+    for (i, a) in &boxes {
+        assert!(
+            panel.encloses(a),
+            "{what}: element {i} {a:?} leaves the panel"
+        );
+        for (j, b) in &boxes {
+            if i < j {
+                assert!(
+                    !a.overlaps(b),
+                    "{what}: elements {:?} and {:?} overlap",
+                    scene.elements[*i],
+                    scene.elements[*j]
+                );
+            }
+        }
+    }
+    // Touch targets: big enough, far enough apart, label inside.
+    let targets: Vec<_> = scene.targets().collect();
+    for t in &targets {
+        assert!(
+            t.rect.w >= MIN_TARGET_W && t.rect.h >= MIN_TARGET_H,
+            "{what}: target {:?} is {}x{}",
+            t.hit,
+            t.rect.w,
+            t.rect.h
+        );
+        assert!(
+            t.rect.encloses(&t.label.ink()),
+            "{what}: label {:?} leaves its button",
+            t.label.lines
+        );
+        assert!(contrast(t.border, palette::BACKGROUND) >= 3.0);
+    }
+    for (i, a) in targets.iter().enumerate() {
+        for b in &targets[i + 1..] {
+            let gap = gap_between(&a.rect, &b.rect);
+            assert!(
+                gap >= MIN_GAP,
+                "{what}: {:?} and {:?} are {gap} px apart",
+                a.hit,
+                b.hit
+            );
+        }
+    }
+    let big_buttons = targets
+        .iter()
+        .filter(|t| matches!(t.hit, Hit::Button(b) if b != Button::Lang))
+        .count();
+    assert!(big_buttons <= 3, "{what}: {big_buttons} buttons");
+    for b in &s.buttons {
+        assert!(
+            targets.iter().any(|t| t.hit == Hit::Button(*b)),
+            "{what}: no target for {b:?}"
+        );
+    }
+    if s.id == ScreenId::Pin {
+        for d in 0..10 {
+            let n = targets.iter().filter(|t| t.hit == Hit::Digit(d)).count();
+            assert_eq!(n, 1, "{what}: digit {d}");
+        }
+        assert!(targets.iter().any(|t| t.hit == Hit::Delete));
+    }
+    // The title is non-empty and in the top band (at most 30 % of the height, even
+    // with two lines of large text).
+    let title = scene.title().expect("title");
+    assert!(!title.joined().trim().is_empty(), "{what}: empty title");
+    assert!(
+        title.ink().bottom() <= scene.height * 3 / 10,
+        "{what}: title {:?} not at the top",
+        title.ink()
+    );
+    // No character of the content was lost by line breaking or fitting.
+    let content = ui.content(s);
+    let strip = |x: &str| x.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let shown = strip(&scene.texts().map(|t| t.joined()).collect::<String>());
+    let parts = [
+        Some(&content.title),
+        Some(&content.instruction),
+        content.detail.as_ref(),
+        content.banner.as_ref(),
+        Some(&content.status),
+    ];
+    for part in parts.into_iter().flatten() {
+        assert!(
+            shown.contains(&strip(part)),
+            "{what}: {part:?} is not shown in full"
+        );
+    }
+}
+
+#[test]
+fn every_screen_fits_every_panel_in_every_language_and_text_mode() {
+    let screens = every_screen();
+    assert!(screens.len() > 2 * ScreenId::ALL.len());
+    for ui in uis() {
+        for s in &screens {
+            check_scene(&ui, s);
+        }
+    }
+}
+
+#[test]
+fn large_text_mode_makes_text_larger() {
+    let normal = Ui::new(800, 480, UiOptions::default()).unwrap();
+    let large = Ui::new(
+        800,
+        480,
+        UiOptions {
+            large_text: true,
+            ..UiOptions::default()
+        },
+    )
+    .unwrap();
+    let s = samples::sample(ScreenId::Reading, Lang::Ja);
+    let body = |ui: &Ui| {
+        ui.scene(&s)
+            .texts()
+            .find(|t| t.role == Role::Body)
+            .map(|t| t.px)
+            .unwrap()
+    };
+    assert!(
+        body(&large) >= body(&normal) + 4,
+        "{} vs {}",
+        body(&large),
+        body(&normal)
+    );
+}
+
+fn ink_pixels(fb: &Framebuffer, r: Rect, bg: Rgb888) -> usize {
+    (r.y..r.bottom())
+        .flat_map(|y| (r.x..r.right()).map(move |x| (x, y)))
+        .filter(|&(x, y)| fb.pixel(x as u32, y as u32).is_some_and(|p| p != bg))
+        .count()
+}
+
+#[test]
+fn rendered_title_and_status_are_where_the_layout_puts_them() {
+    let ui = Ui::new(800, 480, UiOptions::default()).unwrap();
+    for lang in Lang::ALL {
+        for s in samples::all(lang) {
+            let what = format!("{} {}", s.id.as_str(), lang.as_str());
+            let mut fb = Framebuffer::new(800, 480);
+            ui.render(&s, &mut fb);
+            let scene = ui.scene(&s);
+            let title = scene.title().unwrap();
+            let ink = ink_pixels(&fb, title.ink(), title.bg);
+            assert!(ink > 200, "{what}: only {ink} title pixels");
+            // Anti-aliased: some pixels lie between the text and background colours.
+            let ink_box = title.ink();
+            let mixed = (ink_box.y..ink_box.bottom())
+                .flat_map(|y| (ink_box.x..ink_box.right()).map(move |x| (x, y)))
+                .filter_map(|(x, y)| fb.pixel(x as u32, y as u32))
+                .filter(|p| *p != title.fg && *p != title.bg)
+                .count();
+            assert!(mixed > 20, "{what}: title not anti-aliased");
+            // Right of the title text, the band is plain (nothing drawn past the ink).
+            let after = Rect::new(ink_box.right() + 2, ink_box.y, 6, ink_box.h);
+            assert_eq!(
+                ink_pixels(&fb, after, title.bg),
+                0,
+                "{what}: ink right of the title"
+            );
+            let status = scene.texts().find(|t| t.role == Role::Status).unwrap();
+            assert!(
+                status.rect.y > 480 * 3 / 4,
+                "{what}: status line not at the bottom"
+            );
+            assert!(
+                ink_pixels(&fb, status.ink(), status.bg) > 100,
+                "{what}: no status text"
+            );
+        }
+    }
+}
+
+#[test]
+fn pin_digits_show_only_as_dots() {
+    let ui = Ui::new(800, 480, UiOptions::default()).unwrap();
+    let s = samples::sample(ScreenId::Pin, Lang::Ja);
+    let scene = ui.scene(&s);
+    let Some(Element::PinDots { rect, total, .. }) = scene
+        .elements
+        .iter()
+        .find(|e| matches!(e, Element::PinDots { .. }))
+        .cloned()
+    else {
+        panic!("no pin dots");
+    };
+    assert_eq!(total, 4);
+    let mut empty = Framebuffer::new(800, 480);
+    ui.render_pin_progress(&s, 0, &mut empty);
+    let mut two = Framebuffer::new(800, 480);
+    ui.render_pin_progress(&s, 2, &mut two);
+    let dots = |fb: &Framebuffer| ink_pixels(fb, rect, palette::BACKGROUND);
+    assert!(
+        dots(&two) > dots(&empty) + 200,
+        "typed digits are not shown as dots"
+    );
+    // Only the dots change: no digit appears anywhere else.
+    let only_dots_changed = (0..480u32)
+        .flat_map(|y| (0..800u32).map(move |x| (x, y)))
+        .filter(|&(x, y)| empty.pixel(x, y) != two.pixel(x, y))
+        .all(|(x, y)| rect.contains(x as i32, y as i32));
+    assert!(
+        only_dots_changed,
+        "typing changed pixels outside the dot row"
+    );
+}
+
+#[test]
+fn face_preview_is_drawn_inside_its_box_under_the_face_frame() {
+    let ui = Ui::new(800, 480, UiOptions::default()).unwrap();
+    let s = samples::sample(ScreenId::Face, Lang::Ja);
+    let scene = ui.scene(&s);
+    let Some(Element::Preview { rect, frame }) = scene
+        .elements
+        .iter()
+        .find(|e| matches!(e, Element::Preview { .. }))
+        .cloned()
+    else {
+        panic!("no preview");
+    };
+    assert!(rect.encloses(&frame));
+    let data = vec![0xC0u8; 640 * 480 * 3];
+    let camera =
+        kaonin_hal::camera::Frame::new(640, 480, kaonin_hal::camera::PixelFormat::Rgb8, data)
+            .unwrap();
+    let mut fb = Framebuffer::new(800, 480);
+    ui.render_with_preview(&s, Some(&camera), &mut fb);
+    let grey = Rgb888::new(0xC0, 0xC0, 0xC0);
+    let at = |fb: &Framebuffer, x: i32, y: i32| fb.pixel(x as u32, y as u32);
+    assert_eq!(at(&fb, rect.x + 3, rect.y + 3), Some(grey));
+    assert_eq!(at(&fb, rect.right() - 1, rect.bottom() - 1), Some(grey));
+    assert_ne!(at(&fb, rect.x - 3, rect.y + 3), Some(grey));
+    assert_ne!(at(&fb, rect.right() + 1, rect.y + 3), Some(grey));
+    assert_eq!(
+        at(&fb, frame.x + 2, frame.y + frame.h / 2),
+        Some(palette::FACE_FRAME)
+    );
+    let mut without = Framebuffer::new(800, 480);
+    ui.render_with_preview(&s, None, &mut without);
+    assert_eq!(at(&without, rect.x + 3, rect.y + 3), Some(palette::PREVIEW));
+}
