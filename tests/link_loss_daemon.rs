@@ -160,7 +160,11 @@ fn nothing_is_lost_when_the_daemon_and_the_pc_are_killed_at_random() {
         }
         up_to_consent(&mut t);
         if rng.chance(5) {
-            // SIGKILL while the record is being stored and announced.
+            // SIGKILL while the record is being stored and announced: right after
+            // the consent, or one or two events later.
+            for _ in 0..rng.next() % 3 {
+                t.next_event();
+            }
             t = restart(&mut t, &mut announced);
             daemon_kills += 1;
             mid_store_kills += 1;
