@@ -457,7 +457,11 @@ impl Client {
     ) -> Result<(), String> {
         let parsed = match frame {
             Frame::Line(line) if line.iter().all(u8::is_ascii_whitespace) => return Ok(()),
-            Frame::Line(line) => parse_from_pc(&line).map_err(|e| e.to_string()),
+            Frame::Line(line) => {
+                // The line may carry a staff passcode: wipe it once parsed.
+                let line = Zeroizing::new(line);
+                parse_from_pc(&line).map_err(|e| e.to_string())
+            }
             Frame::TooLong => Err(format!("line longer than {MAX_LINE} bytes")),
             Frame::Eof => return Ok(()),
         };
