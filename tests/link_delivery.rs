@@ -319,3 +319,55 @@ async fn pc_provisions_passcodes_asks_status_and_cancels() {
     assert!(!audit.contains("2468"));
     t.link.shutdown().await;
 }
+
+#[tokio::test]
+async fn one_receiver_serves_many_terminals_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("pc.sock");
+    let (mut seen, _pc) = pc(&sock, |_| {}).await;
+    let mut terminals = Vec::new();
+    for t in 0..10 {
+        let term = terminal(&sock, &dir.path().join(format!("state-{t}"))).await;
+        for n in 0..5 {
+            term.link
+                .enqueue(&identity(&format!("t{t}-{n}")))
+                .await
+                .unwrap();
+        }
+        terminals.push(term);
+    }
+    for term in &mut terminals {
+        let mut acked = 0;
+        while acked < 5 {
+            if let Event::Acked { .. } = term.events.recv().await.unwrap() {
+                acked += 1;
+            }
+        }
+        assert_eq!(term.link.outbox_len(), 0);
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    while ids.len() < 50 {
+        let v = next_of_type(&mut seen, "identity").await;
+        ids.insert(v["id"].as_str().unwrap().to_owned());
+    }
+    assert!(ids.contains("t9-4") && ids.contains("t0-0"));
+    for term in terminals {
+        term.link.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn events_raised_offline_arrive_after_the_pc_comes_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("link.sock");
+    let mut t = terminal(&sock, &dir.path().join("state")).await;
+    next_event(&mut t.events, |e| matches!(e, Event::Link { up: false })).await;
+    t.link.event(kaonin::flow::PcEventKind::Offline, "no PC");
+    let (mut seen, _pc) = pc(&sock, |_| {}).await;
+    next_event(&mut t.events, |e| matches!(e, Event::Link { up: true })).await;
+    let ev = next_of_type(&mut seen, "event").await;
+    assert_eq!(ev["kind"], "offline");
+    assert_eq!(ev["detail"], "no PC");
+    assert!(ev["at"].as_str().unwrap().ends_with('Z'));
+    t.link.shutdown().await;
+}

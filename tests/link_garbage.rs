@@ -169,6 +169,77 @@ fn the_terminal_survives_garbage_and_keeps_the_connection() {
         .unwrap();
 }
 
+/// Arbitrary bytes, newlines included (fewer lines than the garbage limit).
+fn blob() -> impl Strategy<Value = Vec<u8>> {
+    proptest::collection::vec(any::<u8>(), 0..3000).prop_filter("under the garbage limit", |b| {
+        b.iter().filter(|&&c| c == b'\n').count() < GARBAGE_LIMIT as usize - 2
+    })
+}
+
+#[test]
+fn raw_random_bytes_with_newlines_do_not_break_either_end() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pc_sock = dir.path().join("pc.sock");
+    let link_sock = dir.path().join("link.sock");
+    let state = dir.path().join("state");
+    let (pc_conn, link_conn, _link) = rt.block_on(async {
+        let (printed, mut drain) = mpsc::unbounded_channel();
+        tokio::spawn(async move { while drain.recv().await.is_some() {} });
+        let mut o = PcOptions::new(&format!("unix:{}", pc_sock.display()));
+        o.output = PcOutput::Channel(printed);
+        let server = PcServer::bind(o).await.unwrap();
+        tokio::spawn(server.serve());
+        let (r, w) = UnixStream::connect(&pc_sock).await.unwrap().into_split();
+        let listener = UnixListener::bind(&link_sock).unwrap();
+        let staff = Staff::open(&state, 5, Duration::from_secs(300)).unwrap();
+        let (tx, events) = mpsc::channel(64);
+        std::mem::forget(events);
+        let (status, status_rx) = watch::channel(StatusSnapshot::default());
+        std::mem::forget(status);
+        let options = ClientOptions::new(Endpoint::Unix(link_sock.clone()), "t", state.clone());
+        let link = spawn_with(options, staff, tx, status_rx).await.unwrap();
+        let (stream, _) = listener.accept().await.unwrap();
+        let (lr, lw) = stream.into_split();
+        (
+            (BufReader::new(r).lines(), w),
+            (BufReader::new(lr).lines(), lw),
+            link,
+        )
+    });
+    let conns = std::cell::RefCell::new((pc_conn, link_conn));
+    runner()
+        .run(&blob(), |bytes| {
+            let ((pc_read, pc_write), (link_read, link_write)) = &mut *conns.borrow_mut();
+            rt.block_on(async {
+                for (write, read) in [
+                    (&mut *pc_write, &mut *pc_read),
+                    (&mut *link_write, &mut *link_read),
+                ] {
+                    write.write_all(&bytes).await.unwrap();
+                    write.write_all(b"\n{\"type\":\"ping\"}\n").await.unwrap();
+                    // Whatever the bytes did, the ping behind them is answered on
+                    // the same connection.
+                    loop {
+                        let line = read.next_line().await.unwrap().expect("connection kept");
+                        let v: Value = serde_json::from_str(&line).unwrap();
+                        if v["type"] == "pong" {
+                            break;
+                        }
+                        prop_assert!(
+                            ["error", "hello", "status", "ping"]
+                                .contains(&v["type"].as_str().unwrap()),
+                            "{}",
+                            line
+                        );
+                    }
+                }
+                Ok(())
+            })
+        })
+        .unwrap();
+}
+
 #[tokio::test]
 async fn a_pc_sending_only_garbage_is_disconnected_by_the_terminal() {
     let dir = tempfile::tempdir().unwrap();

@@ -3,7 +3,9 @@
 //! was delivered at least once and, after the PC's dedup by id, each id was
 //! processed (acked as new) exactly once; none lost.
 //!
-//! Both sides are real processes (`kaonin-link-sim`), joined by a Unix socket.
+//! Both sides are real processes (`kaonin-link-sim`), joined by a Unix socket, and
+//! in a second run by TLS 1.3 over loopback TCP with pinned certificates (the
+//! terminal then reads its link settings from a kaonin config file).
 //! The random points come from a seeded generator: set `LINK_LOSS_SEED` to replay a
 //! run; the seed is printed.
 
@@ -42,10 +44,10 @@ struct Pc {
 }
 
 impl Pc {
-    fn start(sock: &Path, ledger: &Path, seen: Seen) -> Pc {
+    fn start(link: &Link, ledger: &Path, seen: Seen) -> Pc {
         let mut child = Command::new(SIM)
-            .args(["pc", "--listen"])
-            .arg(format!("unix:{}", sock.display()))
+            .arg("pc")
+            .args(&link.pc_args)
             .arg("--ledger")
             .arg(ledger)
             .stdout(Stdio::piped())
@@ -64,7 +66,7 @@ impl Pc {
             }
         });
         // Wait until it listens: the socket accepts.
-        while std::os::unix::net::UnixStream::connect(sock).is_err() {
+        while !link.accepts() {
             if let Ok(Some(status)) = child.try_wait() {
                 panic!("pc exited: {status}");
             }
@@ -86,12 +88,10 @@ struct Terminal {
 }
 
 impl Terminal {
-    fn start(sock: &Path, state: &Path) -> Terminal {
+    fn start(link: &Link) -> Terminal {
         let mut child = Command::new(SIM)
-            .args(["terminal", "--endpoint"])
-            .arg(format!("unix:{}", sock.display()))
-            .arg("--state")
-            .arg(state)
+            .arg("terminal")
+            .args(&link.terminal_args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -145,22 +145,100 @@ fn ledger_ids(path: &PathBuf) -> Vec<String> {
         .collect()
 }
 
+/// How the two processes are joined.
+struct Link {
+    pc_args: Vec<String>,
+    terminal_args: Vec<String>,
+    /// Unix socket path or TCP port, to see the PC listening.
+    sock: Option<PathBuf>,
+    port: Option<u16>,
+}
+
+impl Link {
+    fn unix(dir: &Path) -> Link {
+        let sock = dir.join("pc.sock");
+        let endpoint = format!("unix:{}", sock.display());
+        Link {
+            pc_args: vec!["--listen".into(), endpoint.clone()],
+            terminal_args: vec![
+                "--endpoint".into(),
+                endpoint,
+                "--state".into(),
+                dir.join("terminal").display().to_string(),
+            ],
+            sock: Some(sock),
+            port: None,
+        }
+    }
+
+    fn tls(dir: &Path) -> Link {
+        let state = dir.join("terminal");
+        let pc_state = dir.join("pc");
+        let terminal_fp = kaonin::link::pair(&state, kaonin::link::Role::Terminal).unwrap();
+        let pc_fp = kaonin::link::pair(&pc_state, kaonin::link::Role::Pc).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let endpoint = format!("tcp://127.0.0.1:{port}");
+        let config = dir.join("kaonin.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[terminal]\nid = \"loss-tls\"\nstate_dir = \"{}\"\n[link]\nendpoint = \"{endpoint}\"\npc_fingerprint = \"{pc_fp}\"\n",
+                state.display()
+            ),
+        )
+        .unwrap();
+        Link {
+            pc_args: vec![
+                "--listen".into(),
+                endpoint,
+                "--state-dir".into(),
+                pc_state.display().to_string(),
+                "--terminal-fingerprint".into(),
+                terminal_fp,
+            ],
+            terminal_args: vec!["--config".into(), config.display().to_string()],
+            sock: None,
+            port: Some(port),
+        }
+    }
+
+    fn accepts(&self) -> bool {
+        match (&self.sock, self.port) {
+            (Some(sock), _) => std::os::unix::net::UnixStream::connect(sock).is_ok(),
+            (None, Some(port)) => std::net::TcpStream::connect(("127.0.0.1", port)).is_ok(),
+            (None, None) => false,
+        }
+    }
+}
+
 #[test]
 fn nothing_is_lost_when_both_sides_are_killed_at_random() {
+    let dir = tempfile::tempdir().unwrap();
+    run(&Link::unix(dir.path()), dir.path());
+}
+
+#[test]
+fn nothing_is_lost_over_tls_either() {
+    let dir = tempfile::tempdir().unwrap();
+    run(&Link::tls(dir.path()), dir.path());
+}
+
+fn run(link: &Link, dir: &Path) {
     let seed = std::env::var("LINK_LOSS_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x6b61_6f6e_696e_u64);
     eprintln!("LINK_LOSS_SEED={seed}");
     let mut rng = Rng(seed);
-    let dir = tempfile::tempdir().unwrap();
-    let sock = dir.path().join("pc.sock");
-    let state = dir.path().join("terminal");
-    let ledger = dir.path().join("ledger");
+    let ledger = dir.join("ledger");
     let (seen_tx, seen_rx) = mpsc::channel();
 
-    let mut pc = Some(Pc::start(&sock, &ledger, seen_tx.clone()));
-    let mut terminal = Terminal::start(&sock, &state);
+    let mut pc = Some(Pc::start(link, &ledger, seen_tx.clone()));
+    let mut terminal = Terminal::start(link);
     let (mut pc_kills, mut terminal_kills, mut torn_receptions) = (0, 0, 0);
     let ids: Vec<String> = (0..RECEPTIONS).map(|i| format!("loss-{i:04}")).collect();
 
@@ -170,7 +248,7 @@ fn nothing_is_lost_when_both_sides_are_killed_at_random() {
             pc.take().unwrap().kill();
             pc_kills += 1;
         } else if pc.is_none() && rng.chance(35) {
-            pc = Some(Pc::start(&sock, &ledger, seen_tx.clone()));
+            pc = Some(Pc::start(link, &ledger, seen_tx.clone()));
         }
         // The terminal dies at random points, sometimes in the middle of storing a
         // record; then the reception is done again (the patient was never told
@@ -179,14 +257,14 @@ fn nothing_is_lost_when_both_sides_are_killed_at_random() {
             if rng.chance(8) {
                 terminal.kill();
                 terminal_kills += 1;
-                terminal = Terminal::start(&sock, &state);
+                terminal = Terminal::start(link);
             }
             terminal.send(&format!("enqueue {id}"));
             if rng.chance(6) {
                 terminal.kill();
                 terminal_kills += 1;
                 torn_receptions += 1;
-                terminal = Terminal::start(&sock, &state);
+                terminal = Terminal::start(link);
                 continue;
             }
             let line = terminal
@@ -197,7 +275,7 @@ fn nothing_is_lost_when_both_sides_are_killed_at_random() {
         }
     }
     if pc.is_none() {
-        pc = Some(Pc::start(&sock, &ledger, seen_tx.clone()));
+        pc = Some(Pc::start(link, &ledger, seen_tx.clone()));
     }
     terminal.send("drain");
     terminal.wait_for("drained").expect("outbox drained");

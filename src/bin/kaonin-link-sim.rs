@@ -1,12 +1,14 @@
 //! Test helper (not installed for users): a simulated terminal or PC as a separate
 //! process, so the loss test can SIGKILL and restart either side at any instant.
 //!
-//! `kaonin-link-sim terminal --endpoint unix:PATH --state DIR` reads commands on
+//! `kaonin-link-sim terminal --endpoint unix:PATH --state DIR` (or `--config FILE`,
+//! which takes `[terminal]` and `[link]`, TLS included, from a kaonin config) reads commands on
 //! stdin — `enqueue ID` (answers `durable ID` once fsynced), `drain` (answers
 //! `drained` once the outbox is empty), `quit` — and prints `acked ID` per ack.
 //! `kaonin-link-sim pc ARGS…` is `kaonin pc ARGS…`.
 
 use clap::{Parser, Subcommand};
+use kaonin::config::Config;
 use kaonin::flow::{Consent, ConsentMode, Event, Identity, Method};
 use kaonin::link::cli::PcArgs;
 use kaonin::link::transport::Endpoint;
@@ -27,10 +29,13 @@ struct Cli {
 enum Command {
     /// A terminal driven by stdin.
     Terminal {
-        #[arg(long)]
-        endpoint: String,
-        #[arg(long)]
-        state: PathBuf,
+        /// A kaonin config: its [terminal] and [link] (TLS included) are used.
+        #[arg(long, conflicts_with_all = ["endpoint", "state"])]
+        config: Option<PathBuf>,
+        #[arg(long, required_unless_present = "config")]
+        endpoint: Option<String>,
+        #[arg(long, required_unless_present = "config")]
+        state: Option<PathBuf>,
         #[arg(long, default_value = "sim-1")]
         terminal_id: String,
     },
@@ -71,12 +76,27 @@ fn stdin_lines() -> mpsc::UnboundedReceiver<String> {
     rx
 }
 
-async fn terminal(endpoint: &str, state: PathBuf, terminal_id: &str) -> Result<(), String> {
-    let endpoint = Endpoint::parse(endpoint)?;
-    let staff = Staff::open(&state, 5, Duration::from_secs(300)).map_err(|e| e.to_string())?;
+/// Client options from a config file, or from the endpoint and state flags.
+fn options(
+    config: Option<PathBuf>,
+    endpoint: Option<String>,
+    state: Option<PathBuf>,
+    terminal_id: &str,
+) -> Result<ClientOptions, String> {
+    if let Some(path) = config {
+        let config = Config::load(&path).map_err(|e| e.to_string())?;
+        return ClientOptions::from_config(&config).map_err(|e| e.to_string());
+    }
+    let endpoint = Endpoint::parse(&endpoint.unwrap_or_default())?;
+    let state = state.ok_or("--state is required")?;
+    Ok(ClientOptions::new(endpoint, terminal_id, state))
+}
+
+async fn terminal(mut options: ClientOptions) -> Result<(), String> {
+    let staff =
+        Staff::open(&options.state_dir, 5, Duration::from_secs(300)).map_err(|e| e.to_string())?;
     let (tx, mut events) = mpsc::channel(256);
     let (_status, status_rx) = watch::channel(StatusSnapshot::default());
-    let mut options = ClientOptions::new(endpoint, terminal_id, state);
     options.max_backoff = Duration::from_millis(500);
     let link = spawn_with(options, staff, tx, status_rx)
         .await
@@ -121,10 +141,14 @@ async fn main() {
         .init();
     let result = match Cli::parse().command {
         Command::Terminal {
+            config,
             endpoint,
             state,
             terminal_id,
-        } => terminal(&endpoint, state, &terminal_id).await,
+        } => match options(config, endpoint, state, &terminal_id) {
+            Ok(options) => terminal(options).await,
+            Err(e) => Err(e),
+        },
         Command::Pc(args) => match args.into_options() {
             Ok(options) => kaonin::link::run_pc(options)
                 .await

@@ -80,8 +80,39 @@ impl PcArgs {
         options.terminal_fingerprints = self.terminal_fingerprints;
         options.allow_plain_tcp = self.allow_plain_tcp;
         options.ledger = self.ledger;
+        check_listen(&options)?;
         Ok(options)
     }
+}
+
+/// Refuses flag combinations that cannot work, before anything is bound.
+fn check_listen(options: &PcOptions) -> Result<(), PcError> {
+    use super::transport::Endpoint;
+    let endpoint =
+        Endpoint::parse(&options.listen).map_err(|e| PcError::Options(format!("--listen: {e}")))?;
+    for fp in &options.terminal_fingerprints {
+        tls::parse_fingerprint(fp)
+            .map_err(|e| PcError::Options(format!("--terminal-fingerprint {fp}: {e}")))?;
+    }
+    if let Endpoint::Tcp { .. } = endpoint {
+        if options.allow_plain_tcp && !endpoint.is_loopback() {
+            return Err(PcError::Options(
+                "--allow-plain-tcp: only for a loopback address".into(),
+            ));
+        }
+        let tls = !options.allow_plain_tcp;
+        if tls && options.terminal_fingerprints.is_empty() {
+            return Err(PcError::Options(
+                "tcp:// needs TLS: give --terminal-fingerprint for each terminal".into(),
+            ));
+        }
+        if tls && options.state_dir.is_none() && (options.cert.is_none() || options.key.is_none()) {
+            return Err(PcError::Options(
+                "tcp:// needs TLS: give --cert and --key, or --state-dir".into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Parses `ACCOUNT=DDDD`.
@@ -108,7 +139,8 @@ pub struct PairArgs {
     pub state_dir: Option<PathBuf>,
 }
 
-/// Runs `kaonin pair`: returns the fingerprint to print.
+/// Runs `kaonin pair`: returns the fingerprint to print. The directory is
+/// `--state-dir`, else the config's `terminal.state_dir`.
 pub fn run_pair(args: &PairArgs, config: &Config) -> Result<String, LinkError> {
     let dir = args
         .state_dir
@@ -146,6 +178,65 @@ mod tests {
         assert_eq!(o.passcodes.len(), 2);
         assert_eq!(o.passcodes[1].0, "staff-02");
         assert_eq!(o.result, AckResult::NotFound);
+    }
+
+    #[test]
+    fn pair_uses_the_state_dir_or_the_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let args = PairArgs {
+            pc: true,
+            state_dir: Some(dir.path().into()),
+        };
+        let fp = run_pair(&args, &Config::default()).unwrap();
+        assert!(dir.path().join("link-pc.cert.der").exists());
+        let mut config = Config::default();
+        config.terminal.state_dir = dir.path().join("t");
+        let args = PairArgs {
+            pc: false,
+            state_dir: None,
+        };
+        assert_ne!(run_pair(&args, &config).unwrap(), fp);
+        assert!(dir.path().join("t/link-terminal.key.der").exists());
+    }
+
+    #[test]
+    fn impossible_listen_flags_are_usage_errors() {
+        let parse = |args: &[&str]| {
+            let mut all = vec!["pc"];
+            all.extend_from_slice(args);
+            Cli::parse_from(all).pc.into_options()
+        };
+        assert!(parse(&["--listen", "http://x"]).is_err());
+        assert!(parse(&["--listen", "tcp://127.0.0.1:7600"]).is_err());
+        assert!(parse(&["--listen", "tcp://192.0.2.1:7600", "--allow-plain-tcp"]).is_err());
+        let fp = "ab".repeat(32);
+        assert!(parse(&[
+            "--listen",
+            "tcp://127.0.0.1:7600",
+            "--terminal-fingerprint",
+            &fp
+        ])
+        .is_err());
+        assert!(parse(&[
+            "--listen",
+            "tcp://127.0.0.1:7600",
+            "--terminal-fingerprint",
+            "xyz",
+            "--state-dir",
+            "/tmp"
+        ])
+        .is_err());
+        assert!(parse(&[
+            "--listen",
+            "tcp://127.0.0.1:7600",
+            "--terminal-fingerprint",
+            &fp,
+            "--state-dir",
+            "/tmp"
+        ])
+        .is_ok());
+        assert!(parse(&["--listen", "tcp://127.0.0.1:7600", "--allow-plain-tcp"]).is_ok());
+        assert!(parse(&["--listen", "unix:/tmp/x.sock"]).is_ok());
     }
 
     #[test]

@@ -168,6 +168,7 @@ pub async fn spawn_with(
         cmds: rx,
         held_events: VecDeque::new(),
         reported_up: None,
+        last_status: None,
     };
     let task = tokio::spawn(client.run());
     Ok(LinkHandle {
@@ -246,6 +247,8 @@ struct Client {
     cmds: mpsc::UnboundedReceiver<Cmd>,
     held_events: VecDeque<ReaderMsg>,
     reported_up: Option<bool>,
+    /// The last `status` sent on the current connection.
+    last_status: Option<ReaderMsg>,
 }
 
 /// Why a session ended.
@@ -262,11 +265,16 @@ impl Client {
             match connect(&self.options.endpoint, &self.options.security).await {
                 Ok(stream) => {
                     tracing::info!(endpoint = %self.options.endpoint, "link up");
-                    backoff = Duration::from_millis(100);
                     failures = 0;
                     self.report(true).await;
+                    let began = Instant::now();
                     let end = self.session(stream).await;
                     self.report(false).await;
+                    // A PC that hangs up at once must not make us spin: only a
+                    // connection that lasted resets the backoff.
+                    if began.elapsed() >= self.options.max_backoff {
+                        backoff = Duration::from_millis(100);
+                    }
                     match end {
                         End::Shutdown => return,
                         End::Dropped(why) => tracing::warn!(reason = %why, "link down"),
@@ -346,7 +354,8 @@ impl Client {
         if let Err(e) = conn.send(&hello).await {
             return End::Dropped(e);
         }
-        if let Err(e) = self.send_status(conn).await {
+        self.last_status = None;
+        if let Err(e) = self.send_status(conn, true).await {
             return End::Dropped(e);
         }
         let mut last_sent = None;
@@ -379,7 +388,7 @@ impl Client {
                     Some(Cmd::Event(e)) => conn.send(&e).await,
                 },
                 changed = self.status.changed(), if status_open => match changed {
-                    Ok(()) => self.send_status(conn).await,
+                    Ok(()) => self.send_status(conn, false).await,
                     Err(_) => { status_open = false; Ok(()) }
                 },
                 _ = tokio::time::sleep_until(next_ping) => {
@@ -417,9 +426,15 @@ impl Client {
         msg
     }
 
-    async fn send_status(&mut self, conn: &mut Conn<WriteHalf<BoxStream>>) -> Result<(), String> {
+    /// Sends a `status`; unless `force`, only if it differs from the last one sent
+    /// on this connection.
+    async fn send_status(
+        &mut self,
+        conn: &mut Conn<WriteHalf<BoxStream>>,
+        force: bool,
+    ) -> Result<(), String> {
         let snapshot = self.status.borrow_and_update().clone();
-        conn.send(&ReaderMsg::Status {
+        let status = ReaderMsg::Status {
             state: if snapshot.state.is_empty() {
                 "idle".into()
             } else {
@@ -428,8 +443,13 @@ impl Client {
             card_present: snapshot.card_present,
             outbox: self.outbox.len(),
             failed_devices: snapshot.failed_devices,
-        })
-        .await
+        };
+        if !force && self.last_status.as_ref() == Some(&status) {
+            return Ok(());
+        }
+        conn.send(&status).await?;
+        self.last_status = Some(status);
+        Ok(())
     }
 
     async fn on_frame(
@@ -440,7 +460,11 @@ impl Client {
     ) -> Result<(), String> {
         let parsed = match frame {
             Frame::Line(line) if line.iter().all(u8::is_ascii_whitespace) => return Ok(()),
-            Frame::Line(line) => parse_from_pc(&line).map_err(|e| e.to_string()),
+            Frame::Line(line) => {
+                // The line may carry a staff passcode: wipe it once parsed.
+                let line = Zeroizing::new(line);
+                parse_from_pc(&line).map_err(|e| e.to_string())
+            }
             Frame::TooLong => Err(format!("line longer than {MAX_LINE} bytes")),
             Frame::Eof => return Ok(()),
         };
@@ -513,7 +537,7 @@ impl Client {
                 };
                 conn.send(&reply).await
             }
-            PcMsg::StatusRequest => self.send_status(conn).await,
+            PcMsg::StatusRequest => self.send_status(conn, true).await,
             PcMsg::Cancel => {
                 let _ = self.events.send(Event::PcCancel).await;
                 Ok(())

@@ -207,9 +207,14 @@ fn parse<T: serde::de::DeserializeOwned>(line: &[u8], known: &[&str]) -> Result<
     if !known.contains(&kind.as_str()) {
         return Err(MessageError::UnknownType(truncate(&kind, 64)));
     }
-    serde_json::from_value(value).map_err(|e| MessageError::BadFields {
-        kind,
-        reason: e.to_string(),
+    serde_json::from_value(value).map_err(|e| {
+        // serde's text can quote a value; never echo (or log) a passcode.
+        let reason = if kind == "set_passcode" {
+            "needs string fields `account` and `passcode`".into()
+        } else {
+            e.to_string()
+        };
+        MessageError::BadFields { kind, reason }
     })
 }
 
@@ -380,6 +385,15 @@ mod tests {
         assert!(e.to_string().contains("missing field `id`"), "{e}");
         let e = parse_from_pc(br#"{"type":"ack","id":"u","result":"maybe"}"#).unwrap_err();
         assert!(matches!(e, MessageError::BadFields { .. }), "{e}");
+    }
+
+    #[test]
+    fn a_malformed_set_passcode_never_echoes_the_passcode() {
+        let e = parse_from_pc(br#"{"type":"set_passcode","account":"a","passcode":9753}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("9753"), "{e}");
+        assert!(e.contains("set_passcode"), "{e}");
     }
 
     #[test]

@@ -49,6 +49,10 @@ pub enum OutboxError {
     /// The outbox task is gone (shutting down).
     #[error("the link is shut down")]
     Closed,
+    /// The identity would not fit in one protocol line (64 KiB); the PC could
+    /// never accept it, so it is refused here instead of clogging the outbox.
+    #[error("identity of {bytes} bytes exceeds the 64 KiB line limit")]
+    TooLarge { bytes: usize },
 }
 
 impl OutboxError {
@@ -211,6 +215,13 @@ impl Outbox {
     /// [`Outbox::push`] with a given storage time (tests of the stale flag).
     #[doc(hidden)]
     pub fn push_stored_at(&self, identity: IdentityMsg, stored: u64) -> Result<u64, OutboxError> {
+        let wire = super::message::to_line(&super::message::ReaderMsg::Identity(IdentityMsg {
+            stale: true,
+            ..identity.clone()
+        }));
+        if wire.len() > super::framing::MAX_LINE {
+            return Err(OutboxError::TooLarge { bytes: wire.len() });
+        }
         let record = Record { stored, identity };
         let line = encode(&Entry::Record(record.clone()));
         let mut inner = self.lock();
@@ -469,6 +480,20 @@ mod tests {
         let (o, report) = Outbox::open(dir.path()).unwrap();
         assert_eq!(report.quarantined_bytes, 0);
         assert_eq!(ids(&o), ["a", "c"]);
+    }
+
+    #[test]
+    fn an_identity_too_long_for_one_line_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (o, _) = Outbox::open(dir.path()).unwrap();
+        let mut big = msg("big");
+        big.certificate = "A".repeat(crate::link::framing::MAX_LINE);
+        assert!(matches!(o.push(big), Err(OutboxError::TooLarge { .. })));
+        assert!(o.is_empty());
+        assert_eq!(
+            std::fs::metadata(dir.path().join(FILE_NAME)).unwrap().len(),
+            0
+        );
     }
 
     #[test]

@@ -143,7 +143,9 @@ impl PcServer {
             let (accepted, peer) = match self.listener.accept().await {
                 Ok(a) => a,
                 Err(e) => {
+                    // E.g. out of file descriptors: pause instead of spinning.
                     tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                     continue;
                 }
             };
@@ -257,8 +259,7 @@ async fn converse<W: tokio::io::AsyncWrite + Unpin>(
             Frame::Line(line) => match parse_from_reader(&line) {
                 Ok(msg) => {
                     garbage.good();
-                    print(shared, &line);
-                    on_message(conn, shared, msg).await
+                    on_message(conn, shared, msg, &line).await
                 }
                 Err(e) => bad_line(conn, &mut garbage, e.to_string()).await,
             },
@@ -326,7 +327,16 @@ async fn on_message<W: tokio::io::AsyncWrite + Unpin>(
     conn: &mut Conn<W>,
     shared: &Shared,
     msg: ReaderMsg,
+    line: &[u8],
 ) -> Result<(), String> {
+    // An identity is recorded (ledger) before it is shown, and shown before it is
+    // acked: whoever reads the output knows the ledger already holds it.
+    if let ReaderMsg::Identity(identity) = &msg {
+        if !record(shared, &identity.id) {
+            tracing::info!(id = %identity.id, "duplicate identity; acked again, not counted");
+        }
+    }
+    print(shared, line);
     match msg {
         ReaderMsg::Hello {
             terminal_id,
@@ -337,10 +347,6 @@ async fn on_message<W: tokio::io::AsyncWrite + Unpin>(
             Ok(())
         }
         ReaderMsg::Identity(identity) => {
-            let first = record(shared, &identity.id);
-            if !first {
-                tracing::info!(id = %identity.id, "duplicate identity; acked again, not counted");
-            }
             let result = shared.options.result;
             conn.send(&PcMsg::Ack {
                 id: identity.id,

@@ -7,7 +7,9 @@
 //! store starts empty — never fatal; the PC provisions passcodes again on connect.
 //!
 //! Wrong passcodes are counted; after `max_attempts` in a row staff are locked out
-//! for `lockout` (in memory: a restart clears it). Every check outcome the flow
+//! for `lockout`. The count and the lockout are kept in `staff-lockout.json`, so
+//! unplugging the terminal does not buy more guesses (a lockout that reaches further
+//! than `lockout` into the future — a clock that jumped back — is cut to `lockout`). Every check outcome the flow
 //! audits and every passcode change is appended to `audit.jsonl` (fsync, 0600):
 //! account, time, what — no personal data, never a passcode.
 
@@ -22,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// PBKDF2 iterations for new entries.
 pub const ITERATIONS: u32 = 100_000;
@@ -32,6 +34,8 @@ pub const PASSCODE_DIGITS: usize = 4;
 pub const FILE_NAME: &str = "staff.json";
 /// File of the audit log.
 pub const AUDIT_FILE: &str = "audit.jsonl";
+/// File of the wrong-passcode count and lockout.
+pub const LOCKOUT_FILE: &str = "staff-lockout.json";
 
 const SALT_LEN: usize = 16;
 const HASH_LEN: usize = 32;
@@ -82,8 +86,14 @@ struct StoreFile {
 struct Inner {
     dir: PathBuf,
     entries: Vec<Entry>,
+    lockout: Lockout,
+}
+
+/// The wrong-passcode count and the lockout end (Unix seconds), persisted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Lockout {
     failures: u32,
-    locked_until: Option<Instant>,
+    locked_until: Option<u64>,
 }
 
 /// The staff passcode store. Cheap to clone; `check` is CPU-heavy (PBKDF2 per
@@ -120,8 +130,7 @@ impl Staff {
             inner: Arc::new(Mutex::new(Inner {
                 dir: state_dir.into(),
                 entries,
-                failures: 0,
-                locked_until: None,
+                lockout: load_lockout(state_dir),
             })),
             max_attempts: max_attempts.max(1),
             lockout,
@@ -134,20 +143,20 @@ impl Staff {
 
     /// Checks a passcode against every account (constant-time per entry).
     pub fn check(&self, passcode: &Digits) -> StaffCheck {
-        self.check_at(passcode, Instant::now())
+        self.check_at(passcode, unix_now())
     }
 
-    /// [`Staff::check`] at a given instant (for tests of the lockout).
+    /// [`Staff::check`] at a given time, Unix seconds (for tests of the lockout).
     #[doc(hidden)]
-    pub fn check_at(&self, passcode: &Digits, now: Instant) -> StaffCheck {
+    pub fn check_at(&self, passcode: &Digits, now: u64) -> StaffCheck {
         let entries = {
             let mut inner = self.lock();
-            if let Some(until) = inner.locked_until {
+            if let Some(until) = inner.lockout.locked_until {
+                let until = until.min(now.saturating_add(self.lockout.as_secs()));
                 if now < until {
                     return StaffCheck::LockedOut;
                 }
-                inner.locked_until = None;
-                inner.failures = 0;
+                inner.set_lockout(Lockout::default());
             }
             inner.entries.clone()
         };
@@ -158,18 +167,27 @@ impl Staff {
         let mut inner = self.lock();
         match matched {
             Some(account) => {
-                inner.failures = 0;
+                if inner.lockout != Lockout::default() {
+                    inner.set_lockout(Lockout::default());
+                }
                 StaffCheck::Accepted { account }
             }
             None => {
-                inner.failures += 1;
-                if inner.failures >= self.max_attempts {
-                    inner.locked_until = Some(now + self.lockout);
+                let failures = inner.lockout.failures + 1;
+                if failures >= self.max_attempts {
+                    inner.set_lockout(Lockout {
+                        failures,
+                        locked_until: Some(now.saturating_add(self.lockout.as_secs())),
+                    });
                     tracing::warn!("too many wrong staff passcodes: staff locked out");
                     StaffCheck::LockedOut
                 } else {
+                    inner.set_lockout(Lockout {
+                        failures,
+                        locked_until: None,
+                    });
                     StaffCheck::Rejected {
-                        attempts_left: self.max_attempts - inner.failures,
+                        attempts_left: self.max_attempts - failures,
                     }
                 }
             }
@@ -234,6 +252,31 @@ impl Staff {
             .iter()
             .map(|e| e.account.clone())
             .collect()
+    }
+}
+
+impl Inner {
+    /// Changes the lockout state and persists it (a write failure is logged: the
+    /// in-memory state still applies).
+    fn set_lockout(&mut self, lockout: Lockout) {
+        self.lockout = lockout;
+        let bytes = serde_json::to_vec(&lockout).unwrap_or_default();
+        let path = self.dir.join(LOCKOUT_FILE);
+        if let Err(e) = fsutil::write_atomic(&self.dir, &path, &bytes) {
+            tracing::warn!(error = %e, "cannot persist the staff lockout state");
+        }
+    }
+}
+
+/// The persisted lockout state; missing or unreadable: none (logged).
+fn load_lockout(dir: &Path) -> Lockout {
+    let path = dir.join(LOCKOUT_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+            tracing::warn!(file = %path.display(), "staff lockout state unreadable; starting from zero");
+            Lockout::default()
+        }),
+        Err(_) => Lockout::default(),
     }
 }
 
