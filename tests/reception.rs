@@ -95,10 +95,7 @@ fn three_wrong_pins_lock_then_staff_visual_check_forwards() {
     t.expect("visual_armed");
     t.send(json!({"staff": "confirm"}));
     consent_all(&mut t);
-    let id = loop {
-        let m = pc.expect("identity");
-        break m;
-    };
+    let id = pc.expect("identity");
     assert_eq!(id["method"], "visual");
     assert_eq!(id["staff_account"], "staff-01");
     assert!(id.get("card_signature").is_none());
@@ -151,7 +148,8 @@ fn iphone_authenticated_on_the_phone() {
 fn card_removed_in_each_state_forwards_nothing() {
     let (mut t, mut pc) = terminal_and_pc(Options::default());
     // Each closure brings the terminal to one state with the card on the reader.
-    let states: Vec<(&str, Box<dyn Fn(&mut Terminal)>)> = vec![
+    type Reach = Box<dyn Fn(&mut Terminal)>;
+    let states: Vec<(&str, Reach)> = vec![
         ("method_select", Box::new(|_t: &mut Terminal| {})),
         (
             "face",
