@@ -2,3 +2,4 @@
 //! features, PC/SC readers.
 
 pub mod image_camera;
+pub mod v4l2;
