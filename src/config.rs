@@ -413,6 +413,10 @@ pub struct FaceConfig {
     pub liveness_model: PathBuf,
     /// Minimum "real face" probability when `liveness` is on.
     pub liveness_threshold: f32,
+    /// Which liveness output means "real face".
+    pub liveness_class: usize,
+    /// Embed camera faces in greyscale, like the chip photo.
+    pub grey_embedding: bool,
 }
 
 impl Default for FaceConfig {
@@ -435,6 +439,8 @@ impl Default for FaceConfig {
             liveness: false,
             liveness_model: PathBuf::from("models/fr_liveness.onnx"),
             liveness_threshold: 0.5,
+            liveness_class: 1,
+            grey_embedding: true,
         }
     }
 }
@@ -449,6 +455,9 @@ impl FaceConfig {
             if v == 0 || v % 32 != 0 || v > 1920 {
                 return Err((key, "must be a multiple of 32 between 32 and 1920".into()));
             }
+        }
+        if self.liveness_class > 2 {
+            return Err(("face.liveness_class", "must be 0, 1 or 2".into()));
         }
         if !(16..=512).contains(&self.embedder_size) {
             return Err(("face.embedder_size", "must be between 16 and 512".into()));

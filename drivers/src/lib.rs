@@ -14,3 +14,4 @@ pub mod pcsc;
 pub mod png;
 pub mod serial_keypad;
 pub mod touch;
+pub mod v4l2;

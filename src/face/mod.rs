@@ -14,9 +14,26 @@
 //! Privacy: photos, frames and embeddings stay in memory, are wiped on drop and are
 //! never logged ([`Reference`]'s `Debug` shows no content).
 
+mod align;
 mod chip;
+mod detect;
+mod eval;
 mod gray;
+mod liveness;
+mod net;
+mod pipeline;
+mod quality;
+mod rgb;
 mod thumbnail;
+
+pub use align::{Similarity, TEMPLATE_112};
+pub use detect::Detection;
+pub use eval::{
+    face_eval_cli, parse_pairs, score_pairs, simulate_chip, FaceEvalArgs, Pair, Scores,
+};
+pub use pipeline::{AttemptReport, NoEmbedding, OnnxMatcher, Timings};
+pub use quality::QualityFigures;
+pub use rgb::RgbImage;
 
 pub use chip::{decode_chip_photo, MAX_CHIP_SIDE};
 pub use gray::{GrayImage, Rect};
@@ -77,7 +94,6 @@ pub(crate) enum Template {
     /// Normalised thumbnail (test-only matcher).
     Thumbnail(Zeroizing<Vec<f32>>),
     /// Unit-length embedding (real pipeline).
-    #[allow(dead_code)] // built by the ONNX pipeline, next commit
     Embedding(Zeroizing<Vec<f32>>),
 }
 
@@ -113,13 +129,7 @@ pub fn matcher_from_config(config: &Config) -> Result<Box<dyn FaceMatcher>, Face
         MatcherKind::TestThumbnail => Ok(Box::new(TestOnlyThumbnailMatcher::new(
             face.thumbnail_threshold,
         ))),
-        MatcherKind::Onnx => {
-            check_model(&face.detector_model)?;
-            check_model(&face.embedder_model)?;
-            Err(FaceError::Unavailable(
-                "the ONNX pipeline is not built yet in this version".into(),
-            ))
-        }
+        MatcherKind::Onnx => Ok(Box::new(OnnxMatcher::from_config(face)?)),
     }
 }
 

