@@ -11,9 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -f models/.complete ]; then
-    scripts/fetch-models.sh
-fi
+# Idempotent: verified downloads are reused.
+scripts/fetch-models.sh
 
 cargo build --workspace --all-targets --features pcsc
 exec scripts/with-pcscd.sh cargo test --workspace --features pcsc -- --include-ignored

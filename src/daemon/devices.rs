@@ -212,11 +212,21 @@ fn pcsc_readers(_config: &Config) -> Result<(BoxedReader, Option<BoxedReader>), 
 
 fn v4l2_camera(config: &Config) -> Result<BoxedCamera, DaemonError> {
     let device = config.camera.device.clone();
-    let camera = Lazy::new(device.display().to_string(), move || {
-        Err::<BoxedCamera, _>(format!(
-            "{}: the V4L2 driver is not part of this build yet",
-            device.display()
-        ))
-    });
+    let camera = Lazy::new(device.display().to_string(), move || open_v4l2(&device));
     Ok(kaonin_hal::camera::boxed(camera))
+}
+
+#[cfg(feature = "v4l2")]
+fn open_v4l2(device: &std::path::Path) -> Result<BoxedCamera, String> {
+    kaonin_drivers::v4l2::V4l2Camera::open(device, 640, 480)
+        .map(kaonin_hal::camera::boxed)
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "v4l2"))]
+fn open_v4l2(device: &std::path::Path) -> Result<BoxedCamera, String> {
+    Err(format!(
+        "{}: this build has no V4L2 driver (build with --features v4l2)",
+        device.display()
+    ))
 }
