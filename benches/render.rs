@@ -32,10 +32,17 @@ fn main() {
     let ui = Ui::new(800, 480, UiOptions::default()).expect("ui");
     let load = start.elapsed();
     let after = rss_kib();
-    println!("font + catalog load: {:.1} ms, resident memory +{} KiB", ms(load), after.saturating_sub(before));
+    println!(
+        "font + catalog load: {:.1} ms, resident memory +{} KiB",
+        ms(load),
+        after.saturating_sub(before)
+    );
 
     let mut fb = Framebuffer::new(800, 480);
-    println!("\n{:<18} {:>8} {:>8} {:>10}", "screen 800x480", "cold ms", "warm ms", "layout ms");
+    println!(
+        "\n{:<18} {:>8} {:>8} {:>10}",
+        "screen 800x480", "cold ms", "warm ms", "layout ms"
+    );
     let mut total = Duration::ZERO;
     for lang in Lang::ALL {
         for screen in samples::all(lang) {
@@ -62,11 +69,19 @@ fn main() {
             );
             total += warm;
             let name = format!("{}/{}", screen.id.as_str(), lang.as_str());
-            println!("{name:<18} {:>8.2} {:>8.2} {:>10.3}", ms(cold), ms(warm), ms(layout));
+            println!(
+                "{name:<18} {:>8.2} {:>8.2} {:>10.3}",
+                ms(cold),
+                ms(warm),
+                ms(layout)
+            );
         }
     }
     println!("mean warm draw: {:.2} ms", ms(total) / 30.0);
-    println!("glyph cache after all screens: {} KiB", ui.fonts().cache_bytes() / 1024);
+    println!(
+        "glyph cache after all screens: {} KiB",
+        ui.fonts().cache_bytes() / 1024
+    );
 
     let face = samples::sample(ScreenId::Face, Lang::Ja);
     let pixels: Vec<u8> = (0..640 * 480 * 3).map(|i| (i % 251) as u8).collect();
@@ -82,6 +97,8 @@ fn main() {
             frames += 1;
         }
         let fps = frames as f64 / t.elapsed().as_secs_f64();
-        println!("face screen live preview {w}x{h}: {fps:.1} frames/s (whole screen redrawn per frame)");
+        println!(
+            "face screen live preview {w}x{h}: {fps:.1} frames/s (whole screen redrawn per frame)"
+        );
     }
 }

@@ -40,6 +40,37 @@ pub struct UiOptions {
     pub font_dir: Option<PathBuf>,
 }
 
+impl UiOptions {
+    /// The options `[display]` asks for (`font_dir = ""` means the built-in fonts).
+    pub fn from_config(display: &crate::config::Display) -> UiOptions {
+        UiOptions {
+            large_text: display.large_text,
+            scrambled_pin: display.scrambled_pin,
+            font_dir: (!display.font_dir.as_os_str().is_empty()).then(|| display.font_dir.clone()),
+        }
+    }
+}
+
+/// The touchscreen calibration `[input]` asks for, for a `panel` of (width, height):
+/// raw ranges `touch_x` / `touch_y` (default: the panel's pixels) and orientation.
+pub fn touch_calibration(
+    input: &crate::config::Input,
+    panel: (u32, u32),
+) -> kaonin_drivers::touch::TouchCalibration {
+    let identity = kaonin_drivers::touch::TouchCalibration::identity(panel);
+    let range = |r: &[i32], default: (i32, i32)| match r {
+        [lo, hi] => (*lo, *hi),
+        _ => default,
+    };
+    kaonin_drivers::touch::TouchCalibration {
+        x: range(&input.touch_x, identity.x),
+        y: range(&input.touch_y, identity.y),
+        swap_xy: input.touch_swap_xy,
+        invert_x: input.touch_invert_x,
+        invert_y: input.touch_invert_y,
+    }
+}
+
 /// What a touch landed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Hit {
