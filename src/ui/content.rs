@@ -115,11 +115,13 @@ pub fn content(screen: &Screen, cat: &Catalog) -> Content {
         }
         ScreenId::MethodSelect => {
             c.title = key("method_select.title");
-            c.instruction = if screen.buttons.contains(&Button::Pin) {
-                key("method_select.instruction")
-            } else {
-                key("method_select.instruction_face_only")
-            };
+            let offers = |b| screen.buttons.contains(&b);
+            c.instruction = key(match (offers(Button::Face), offers(Button::Pin)) {
+                (true, true) => "method_select.instruction",
+                (true, false) => "method_select.instruction_face_only",
+                (false, true) => "method_select.instruction_pin_only",
+                (false, false) => "method_select.instruction_staff",
+            });
             if let Some(s) = p.auto_face_in_s {
                 c.detail = Some(cat.fill("method_select.auto_face", &[("n", &s.to_string())]));
             }

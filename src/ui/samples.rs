@@ -132,6 +132,10 @@ pub fn variants(lang: Lang) -> Vec<Screen> {
         s.buttons = vec![Button::Face, Button::Cancel, Button::Lang];
     }));
     v.push(with(ScreenId::MethodSelect, lang, |s| {
+        s.buttons = vec![Button::Pin, Button::Cancel, Button::Lang];
+        s.params.auto_face_in_s = None;
+    }));
+    v.push(with(ScreenId::MethodSelect, lang, |s| {
         s.buttons = vec![Button::Cancel, Button::Lang];
         s.params.auto_face_in_s = None;
         s.params.staff_reason = Some(StaffReason::NoMethodLeft);
@@ -149,4 +153,29 @@ pub fn variants(lang: Lang) -> Vec<Screen> {
         s.params.visual_armed = true
     }));
     v
+}
+
+/// Notable params variants for the contact sheet: the PC's 資格情報なし answer with
+/// its own message, the last PIN try, staff notices and visual-check mode.
+pub fn showcase(lang: Lang) -> Vec<Screen> {
+    vec![
+        with(ScreenId::Done, lang, |s| {
+            s.params.ack = Some(AckResult::NotFound);
+            s.params.ack_message =
+                Some("資格情報のお知らせをお持ちの方は窓口でご提示ください。".into());
+        }),
+        with(ScreenId::Pin, lang, |s| s.params.tries_left = Some(1)),
+        with(ScreenId::Idle, lang, |s| s.params.visual_armed = true),
+        with(ScreenId::Idle, lang, |s| {
+            s.params.staff_notice = Some(StaffNotice::WrongPasscode { attempts_left: 2 })
+        }),
+        with(ScreenId::CardError, lang, |s| {
+            s.params.card_error = Some(CardFailure::Unreadable)
+        }),
+        with(ScreenId::MethodSelect, lang, |s| {
+            s.buttons = vec![Button::Cancel, Button::Lang];
+            s.params.auto_face_in_s = None;
+            s.params.staff_reason = Some(StaffReason::NoMethodLeft);
+        }),
+    ]
 }
