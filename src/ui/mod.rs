@@ -121,6 +121,9 @@ pub struct Ui {
     pad: Mutex<[u8; 10]>,
 }
 
+/// The longest PC message shown (characters, before the ellipsis).
+pub const MAX_MESSAGE_CHARS: usize = 60;
+
 /// The ordered PIN pad: 1–9 in three rows, 0 in the middle of the last.
 pub const ORDERED_PAD: [u8; 10] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 0];
 
@@ -206,7 +209,29 @@ impl Ui {
 
     /// The words of `screen`.
     pub fn content(&self, screen: &Screen) -> Content {
-        content(screen, self.catalog(screen.lang))
+        let mut c = content(screen, self.catalog(screen.lang));
+        c.detail = c.detail.map(|d| self.displayable(&d));
+        c
+    }
+
+    /// Text from outside the catalogs (the PC's message) made safe to draw: control
+    /// characters become spaces, characters the font lacks become 〓 (the geta mark
+    /// Japanese systems use for a missing character — never ●, which would read as
+    /// a masked digit), and it is cut to [`MAX_MESSAGE_CHARS`] with an ellipsis.
+    pub fn displayable(&self, text: &str) -> String {
+        let mut out: String = text
+            .chars()
+            .map(|c| match c {
+                c if c.is_control() => ' ',
+                c if self.fonts.has_glyph(c) => c,
+                _ => '〓',
+            })
+            .take(MAX_MESSAGE_CHARS)
+            .collect();
+        if text.chars().count() > MAX_MESSAGE_CHARS {
+            out.push('…');
+        }
+        out
     }
 
     /// Title, instruction and detail in `screen.lang` on one line (control socket).
@@ -229,7 +254,7 @@ impl Ui {
 
     fn scene_typed(&self, screen: &Screen, typed: usize) -> Scene {
         let cat = self.catalog(screen.lang);
-        let content = content(screen, cat);
+        let content = self.content(screen);
         let label = |b: Button| cat.get(button_key(b)).to_string();
         let input = LayoutInput {
             fonts: &self.fonts,

@@ -123,6 +123,12 @@ pub fn variants(lang: Lang) -> Vec<Screen> {
         s.params.ack_message =
             Some("資格情報のお知らせをお持ちの方は窓口でご提示ください。".into());
     }));
+    v.push(with(ScreenId::Done, lang, |s| {
+        s.params.ack = Some(AckResult::NotEligible);
+        let long = "保険者に確認中です。𠮷野様、\n".to_string()
+            + &"お手数ですが窓口までお越しください。".repeat(6);
+        s.params.ack_message = Some(long);
+    }));
     for reason in [StaffReason::OutboxFailed, StaffReason::NoMethodLeft] {
         v.push(with(ScreenId::StaffCall, lang, |s| {
             s.params.staff_reason = Some(reason)
