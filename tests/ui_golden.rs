@@ -27,7 +27,10 @@ fn params(p: &ScreenParams) -> String {
     add("card_error", p.card_error.map(|v| format!("{v:?}")));
     add("consent_item", p.consent_item.map(|v| format!("{v:?}")));
     add("ack", p.ack.map(|v| format!("{v:?}")));
-    add("ack_message", p.ack_message.as_ref().map(|m| format!("{m:?}")));
+    add(
+        "ack_message",
+        p.ack_message.as_ref().map(|m| format!("{m:?}")),
+    );
     add("staff_reason", p.staff_reason.map(|v| format!("{v:?}")));
     add("staff_notice", p.staff_notice.map(|v| format!("{v:?}")));
     add("visual_armed", p.visual_armed.then(|| "true".into()));

@@ -383,3 +383,23 @@ fn face_preview_is_drawn_inside_its_box_under_the_face_frame() {
     ui.render_with_preview(&s, None, &mut without);
     assert_eq!(at(&without, rect.x + 3, rect.y + 3), Some(palette::PREVIEW));
 }
+
+#[test]
+fn typed_digits_follow_set_pin_typed_and_reset_on_other_screens() {
+    let ui = Ui::new(800, 480, UiOptions::default()).unwrap();
+    let pin = samples::sample(ScreenId::Pin, Lang::Ja);
+    let mut explicit = Framebuffer::new(800, 480);
+    ui.render_pin_progress(&pin, 3, &mut explicit);
+    let mut stored = Framebuffer::new(800, 480);
+    ui.set_pin_typed(3);
+    ui.render(&pin, &mut stored);
+    assert!(
+        stored == explicit,
+        "set_pin_typed(3) + render differs from render_pin_progress(3)"
+    );
+    ui.render(&samples::sample(ScreenId::Idle, Lang::Ja), &mut stored);
+    ui.render(&pin, &mut stored);
+    let mut none = Framebuffer::new(800, 480);
+    ui.render_pin_progress(&pin, 0, &mut none);
+    assert!(stored == none, "typed digits survived another screen");
+}

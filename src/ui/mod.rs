@@ -18,7 +18,7 @@ pub mod text;
 
 pub use cli::{contact_sheet, render_cli, save_png};
 
-use crate::flow::{Button, Lang, Screen};
+use crate::flow::{Button, Lang, Screen, ScreenId};
 use catalog::Catalog;
 use content::{button_key, content, Content};
 use font::Fonts;
@@ -26,6 +26,7 @@ use kaonin_hal::camera::Frame;
 use kaonin_hal::display::Framebuffer;
 use layout::{layout, LayoutInput, Metrics, Scene};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// How the UI looks; `Default` is normal text, ordered PIN pad, embedded fonts.
@@ -119,6 +120,10 @@ pub struct Ui {
     fonts: Fonts,
     catalogs: Vec<Catalog>,
     pad: Mutex<[u8; 10]>,
+    /// Digits typed on the pin screen (see [`Ui::set_pin_typed`]).
+    typed: AtomicUsize,
+    /// The id of the screen drawn last, to notice the pin screen appearing.
+    last_drawn: Mutex<Option<ScreenId>>,
 }
 
 /// The longest PC message shown (characters, before the ellipsis).
@@ -148,6 +153,8 @@ impl Ui {
             fonts,
             catalogs,
             pad: Mutex::new(ORDERED_PAD),
+            typed: AtomicUsize::new(0),
+            last_drawn: Mutex::new(None),
         };
         ui.shuffle_pin_pad();
         Ok(ui)
@@ -176,9 +183,41 @@ impl Ui {
             .unwrap_or(&self.catalogs[0])
     }
 
-    /// Draws `screen` with no PIN digits typed.
+    /// Draws `screen`. On the pin screen the digits typed so far
+    /// ([`Ui::set_pin_typed`]) show as ●; when the pin screen appears (drawn after
+    /// another screen) a scrambled pad gets a new order.
     pub fn render(&self, screen: &Screen, fb: &mut Framebuffer) {
-        self.render_full(screen, 0, None, fb);
+        self.render_full(screen, self.typed_for(screen), None, fb);
+    }
+
+    /// Tells the UI how many PIN digits have been typed (0–4), for the ● row of the
+    /// pin screen. Drawing any other screen resets it to 0.
+    pub fn set_pin_typed(&self, typed: usize) {
+        self.typed.store(typed.min(4), Ordering::Relaxed);
+    }
+
+    fn typed_for(&self, screen: &Screen) -> usize {
+        if screen.id == ScreenId::Pin {
+            self.typed.load(Ordering::Relaxed)
+        } else {
+            0
+        }
+    }
+
+    /// Notes that `screen` is being drawn: reshuffles a scrambled pad when the pin
+    /// screen appears, and forgets typed digits when another screen is drawn.
+    fn note_drawn(&self, screen: &Screen) {
+        let previous = self
+            .last_drawn
+            .lock()
+            .ok()
+            .and_then(|mut last| last.replace(screen.id));
+        if screen.id == ScreenId::Pin && previous != Some(ScreenId::Pin) {
+            self.shuffle_pin_pad();
+        }
+        if screen.id != ScreenId::Pin {
+            self.typed.store(0, Ordering::Relaxed);
+        }
     }
 
     /// Draws `screen`; on the face screen `preview` fills the camera box.
@@ -188,7 +227,7 @@ impl Ui {
         preview: Option<&Frame>,
         fb: &mut Framebuffer,
     ) {
-        self.render_full(screen, 0, preview, fb);
+        self.render_full(screen, self.typed_for(screen), preview, fb);
     }
 
     /// Draws the pin screen with `typed` digits shown as ●.
@@ -203,6 +242,7 @@ impl Ui {
         preview: Option<&Frame>,
         fb: &mut Framebuffer,
     ) {
+        self.note_drawn(screen);
         let scene = self.scene_typed(screen, typed);
         draw::draw(&scene, &self.fonts, preview, fb);
     }
