@@ -35,6 +35,24 @@ pub struct Config {
     pub input: Input,
     pub link: Link,
     pub policy: PolicyConfig,
+    pub card_face: CardFaceConfig,
+    /// Extension: face matching (`[face]`).
+    pub face: FaceConfig,
+}
+
+/// `[card_face]`: the printed card face and the 照合番号B it unlocks. Extension.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CardFaceConfig {
+    /// Below this many 照合番号B tries left on the chip, nothing is sent and staff
+    /// are called.
+    pub counter_floor: u8,
+}
+
+impl Default for CardFaceConfig {
+    fn default() -> Self {
+        CardFaceConfig { counter_floor: 3 }
+    }
 }
 
 /// `[terminal]`.
@@ -211,19 +229,102 @@ impl Default for Input {
     }
 }
 
-/// `[link]`.
+/// `[link]` (see docs/pc-link.md).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Link {
     /// `unix:PATH` or `tcp://HOST:PORT`.
     pub endpoint: String,
+    /// Extension: SHA-256 fingerprint of the PC's certificate (64 hex digits,
+    /// `:` separators allowed); required for `tcp://` unless plain TCP is allowed.
+    pub pc_fingerprint: String,
+    /// Extension: allow `tcp://` without TLS — only accepted for a loopback host.
+    pub allow_plain_tcp: bool,
+    /// Extension: the terminal's certificate (DER); empty: `state_dir/link-terminal.cert.der`.
+    pub cert: PathBuf,
+    /// Extension: the terminal's private key (PKCS#8 DER); empty: `state_dir/link-terminal.key.der`.
+    pub key: PathBuf,
+    /// Extension: records older than this are delivered with `"stale": true`, seconds.
+    pub stale_after_s: u64,
+    /// Extension: a `ping` goes to the PC this often, seconds.
+    pub ping_interval_s: u64,
+    /// Extension: nothing received for this long drops the connection, seconds (≤ 30).
+    pub idle_timeout_s: u64,
+    /// Extension: a write taking longer drops the connection, seconds.
+    pub write_timeout_s: u64,
 }
 
 impl Default for Link {
     fn default() -> Self {
         Link {
             endpoint: "unix:/run/kaonin/link.sock".into(),
+            pc_fingerprint: String::new(),
+            allow_plain_tcp: false,
+            cert: PathBuf::new(),
+            key: PathBuf::new(),
+            stale_after_s: 86_400,
+            ping_interval_s: 10,
+            idle_timeout_s: 25,
+            write_timeout_s: 10,
         }
+    }
+}
+
+impl Link {
+    /// The terminal's certificate and key files.
+    pub fn cert_files(&self, state_dir: &Path) -> (PathBuf, PathBuf) {
+        let (cert, key) = crate::link::tls::default_files(state_dir, crate::link::Role::Terminal);
+        let pick = |configured: &PathBuf, default: PathBuf| {
+            if configured.as_os_str().is_empty() {
+                default
+            } else {
+                configured.clone()
+            }
+        };
+        (pick(&self.cert, cert), pick(&self.key, key))
+    }
+
+    /// Checks the link settings.
+    fn validate(&self) -> Result<(), (&'static str, String)> {
+        use crate::link::transport::Endpoint;
+        let endpoint = Endpoint::parse(&self.endpoint).map_err(|e| ("link.endpoint", e))?;
+        if let Endpoint::Tcp { .. } = endpoint {
+            if self.allow_plain_tcp && !endpoint.is_loopback() {
+                return Err((
+                    "link.allow_plain_tcp",
+                    "plain TCP is only allowed to a loopback host".into(),
+                ));
+            }
+            if !self.allow_plain_tcp {
+                crate::link::tls::parse_fingerprint(&self.pc_fingerprint).map_err(|e| {
+                    (
+                        "link.pc_fingerprint",
+                        format!("required for tcp:// (TLS): {e}"),
+                    )
+                })?;
+            }
+        }
+        if !self.pc_fingerprint.is_empty() {
+            crate::link::tls::parse_fingerprint(&self.pc_fingerprint)
+                .map_err(|e| ("link.pc_fingerprint", e))?;
+        }
+        let positive = [
+            ("link.stale_after_s", self.stale_after_s),
+            ("link.ping_interval_s", self.ping_interval_s),
+            ("link.write_timeout_s", self.write_timeout_s),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err((key, "must be at least 1".into()));
+            }
+        }
+        if self.idle_timeout_s <= self.ping_interval_s || self.idle_timeout_s > 30 {
+            return Err((
+                "link.idle_timeout_s",
+                "must be above link.ping_interval_s and at most 30".into(),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -287,7 +388,133 @@ impl PolicyConfig {
     }
 }
 
+/// Which face matcher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MatcherKind {
+    /// The real pipeline: ONNX detector + embedder on the CPU (tract).
+    Onnx,
+    /// The deterministic thumbnail matcher: for tests and the no-model demo only.
+    TestThumbnail,
+}
+
+/// `[face]` (extension of CONTRACT §2): the face matcher, its models and thresholds.
+///
+/// Relative model paths are taken from the working directory; `scripts/fetch-models.sh`
+/// puts the pinned development models in `models/`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FaceConfig {
+    pub matcher: MatcherKind,
+    /// Face detector with 5 landmarks (CenterFace layout).
+    pub detector_model: PathBuf,
+    /// Detector input width and height (multiples of 32); frames are scaled to fit.
+    pub detector_width: u32,
+    pub detector_height: u32,
+    /// Minimum detector confidence of a face.
+    pub detector_threshold: f32,
+    /// Embedder (ArcFace-style: aligned square RGB in, one vector out).
+    pub embedder_model: PathBuf,
+    /// Embedder input side in pixels (the alignment template is scaled to it).
+    pub embedder_size: u32,
+    /// Embedder input normalisation: (pixel - mean) / scale.
+    pub embedder_mean: f32,
+    pub embedder_scale: f32,
+    /// Cosine similarity at or above which a face matches. Belongs to the embedder.
+    pub threshold: f32,
+    /// Score threshold of the test-only thumbnail matcher.
+    pub thumbnail_threshold: f32,
+    /// Smallest accepted face: distance between the eyes, in frame pixels.
+    pub min_eye_distance_px: f32,
+    /// Largest accepted head turn, as a landmark asymmetry ratio (0 frontal, 1 profile).
+    pub max_head_turn: f32,
+    /// Darkest accepted mean face brightness (0-255).
+    pub min_face_brightness: f32,
+    /// Presentation-attack check with the liveness model.
+    pub liveness: bool,
+    pub liveness_model: PathBuf,
+    /// Minimum "real face" probability when `liveness` is on.
+    pub liveness_threshold: f32,
+}
+
+impl Default for FaceConfig {
+    fn default() -> Self {
+        FaceConfig {
+            matcher: MatcherKind::Onnx,
+            detector_model: PathBuf::from("models/centerface.onnx"),
+            detector_width: 320,
+            detector_height: 256,
+            detector_threshold: 0.5,
+            embedder_model: PathBuf::from("models/fr_feature.onnx"),
+            embedder_size: 112,
+            embedder_mean: 127.0,
+            embedder_scale: 128.0,
+            threshold: 0.45,
+            thumbnail_threshold: 0.85,
+            min_eye_distance_px: 28.0,
+            max_head_turn: 0.45,
+            min_face_brightness: 50.0,
+            liveness: false,
+            liveness_model: PathBuf::from("models/fr_liveness.onnx"),
+            liveness_threshold: 0.5,
+        }
+    }
+}
+
+impl FaceConfig {
+    fn validate(&self) -> Result<(), (&'static str, String)> {
+        let dims = [
+            ("face.detector_width", self.detector_width),
+            ("face.detector_height", self.detector_height),
+        ];
+        for (key, v) in dims {
+            if v == 0 || v % 32 != 0 || v > 1920 {
+                return Err((key, "must be a multiple of 32 between 32 and 1920".into()));
+            }
+        }
+        if !(16..=512).contains(&self.embedder_size) {
+            return Err(("face.embedder_size", "must be between 16 and 512".into()));
+        }
+        let unit = [
+            ("face.detector_threshold", self.detector_threshold),
+            ("face.threshold", self.threshold),
+            ("face.thumbnail_threshold", self.thumbnail_threshold),
+            ("face.max_head_turn", self.max_head_turn),
+            ("face.liveness_threshold", self.liveness_threshold),
+        ];
+        for (key, v) in unit {
+            if !(0.0..=1.0).contains(&v) || v.is_nan() {
+                return Err((key, "must be between 0 and 1".into()));
+            }
+        }
+        if self.embedder_scale.is_nan() || self.embedder_scale <= 0.0 {
+            return Err(("face.embedder_scale", "must be positive".into()));
+        }
+        if !(0.0..=255.0).contains(&self.min_face_brightness) {
+            return Err((
+                "face.min_face_brightness",
+                "must be between 0 and 255".into(),
+            ));
+        }
+        if self.min_eye_distance_px.is_nan() || self.min_eye_distance_px < 4.0 {
+            return Err(("face.min_eye_distance_px", "must be at least 4".into()));
+        }
+        Ok(())
+    }
+}
+
 impl Config {
+    /// Switches face matching to the deterministic test-only matcher (the demo's
+    /// synthetic faces are not real faces).
+    pub fn use_test_face_matcher(&mut self) {
+        self.face.matcher = MatcherKind::TestThumbnail;
+    }
+
+    /// The 照合番号B counter floor.
+    pub fn card_face_floor(&self) -> u8 {
+        self.card_face.counter_floor
+    }
+
     /// Reads and validates the config at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let file = path.display().to_string();
@@ -355,6 +582,12 @@ impl Config {
         if p.screen_timeout_s > 3600 {
             return Err(("policy.screen_timeout_s", "must be at most 3600".into()));
         }
+        if !(1..=9).contains(&self.card_face.counter_floor) {
+            return Err((
+                "card_face.counter_floor",
+                "must be 1 to 9 (the chip allows 10 tries)".into(),
+            ));
+        }
         if self.terminal.id.trim().is_empty() {
             return Err(("terminal.id", "must not be empty".into()));
         }
@@ -379,13 +612,8 @@ impl Config {
         if self.input.kind == InputKind::Control && !self.input.control.starts_with("unix:") {
             return Err(("input.control", "must be unix:PATH".into()));
         }
-        let e = &self.link.endpoint;
-        if !(e.starts_with("unix:") || e.starts_with("tcp://")) {
-            return Err((
-                "link.endpoint",
-                "must be unix:PATH or tcp://HOST:PORT".into(),
-            ));
-        }
+        self.link.validate()?;
+        self.face.validate()?;
         Ok(())
     }
 }
@@ -473,6 +701,17 @@ staff_passcode_attempts = 5
         assert!(err("[link]\nendpoint = \"http://x\"\n").contains("link.endpoint"));
         assert!(err("[display]\nkind = \"png\"\n").contains("display.dir"));
         assert!(err("[terminal]\nid = \" \"\n").contains("terminal.id"));
+    }
+
+    #[test]
+    fn face_section_defaults_and_validation() {
+        let c = Config::parse("[face]\nmatcher = \"test-thumbnail\"\n", "k.toml").unwrap();
+        assert_eq!(c.face.matcher, MatcherKind::TestThumbnail);
+        assert_eq!(Config::default().face.matcher, MatcherKind::Onnx);
+        assert!(err("[face]\nthreshold = 1.5\n").contains("face.threshold"));
+        assert!(err("[face]\ndetector_width = 300\n").contains("face.detector_width"));
+        assert!(err("[face]\nmatcher = \"magic\"\n").contains("face.matcher"));
+        assert!(err("[face]\nembedder_scale = 0.0\n").contains("face.embedder_scale"));
     }
 
     #[test]

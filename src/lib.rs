@@ -2,10 +2,21 @@
 //! (顔認証付きカードリーダー).
 //!
 //! Data moves one way: devices → events → [`flow`] → actions → devices and the PC
-//! link. The flow is a pure state machine; the daemon only moves events and actions.
+//! link. The flow is a pure state machine; the [`daemon`] only moves events and
+//! actions between it, the device workers, the control socket and the PC link.
 
 #![forbid(unsafe_code)]
 
+pub mod assets;
+pub mod card;
+pub mod cli;
 pub mod config;
+pub mod control;
+pub mod daemon;
+pub mod demo;
+pub mod face;
 pub mod flow;
+pub mod ids;
+pub mod link;
+pub mod staff;
 pub mod ui;

@@ -32,6 +32,10 @@ fn params(p: &ScreenParams) -> String {
         p.ack_message.as_ref().map(|m| format!("{m:?}")),
     );
     add("staff_reason", p.staff_reason.map(|v| format!("{v:?}")));
+    add(
+        "failed_devices",
+        (!p.failed_devices.is_empty()).then(|| format!("{:?}", p.failed_devices)),
+    );
     add("staff_notice", p.staff_notice.map(|v| format!("{v:?}")));
     add("visual_armed", p.visual_armed.then(|| "true".into()));
     add("auto_face_in_s", p.auto_face_in_s.map(|v| v.to_string()));

@@ -65,7 +65,6 @@ enum State {
 /// What the flow knows about the card of the current session.
 #[derive(Debug, Clone)]
 struct Session {
-    role: ReaderRole,
     facts: CardFacts,
     pin_absent: bool,
     face_failures: u32,
@@ -85,11 +84,15 @@ pub struct Flow {
     lang: Lang,
     state: State,
     session: Option<Session>,
+    /// The reader whose card or phone this session is about.
+    present: Option<ReaderRole>,
     /// Staff account that armed visual-check mode (one patient only).
     visual: Option<String>,
     staff_pending: bool,
     notice: Option<StaffNotice>,
     link_up: bool,
+    /// Devices not working now.
+    faults: Vec<Device>,
     next_token: u64,
     screen_timer: Option<TimerToken>,
     retry_timer: Option<TimerToken>,
@@ -104,10 +107,12 @@ impl Flow {
             lang: Lang::default(),
             state: State::Idle,
             session: None,
+            present: None,
             visual: None,
             staff_pending: false,
             notice: None,
             link_up: false,
+            faults: Vec::new(),
             next_token: 0,
             screen_timer: None,
             retry_timer: None,
@@ -185,6 +190,7 @@ impl Flow {
             } => self.on_acked(&id, result, message, &mut out),
             Event::Link { up } => self.on_link(up, &mut out),
             Event::PcCancel => self.end_session(&mut out),
+            Event::Device { device, up } => self.on_device(device, up, &mut out),
         }
         out
     }
@@ -210,7 +216,7 @@ impl Flow {
     fn timeout_of_state(&self) -> Option<Duration> {
         let p = &self.policy;
         match self.state {
-            State::Idle => None,
+            State::Idle | State::StaffCall(StaffReason::DeviceFault) => None,
             State::VisualArmed => Some(p.visual_timeout),
             State::Sending => Some(p.ack_timeout),
             State::CardError(_) | State::Done { .. } | State::SentOffline => Some(p.done_timeout),
@@ -233,14 +239,51 @@ impl Flow {
         token
     }
 
+    /// The terminal is out of order while an essential device is down.
+    fn out_of_order(&self) -> bool {
+        self.faults.iter().any(|d| d.is_essential())
+    }
+
+    fn on_device(&mut self, device: Device, up: bool, out: &mut Vec<Action>) {
+        let known = self.faults.contains(&device);
+        match (up, known) {
+            (false, false) => self.faults.push(device),
+            (true, true) => self.faults.retain(|d| *d != device),
+            _ => return,
+        }
+        self.faults.sort();
+        let showing = self.state == State::StaffCall(StaffReason::DeviceFault);
+        if self.out_of_order() {
+            // The session (if any) cannot go on: wipe it and call staff.
+            if self.present.is_some() || self.session.is_some() || self.visual.is_some() {
+                out.push(Action::EndSession);
+            }
+            self.session = None;
+            self.present = None;
+            self.visual = None;
+            self.staff_pending = false;
+            if !showing {
+                out.push(Action::Indicate(Signal::StaffNeeded));
+            }
+            self.enter(State::StaffCall(StaffReason::DeviceFault), out);
+        } else if showing {
+            self.end_session(out);
+        }
+    }
+
     fn end_session(&mut self, out: &mut Vec<Action>) {
-        if self.session.is_some() || !matches!(self.state, State::Idle) || self.visual.is_some() {
+        if self.present.is_some() || !matches!(self.state, State::Idle) || self.visual.is_some() {
             out.push(Action::EndSession);
         }
         self.session = None;
+        self.present = None;
         self.visual = None;
         self.staff_pending = false;
         self.lang = Lang::default();
+        if self.out_of_order() {
+            self.enter(State::StaffCall(StaffReason::DeviceFault), out);
+            return;
+        }
         self.enter(State::Idle, out);
         out.push(Action::Indicate(Signal::Ready));
     }
@@ -288,6 +331,7 @@ impl Flow {
             _ => false,
         };
         if accepts {
+            self.present = Some(role);
             out.push(Action::Indicate(Signal::CardDetected));
             out.push(Action::ReadCard(role));
             self.enter(State::Reading(role), out);
@@ -295,18 +339,13 @@ impl Flow {
     }
 
     fn on_card_absent(&mut self, role: ReaderRole, out: &mut Vec<Action>) {
-        let ours = match (&self.session, &self.state) {
-            (Some(session), _) => session.role == role,
-            (None, State::Reading(r)) => *r == role,
-            _ => false,
-        };
-        if ours {
+        if self.present == Some(role) {
             self.end_session(out);
         }
     }
 
     fn on_card_read(&mut self, result: Result<CardFacts, CardFailure>, out: &mut Vec<Action>) {
-        let State::Reading(role) = self.state else {
+        let State::Reading(_) = self.state else {
             return;
         };
         let facts = match result {
@@ -318,7 +357,6 @@ impl Flow {
         }
         let kind = facts.kind;
         self.session = Some(Session {
-            role,
             pin_absent: kind == CardKind::PinLess,
             facts,
             face_failures: 0,
@@ -855,6 +893,11 @@ impl Flow {
             State::SentOffline => {
                 buttons.push(Button::Ok);
                 ScreenId::SentOffline
+            }
+            State::StaffCall(StaffReason::DeviceFault) => {
+                params.staff_reason = Some(StaffReason::DeviceFault);
+                params.failed_devices = self.faults.clone();
+                ScreenId::StaffCall
             }
             State::StaffCall(reason) => {
                 params.staff_reason = Some(*reason);

@@ -164,7 +164,7 @@ pub enum AckResult {
 }
 
 /// How the patient's identity was verified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     /// Face match against the card photo.
@@ -436,6 +436,29 @@ impl Lang {
     }
 }
 
+/// A device of the terminal, for health reporting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Device {
+    /// The card reader of the face-authentication terminal.
+    Reader,
+    /// The optional smartphone (generic NFC) reader.
+    PhoneReader,
+    /// The camera facing the patient.
+    Camera,
+    /// The panel.
+    Display,
+    /// The touchscreen or PIN pad.
+    Input,
+}
+
+impl Device {
+    /// True for devices the terminal cannot serve patients without.
+    pub fn is_essential(self) -> bool {
+        !matches!(self, Device::PhoneReader)
+    }
+}
+
 /// Why staff are called to the terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -444,6 +467,8 @@ pub enum StaffReason {
     OutboxFailed,
     /// No identification method is left for this card (PIN-less card, face failed).
     NoMethodLeft,
+    /// A device stopped working (故障中); the terminal waits until it is back.
+    DeviceFault,
 }
 
 /// A message shown on top of a screen after a staff passcode attempt.
@@ -477,12 +502,17 @@ pub struct ScreenParams {
     pub ack_message: Option<String>,
     /// Why staff are needed (staff_call and method_select screens).
     pub staff_reason: Option<StaffReason>,
+    /// The devices not working (staff_call screen with `DeviceFault`).
+    pub failed_devices: Vec<Device>,
     /// Notice after a staff passcode attempt.
     pub staff_notice: Option<StaffNotice>,
     /// Visual-check mode is armed and waiting for a card (idle / reading).
     pub visual_armed: bool,
     /// Seconds until face authentication starts by itself (method_select).
     pub auto_face_in_s: Option<u32>,
+    /// PIN digits typed so far on the PIN pad, shown as ● (set by the daemon; the
+    /// flow only sees whole PINs).
+    pub pin_dots: u8,
 }
 
 /// One screen to show.
@@ -567,6 +597,8 @@ pub enum Event {
     Link { up: bool },
     /// The PC asked to end the session.
     PcCancel,
+    /// A device stopped (`up: false`) or started (`up: true`) working.
+    Device { device: Device, up: bool },
     /// A timer of [`Action::StartTimer`] ran out.
     TimerFired(TimerToken),
 }

@@ -4,7 +4,7 @@
 
 use super::catalog::Catalog;
 use crate::flow::{
-    AckResult, Button, CardFailure, ConsentItem, Guidance, Screen, ScreenId, StaffNotice,
+    AckResult, Button, CardFailure, ConsentItem, Device, Guidance, Screen, ScreenId, StaffNotice,
     StaffReason,
 };
 
@@ -79,10 +79,21 @@ pub fn consent_item_key(item: ConsentItem) -> &'static str {
     }
 }
 
+fn device_key(device: Device) -> &'static str {
+    match device {
+        Device::Reader => "device.reader",
+        Device::PhoneReader => "device.phone_reader",
+        Device::Camera => "device.camera",
+        Device::Display => "device.display",
+        Device::Input => "device.input",
+    }
+}
+
 fn staff_reason_key(reason: Option<StaffReason>) -> &'static str {
     match reason {
         Some(StaffReason::OutboxFailed) => "staff_call.outbox_failed",
         Some(StaffReason::NoMethodLeft) => "staff_call.no_method_left",
+        Some(StaffReason::DeviceFault) => "staff_call.device_fault",
         None => "staff_call.unknown",
     }
 }
@@ -192,6 +203,17 @@ pub fn content(screen: &Screen, cat: &Catalog) -> Content {
         ScreenId::StaffCall => {
             c.title = key("staff_call.title");
             c.instruction = key(staff_reason_key(p.staff_reason));
+            if !p.failed_devices.is_empty() {
+                let names: Vec<String> = p
+                    .failed_devices
+                    .iter()
+                    .map(|d| key(device_key(*d)))
+                    .collect();
+                c.detail = Some(cat.fill(
+                    "staff_call.devices",
+                    &[("devices", &names.join(cat.get("staff_call.separator")))],
+                ));
+            }
             c.tone = Tone::Error;
         }
     }

@@ -249,9 +249,15 @@ impl Ui {
 
     /// The words of `screen`.
     pub fn content(&self, screen: &Screen) -> Content {
-        let mut c = content(screen, self.catalog(screen.lang));
-        c.detail = c.detail.map(|d| self.displayable(&d));
-        c
+        let cat = self.catalog(screen.lang);
+        match &screen.params.ack_message {
+            Some(message) => {
+                let mut cleaned = screen.clone();
+                cleaned.params.ack_message = Some(self.displayable(message));
+                content(&cleaned, cat)
+            }
+            None => content(screen, cat),
+        }
     }
 
     /// Text from outside the catalogs (the PC's message) made safe to draw: control

@@ -2,8 +2,8 @@
 //! offers there) for `kaonin render`, and every params variant for the tests.
 
 use crate::flow::{
-    AckResult, Button, CardFailure, ConsentItem, Guidance, Lang, Screen, ScreenId, ScreenParams,
-    StaffNotice, StaffReason,
+    AckResult, Button, CardFailure, ConsentItem, Device, Guidance, Lang, Screen, ScreenId,
+    ScreenParams, StaffNotice, StaffReason,
 };
 
 /// The buttons the flow offers on `id` in the common case.
@@ -129,7 +129,21 @@ pub fn variants(lang: Lang) -> Vec<Screen> {
             + &"お手数ですが窓口までお越しください。".repeat(6);
         s.params.ack_message = Some(long);
     }));
-    for reason in [StaffReason::OutboxFailed, StaffReason::NoMethodLeft] {
+    v.push(with(ScreenId::StaffCall, lang, |s| {
+        s.params.staff_reason = Some(StaffReason::DeviceFault);
+        s.params.failed_devices = vec![
+            Device::Reader,
+            Device::PhoneReader,
+            Device::Camera,
+            Device::Display,
+            Device::Input,
+        ];
+    }));
+    for reason in [
+        StaffReason::OutboxFailed,
+        StaffReason::NoMethodLeft,
+        StaffReason::DeviceFault,
+    ] {
         v.push(with(ScreenId::StaffCall, lang, |s| {
             s.params.staff_reason = Some(reason)
         }));
@@ -177,6 +191,10 @@ pub fn showcase(lang: Lang) -> Vec<Screen> {
         }),
         with(ScreenId::CardError, lang, |s| {
             s.params.card_error = Some(CardFailure::Unreadable)
+        }),
+        with(ScreenId::StaffCall, lang, |s| {
+            s.params.staff_reason = Some(StaffReason::DeviceFault);
+            s.params.failed_devices = vec![Device::Camera];
         }),
         with(ScreenId::MethodSelect, lang, |s| {
             s.buttons = vec![Button::Cancel, Button::Lang];

@@ -23,6 +23,8 @@ struct Slot {
     generation: u64,
     /// The generation the reader last reported through `wait_change`.
     reported: Option<u64>,
+    /// False while the reader itself is unplugged.
+    plugged: bool,
 }
 
 struct Shared {
@@ -65,6 +67,24 @@ impl MockReaderHandle {
     pub fn is_present(&self) -> bool {
         lock(&self.shared).card.is_some()
     }
+
+    /// Unplugs the reader itself (a USB cable pulled): any card is gone, and every
+    /// call fails with [`ErrorKind::NoReader`] until [`plug`](Self::plug).
+    pub fn unplug(&self) {
+        let mut slot = lock(&self.shared);
+        slot.plugged = false;
+        slot.card = None;
+        slot.generation += 1;
+        self.shared.changed.notify_all();
+    }
+
+    /// Plugs the reader back in, empty.
+    pub fn plug(&self) {
+        let mut slot = lock(&self.shared);
+        slot.plugged = true;
+        slot.reported = None;
+        self.shared.changed.notify_all();
+    }
 }
 
 /// A reader whose cards are [`Icc`] models.
@@ -83,6 +103,7 @@ impl MockReader {
                 card: None,
                 generation: 0,
                 reported: None,
+                plugged: true,
             }),
             changed: Condvar::new(),
         });
@@ -100,6 +121,10 @@ impl CardChannel for MockReader {
 
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, ErrorKind> {
         let mut slot = lock(&self.shared);
+        if !slot.plugged {
+            self.connected = None;
+            return Err(ErrorKind::NoReader);
+        }
         let generation = slot.generation;
         match (self.connected, slot.card.as_mut()) {
             (Some(g), Some(card)) if g == generation => match card.process(command) {
@@ -132,6 +157,9 @@ impl CardReader for MockReader {
         let deadline = Instant::now() + timeout;
         let mut slot = lock(&self.shared);
         loop {
+            if !slot.plugged {
+                return Err(ErrorKind::NoReader);
+            }
             if slot.reported != Some(slot.generation) {
                 slot.reported = Some(slot.generation);
                 let presence = match &slot.card {
@@ -155,6 +183,9 @@ impl CardReader for MockReader {
 
     fn connect(&mut self) -> Result<Vec<u8>, ErrorKind> {
         let mut slot = lock(&self.shared);
+        if !slot.plugged {
+            return Err(ErrorKind::NoReader);
+        }
         let generation = slot.generation;
         let card = slot.card.as_mut().ok_or(ErrorKind::NoCard)?;
         card.reset();
@@ -252,6 +283,20 @@ mod tests {
         assert!(reader.transmit(&[0]).is_ok());
         assert_eq!(reader.transmit(&[0]), Err(ErrorKind::Removed));
         assert!(!handle.is_present());
+    }
+
+    #[test]
+    fn unplugged_reader_fails_until_plugged_again() {
+        let (mut reader, handle) = MockReader::new("mock");
+        let short = Duration::from_millis(1);
+        handle.insert(echo(0).0);
+        reader.connect().unwrap();
+        handle.unplug();
+        assert_eq!(reader.wait_change(short), Err(ErrorKind::NoReader));
+        assert_eq!(reader.transmit(&[0]), Err(ErrorKind::NoReader));
+        assert_eq!(reader.connect(), Err(ErrorKind::NoReader));
+        handle.plug();
+        assert_eq!(reader.wait_change(short).unwrap(), Some(Presence::Absent));
     }
 
     #[test]

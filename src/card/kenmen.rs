@@ -1,0 +1,394 @@
+//! The 券面(事項確認)AP: the card-face data with the holder's photo, opened with
+//! 照合番号B, and the guard that keeps a misread card face from walking the
+//! 照合番号B retry counter (10 tries) down.
+
+use super::apdu::{self, Command, AID_KENMEN};
+use super::error::{CardError, StatusKind};
+use super::tlv::{self, TlvError};
+use kaonin_hal::card::CardChannel;
+use serde::Deserialize;
+use std::collections::HashSet;
+use zeroize::Zeroizing;
+
+/// 照合番号B internal EF of the 券面AP.
+pub const EF_KEY_B: u16 = 0x0012;
+/// 照合番号A internal EF of the 券面AP.
+pub const EF_KEY_A: u16 = 0x0013;
+/// The card-face file.
+pub const EF_FACE: u16 = 0x0002;
+
+/// What is printed on the card face and needed for 照合番号B, as read by the
+/// card-face scanner or typed by staff. Printed on the card: not secret, but not
+/// logged either.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardFace {
+    /// Birth date, Gregorian `YYYYMMDD`.
+    pub birth: String,
+    /// Expiry date, Gregorian `YYYYMMDD`.
+    pub expiry: String,
+    /// The 4-digit security code printed under the photo.
+    pub security_code: String,
+}
+
+/// Why a [`CardFace`] cannot give a 照合番号B.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FaceError {
+    /// A date that is not `YYYYMMDD` or before the Meiji era.
+    #[error("bad date")]
+    BadDate,
+    /// A security code that is not 4 digits.
+    #[error("bad security code")]
+    BadSecurityCode,
+}
+
+/// Japanese eras: first day (`YYYYMMDD` as a number) and first Gregorian year.
+const ERAS: [(u32, u32); 5] = [
+    (2019_0501, 2019), // 令和
+    (1989_0108, 1989), // 平成
+    (1926_1225, 1926), // 昭和
+    (1912_0730, 1912), // 大正
+    (1868_1023, 1868), // 明治
+];
+
+/// `YYYYMMDD` (Gregorian) as the 和暦 `YYMMDD` used in 照合番号B, e.g. 1980-02-17 →
+/// `550217` (昭和55年).
+pub fn era_yymmdd(birth: &str) -> Result<String, FaceError> {
+    let date = parse_date(birth)?;
+    let year = date / 10_000;
+    let (_, first_year) = ERAS
+        .iter()
+        .find(|(start, _)| date >= *start)
+        .ok_or(FaceError::BadDate)?;
+    let era_year = year - first_year + 1;
+    if era_year > 99 {
+        return Err(FaceError::BadDate);
+    }
+    Ok(format!("{:02}{:04}", era_year, date % 10_000))
+}
+
+fn parse_date(text: &str) -> Result<u32, FaceError> {
+    if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(FaceError::BadDate);
+    }
+    let date: u32 = text.parse().map_err(|_| FaceError::BadDate)?;
+    let (month, day) = (date / 100 % 100, date % 100);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return Err(FaceError::BadDate);
+    }
+    Ok(date)
+}
+
+impl CardFace {
+    /// 照合番号B: era birth date `YYMMDD` + expiry year `YYYY` + security code (14
+    /// ASCII digits), in a buffer wiped on drop.
+    pub fn key_b(&self) -> Result<Zeroizing<Vec<u8>>, FaceError> {
+        let birth = era_yymmdd(&self.birth)?;
+        let expiry = parse_date(&self.expiry)?;
+        let code = &self.security_code;
+        if code.len() != 4 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(FaceError::BadSecurityCode);
+        }
+        let text = format!("{birth}{:04}{code}", expiry / 10_000);
+        Ok(Zeroizing::new(text.into_bytes()))
+    }
+}
+
+/// The 券面AP JPEG 2000 photo, wiped from memory on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ChipPhoto(Zeroizing<Vec<u8>>);
+
+impl ChipPhoto {
+    /// Wraps photo bytes.
+    pub fn new(bytes: Vec<u8>) -> Self {
+        ChipPhoto(Zeroizing::new(bytes))
+    }
+
+    /// The JPEG 2000 bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl core::fmt::Debug for ChipPhoto {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "ChipPhoto({} bytes hidden)", self.0.len())
+    }
+}
+
+/// Remembers, across sessions, the 照合番号B values a card refused, so the same
+/// failing value is never sent twice, and holds the counter floor below which
+/// nothing is sent. Values are kept only as SHA-256 digests bound to the card.
+#[derive(Debug, Clone)]
+pub struct KenmenGuard {
+    counter_floor: u8,
+    refused: HashSet<[u8; 32]>,
+}
+
+impl KenmenGuard {
+    /// A guard that sends nothing when the card's 照合番号B counter is below
+    /// `counter_floor` (default policy: 3).
+    pub fn new(counter_floor: u8) -> Self {
+        KenmenGuard {
+            counter_floor,
+            refused: HashSet::new(),
+        }
+    }
+
+    /// The floor.
+    pub fn counter_floor(&self) -> u8 {
+        self.counter_floor
+    }
+
+    /// How many refused values are remembered.
+    pub fn remembered(&self) -> usize {
+        self.refused.len()
+    }
+
+    fn fingerprint(card_id: &[u8], key: &[u8]) -> [u8; 32] {
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+        ctx.update(b"kaonin-kenmen-guard\0");
+        ctx.update(&(card_id.len() as u32).to_be_bytes());
+        ctx.update(card_id);
+        ctx.update(key);
+        let mut out = [0u8; 32];
+        out.copy_from_slice(ctx.finish().as_ref());
+        out
+    }
+
+    /// True if `key` was refused by the card identified by `card_id` before.
+    pub fn was_refused(&self, card_id: &[u8], key: &[u8]) -> bool {
+        self.refused.contains(&Self::fingerprint(card_id, key))
+    }
+
+    /// Records that the card `card_id` refused `key`.
+    pub fn remember_refused(&mut self, card_id: &[u8], key: &[u8]) {
+        self.refused.insert(Self::fingerprint(card_id, key));
+    }
+}
+
+impl Default for KenmenGuard {
+    fn default() -> Self {
+        KenmenGuard::new(3)
+    }
+}
+
+/// The fields of EF `0002` the daemon uses.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FaceFile {
+    /// DF22: birth date `YYYYMMDD`.
+    pub birth: String,
+    /// DF23: sex (ISO 5218 digit).
+    pub sex: String,
+    /// DF24: the AP's RSA public key, modulus (big-endian, no leading zeros).
+    pub modulus: Vec<u8>,
+    /// DF24: the public exponent.
+    pub exponent: Vec<u8>,
+    /// DF27: the JPEG 2000 photo.
+    pub photo: ChipPhoto,
+    /// DF28: the issuer's signature (not checked: needs the AP's certificate).
+    pub signature: Vec<u8>,
+    /// DF29: expiry `YYYYMMDD`.
+    pub expiry: String,
+}
+
+impl core::fmt::Debug for FaceFile {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FaceFile")
+            .field("photo", &self.photo)
+            .field("modulus_bits", &(self.modulus.len() * 8))
+            .finish_non_exhaustive()
+    }
+}
+
+fn ascii_field(items: &[tlv::Tlv<'_>], tag: u16) -> Result<String, TlvError> {
+    let value = tlv::find(items, tag)?;
+    let text = std::str::from_utf8(value).map_err(|_| TlvError::BadValue(tag))?;
+    if !text.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(TlvError::BadValue(tag));
+    }
+    Ok(text.to_owned())
+}
+
+fn strip_zeros(bytes: &[u8]) -> Vec<u8> {
+    let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    bytes.get(start..).unwrap_or_default().to_vec()
+}
+
+/// Parses EF `0002` of the 券面AP (`FF20` wrapping `DF21`…`DF2A`).
+pub fn parse_face_file(bytes: &[u8]) -> Result<FaceFile, TlvError> {
+    let (outer, _) = tlv::parse_one(bytes)?;
+    if outer.tag != 0xFF20 {
+        return Err(TlvError::Missing(0xFF20));
+    }
+    let items = tlv::parse_all(outer.value)?;
+    let key = tlv::parse_all(tlv::find(&items, 0xDF24)?)?;
+    let modulus = strip_zeros(tlv::find(&key, 0x91)?);
+    let exponent = strip_zeros(tlv::find(&key, 0x90)?);
+    if modulus.len() < 128 || exponent.is_empty() || exponent.len() > 8 {
+        return Err(TlvError::BadValue(0xDF24));
+    }
+    let photo = tlv::find(&items, 0xDF27)?;
+    if photo.is_empty() {
+        return Err(TlvError::BadValue(0xDF27));
+    }
+    Ok(FaceFile {
+        birth: ascii_field(&items, 0xDF22)?,
+        sex: ascii_field(&items, 0xDF23)?,
+        modulus,
+        exponent,
+        photo: ChipPhoto::new(photo.to_vec()),
+        signature: tlv::find(&items, 0xDF28)?.to_vec(),
+        expiry: ascii_field(&items, 0xDF29)?,
+    })
+}
+
+/// What happened when the photo was asked for.
+#[derive(Debug)]
+pub enum PhotoRead {
+    /// Read and genuine.
+    Read(Box<FaceFile>),
+    /// The counter is below the floor (or blocked): nothing was sent.
+    CounterLow,
+    /// The card refused the value now, or refused it before (then nothing was sent).
+    Refused,
+    /// The face data gives no 照合番号B (bad date or code): nothing was sent.
+    NoKey,
+}
+
+/// Reads the 券面AP photo with 照合番号B under `guard`, then checks the card is
+/// genuine. `card_id` binds the guard's memory to this card (e.g. its certificate).
+pub fn read_photo<C: CardChannel + ?Sized>(
+    ch: &mut C,
+    face: &CardFace,
+    card_id: &[u8],
+    guard: &mut KenmenGuard,
+) -> Result<PhotoRead, CardError> {
+    let Ok(key) = face.key_b() else {
+        return Ok(PhotoRead::NoKey);
+    };
+    if guard.was_refused(card_id, &key) {
+        tracing::info!("照合番号B refused before for this card; not sent again");
+        return Ok(PhotoRead::Refused);
+    }
+    apdu::select_aid(ch, &AID_KENMEN)?;
+    apdu::select_ef(ch, EF_KEY_B)?;
+    let query = apdu::exchange(ch, &Command::verify(&[]))?;
+    match query.kind() {
+        StatusKind::TriesLeft(n) if n >= guard.counter_floor() => {}
+        StatusKind::NoRetryCounter => {}
+        StatusKind::TriesLeft(n) => {
+            tracing::warn!(tries = n, "照合番号B counter below floor; not sent");
+            return Ok(PhotoRead::CounterLow);
+        }
+        StatusKind::Blocked => return Ok(PhotoRead::CounterLow),
+        _ => return Err(CardError::status("query 照合番号B", query.sw)),
+    }
+    let answer = apdu::exchange(ch, &Command::verify(&key))?;
+    match answer.kind() {
+        StatusKind::Ok => {}
+        StatusKind::TriesLeft(_) | StatusKind::Blocked => {
+            guard.remember_refused(card_id, &key);
+            tracing::warn!("照合番号B refused by the card");
+            return Ok(PhotoRead::Refused);
+        }
+        _ => return Err(CardError::status("VERIFY 照合番号B", answer.sw)),
+    }
+    apdu::select_ef(ch, EF_FACE)?;
+    let bytes = Zeroizing::new(apdu::read_ber_file(ch, "READ 券面")?);
+    let file = parse_face_file(&bytes)?;
+    check_genuine(ch, &file)?;
+    Ok(PhotoRead::Read(Box::new(file)))
+}
+
+/// The 券面AP signs the SHA-256 DigestInfo of a fresh random challenge with its own
+/// key; the signature must verify with the DF24 public key, else the chip is not
+/// the one the data came from.
+pub fn check_genuine<C: CardChannel + ?Sized>(
+    ch: &mut C,
+    file: &FaceFile,
+) -> Result<(), CardError> {
+    use ring::rand::SecureRandom;
+    let mut challenge = [0u8; 32];
+    ring::rand::SystemRandom::new()
+        .fill(&mut challenge)
+        .map_err(|_| CardError::Malformed("no randomness for the challenge"))?;
+    let digest_info = apdu::sha256_digest_info(&challenge);
+    let response = apdu::exchange(ch, &Command::sign(0x00, &digest_info))?;
+    let signature = match response.kind() {
+        StatusKind::Ok => response.data,
+        StatusKind::SecurityNotSatisfied
+        | StatusKind::ConditionsNotSatisfied
+        | StatusKind::NotSupported
+        | StatusKind::WrongParameters => return Err(CardError::NotGenuine),
+        _ => return Err(CardError::status("券面AP internal auth", response.sw)),
+    };
+    let key = ring::signature::RsaPublicKeyComponents {
+        n: &file.modulus,
+        e: &file.exponent,
+    };
+    key.verify(
+        &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+        &challenge,
+        &signature,
+    )
+    .map_err(|_| {
+        tracing::warn!("券面AP signature over the challenge does not verify");
+        CardError::NotGenuine
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn face(birth: &str, expiry: &str, code: &str) -> CardFace {
+        CardFace {
+            birth: birth.into(),
+            expiry: expiry.into(),
+            security_code: code.into(),
+        }
+    }
+
+    #[test]
+    fn era_years() {
+        assert_eq!(era_yymmdd("19800217").unwrap(), "550217");
+        assert_eq!(era_yymmdd("20200224").unwrap(), "020224");
+        assert_eq!(era_yymmdd("19890107").unwrap(), "640107");
+        assert_eq!(era_yymmdd("19890108").unwrap(), "010108");
+        assert_eq!(era_yymmdd("20190430").unwrap(), "310430");
+        assert_eq!(era_yymmdd("20190501").unwrap(), "010501");
+        assert_eq!(era_yymmdd("19261225").unwrap(), "011225");
+        assert_eq!(era_yymmdd("19261224").unwrap(), "151224");
+        assert_eq!(era_yymmdd("1980021"), Err(FaceError::BadDate));
+        assert_eq!(era_yymmdd("19801317"), Err(FaceError::BadDate));
+        assert_eq!(era_yymmdd("18000101"), Err(FaceError::BadDate));
+    }
+
+    #[test]
+    fn key_b_layout() {
+        let key = face("19800217", "20350217", "1234").key_b().unwrap();
+        assert_eq!(key.as_slice(), b"55021720351234");
+        assert_eq!(
+            face("19800217", "20350217", "12a4").key_b().map(drop),
+            Err(FaceError::BadSecurityCode)
+        );
+    }
+
+    #[test]
+    fn guard_is_bound_to_the_card() {
+        let mut g = KenmenGuard::new(3);
+        g.remember_refused(b"card-a", b"55021720351234");
+        assert!(g.was_refused(b"card-a", b"55021720351234"));
+        assert!(!g.was_refused(b"card-b", b"55021720351234"));
+        assert!(!g.was_refused(b"card-a", b"55021720351235"));
+        assert!(!format!("{g:?}").contains("5502"));
+    }
+
+    #[test]
+    fn photo_debug_hides_bytes() {
+        let p = ChipPhoto::new(vec![0x6A, 0x50, 0x20, 0x20]);
+        assert_eq!(format!("{p:?}"), "ChipPhoto(4 bytes hidden)");
+        assert_eq!(p.bytes(), &[0x6A, 0x50, 0x20, 0x20]);
+    }
+}

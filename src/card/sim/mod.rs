@@ -1,0 +1,14 @@
+//! The one card model of the project: a simulated My Number card or smartphone
+//! described by a [`Profile`], answering real APDUs as a [`VirtualCard`]. In-process
+//! it sits in a [`kaonin_hal::mock::MockReader`]; `kaonin vcard` ([`run_vcard`])
+//! attaches it to a real pcscd through the vsmartcard vpcd driver.
+
+mod card;
+mod profile;
+mod vpcd;
+
+pub use card::{CardCounters, VirtualCard};
+pub use profile::{
+    Atr, AtrName, CardType, Faults, Holder, Kenmen, Keys, Profile, ProfileError, Secret,
+};
+pub use vpcd::{run_vcard, run_vcard_with, VcardError, DEFAULT_VPCD};

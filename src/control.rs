@@ -1,0 +1,344 @@
+//! The control socket (CONTRACT §3): JSON Lines over a Unix socket, for desktops and
+//! tests. Each line in is one user action (or, for the mock hardware, what the world
+//! does: a card put on the reader, a face in front of the camera); each line out is
+//! one thing the terminal did (a screen shown, an identity forwarded, an error).
+//!
+//! This module only parses lines and serves connections; the daemon decides what a
+//! command means for the devices it has.
+
+use crate::card::CardFace;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::{broadcast, mpsc};
+
+/// Longest control line accepted.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// One understood control line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// `{"press":"BUTTON_ID"}`.
+    Press(String),
+    /// `{"pin":"1234"}` (kept only until it becomes `Digits`).
+    Pin(zeroize::Zeroizing<String>),
+    /// `{"staff":"visual","passcode":"1234"}`.
+    StaffVisual(zeroize::Zeroizing<String>),
+    /// `{"staff":"confirm"}`.
+    StaffConfirm,
+    /// `{"camera":"PATH"}` or `{"camera":null}`.
+    Camera(Option<PathBuf>),
+    /// `{"card":"insert","profile":"PATH"}`.
+    CardInsert(PathBuf),
+    /// `{"card":"remove"}`.
+    CardRemove,
+    /// `{"card_face":{...}}`.
+    CardFace(CardFace),
+    /// Extension for the mock hardware: `{"device":"reader"|"phone_reader"|"camera",
+    /// "state":"unplugged"|"plugged"}`.
+    Device {
+        device: crate::flow::Device,
+        plugged: bool,
+    },
+    /// `{"debug":{"stall_ms":N}}`: block the flow loop (a test hook for the
+    /// watchdog; refused unless `KAONIN_DEBUG_CONTROL` is set).
+    DebugStall(std::time::Duration),
+}
+
+/// Parses one control line; the error is the message for `{"event":"error"}`.
+pub fn parse(line: &str) -> Result<Command, String> {
+    let value: Value = serde_json::from_str(line).map_err(|e| format!("not a JSON object: {e}"))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| "not a JSON object".to_string())?;
+    let text = |key: &str| -> Result<String, String> {
+        obj.get(key)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| format!("\"{key}\" must be a string"))
+    };
+    if obj.contains_key("press") {
+        return Ok(Command::Press(text("press")?));
+    }
+    if obj.contains_key("pin") {
+        return Ok(Command::Pin(zeroize::Zeroizing::new(text("pin")?)));
+    }
+    if obj.contains_key("staff") {
+        return match text("staff")?.as_str() {
+            "visual" => Ok(Command::StaffVisual(zeroize::Zeroizing::new(text(
+                "passcode",
+            )?))),
+            "confirm" => Ok(Command::StaffConfirm),
+            other => Err(format!("unknown staff action \"{other}\"")),
+        };
+    }
+    if let Some(camera) = obj.get("camera") {
+        return match camera {
+            Value::Null => Ok(Command::Camera(None)),
+            Value::String(path) => Ok(Command::Camera(Some(PathBuf::from(path)))),
+            _ => Err("\"camera\" must be a path or null".into()),
+        };
+    }
+    if obj.contains_key("card") {
+        return match text("card")?.as_str() {
+            "insert" => Ok(Command::CardInsert(PathBuf::from(text("profile")?))),
+            "remove" => Ok(Command::CardRemove),
+            other => Err(format!("unknown card action \"{other}\"")),
+        };
+    }
+    if let Some(face) = obj.get("card_face") {
+        let face: CardFace =
+            serde_json::from_value(face.clone()).map_err(|e| format!("\"card_face\": {e}"))?;
+        return Ok(Command::CardFace(face));
+    }
+    if obj.contains_key("device") {
+        let device: crate::flow::Device = serde_json::from_value(obj["device"].clone())
+            .map_err(|_| "\"device\" must be reader, phone_reader or camera".to_string())?;
+        let plugged = match text("state")?.as_str() {
+            "plugged" => true,
+            "unplugged" => false,
+            other => return Err(format!("unknown device state \"{other}\"")),
+        };
+        return Ok(Command::Device { device, plugged });
+    }
+    if let Some(debug) = obj.get("debug") {
+        let ms = debug
+            .get("stall_ms")
+            .and_then(Value::as_u64)
+            .filter(|ms| *ms <= 60_000)
+            .ok_or("\"debug\" takes {\"stall_ms\": 0..60000}")?;
+        return Ok(Command::DebugStall(std::time::Duration::from_millis(ms)));
+    }
+    Err("unknown control line (expected press, pin, staff, camera, card or card_face)".into())
+}
+
+/// The `{"event":"error"}` line for a control line that was not understood.
+pub fn error_line(message: &str) -> String {
+    json!({"event": "error", "message": message}).to_string()
+}
+
+/// A command from one client, with the way to answer that client alone.
+#[derive(Debug)]
+pub struct Request {
+    /// What the client asked.
+    pub command: Command,
+    /// Where to send an error line for this command.
+    pub reply: mpsc::UnboundedSender<String>,
+}
+
+/// Binds the control socket at `path` (replacing a stale socket file), owner-only.
+pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let _ = std::fs::remove_file(path);
+    let listener = UnixListener::bind(path)?;
+    set_owner_only(path)?;
+    Ok(listener)
+}
+
+/// The events every client gets, and the screen on display now (sent first to a
+/// client that connects, so it knows where the terminal is).
+#[derive(Clone)]
+pub struct Announcer {
+    events: broadcast::Sender<String>,
+    current: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl Announcer {
+    /// An announcer with room for `capacity` events per slow client.
+    pub fn new(capacity: usize) -> Self {
+        Announcer {
+            events: broadcast::channel(capacity).0,
+            current: Default::default(),
+        }
+    }
+
+    /// Sends `line` to every client.
+    pub fn send(&self, line: String) {
+        let _ = self.events.send(line);
+    }
+
+    /// Sends a screen event to every client and remembers it as the current one.
+    pub fn screen(&self, line: String) {
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some(line.clone());
+        self.send(line);
+    }
+
+    fn subscribe(&self) -> (broadcast::Receiver<String>, Option<String>) {
+        // Subscribe first: a screen shown in between is seen twice, never missed.
+        let rx = self.events.subscribe();
+        let current = self
+            .current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        (rx, current)
+    }
+}
+
+/// Serves every client of `listener`: understood lines go to `requests`, every
+/// announced line goes to every client.
+pub async fn serve(
+    listener: UnixListener,
+    requests: mpsc::UnboundedSender<Request>,
+    announcer: Announcer,
+) -> std::io::Result<()> {
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let (events, current) = announcer.subscribe();
+        tokio::spawn(client(stream, requests.clone(), events, current));
+    }
+}
+
+#[cfg(unix)]
+fn set_owner_only(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+}
+
+async fn client(
+    stream: UnixStream,
+    requests: mpsc::UnboundedSender<Request>,
+    mut events: broadcast::Receiver<String>,
+    current: Option<String>,
+) {
+    let (read, mut write) = stream.into_split();
+    let (reply_tx, mut reply_rx) = mpsc::unbounded_channel::<String>();
+    if let Some(line) = current {
+        let _ = reply_tx.send(line);
+    }
+    let writer = tokio::spawn(async move {
+        loop {
+            let line = tokio::select! {
+                r = reply_rx.recv() => match r { Some(l) => l, None => break },
+                e = events.recv() => match e {
+                    Ok(l) => l,
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        error_line(&format!("{n} events dropped: client too slow"))
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+            };
+            if write
+                .write_all(format!("{line}\n").as_bytes())
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    let mut lines = BufReader::new(read);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match (&mut lines)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .await
+        {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        if buf.len() > MAX_LINE {
+            let _ = reply_tx.send(error_line("line longer than 64 KiB"));
+            // Skip the rest of the overlong line.
+            let mut rest = Vec::new();
+            if lines.read_until(b'\n', &mut rest).await.is_err() {
+                break;
+            }
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(&buf) else {
+            let _ = reply_tx.send(error_line("line is not UTF-8"));
+            continue;
+        };
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        match parse(text) {
+            Ok(command) => {
+                let request = Request {
+                    command,
+                    reply: reply_tx.clone(),
+                };
+                if requests.send(request).is_err() {
+                    break;
+                }
+            }
+            Err(message) => {
+                let _ = reply_tx.send(error_line(&message));
+            }
+        }
+    }
+    drop(reply_tx);
+    writer.abort();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_contract_line() {
+        assert_eq!(
+            parse(r#"{"press":"face"}"#),
+            Ok(Command::Press("face".into()))
+        );
+        assert!(matches!(parse(r#"{"pin":"1234"}"#), Ok(Command::Pin(p)) if p.as_str() == "1234"));
+        assert!(matches!(
+            parse(r#"{"staff":"visual","passcode":"4321"}"#),
+            Ok(Command::StaffVisual(p)) if p.as_str() == "4321"
+        ));
+        assert_eq!(parse(r#"{"staff":"confirm"}"#), Ok(Command::StaffConfirm));
+        assert_eq!(
+            parse(r#"{"camera":"/tmp/a.png"}"#),
+            Ok(Command::Camera(Some("/tmp/a.png".into())))
+        );
+        assert_eq!(parse(r#"{"camera":null}"#), Ok(Command::Camera(None)));
+        assert_eq!(
+            parse(r#"{"card":"insert","profile":"p.toml"}"#),
+            Ok(Command::CardInsert("p.toml".into()))
+        );
+        assert_eq!(parse(r#"{"card":"remove"}"#), Ok(Command::CardRemove));
+        assert_eq!(
+            parse(r#"{"device":"camera","state":"unplugged"}"#),
+            Ok(Command::Device {
+                device: crate::flow::Device::Camera,
+                plugged: false
+            })
+        );
+        let face = parse(
+            r#"{"card_face":{"birth":"19800217","expiry":"20350217","security_code":"1234"}}"#,
+        );
+        assert!(matches!(face, Ok(Command::CardFace(f)) if f.security_code == "1234"));
+    }
+
+    #[test]
+    fn bad_lines_get_a_reason() {
+        for (line, needle) in [
+            ("garbage", "not a JSON object"),
+            ("[1,2]", "not a JSON object"),
+            (r#"{"press":3}"#, "\"press\" must be a string"),
+            (r#"{"staff":"dance"}"#, "unknown staff action"),
+            (r#"{"staff":"visual"}"#, "\"passcode\" must be a string"),
+            (r#"{"card":"insert"}"#, "\"profile\" must be a string"),
+            (r#"{"camera":5}"#, "path or null"),
+            (r#"{"card_face":{"birth":1}}"#, "card_face"),
+            (r#"{"hello":1}"#, "unknown control line"),
+        ] {
+            let err = parse(line).unwrap_err();
+            assert!(err.contains(needle), "{line}: {err}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_any_text(line in ".{0,200}") {
+            let _ = parse(&line);
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Command-line arguments of `kaonin pc` and `kaonin pair`, ready to flatten into
+//! the CLI (`#[command(flatten)]` or as a subcommand's args).
+
+use super::pc::{PcError, PcOptions};
+use super::tls::{self, Role};
+use super::LinkError;
+use crate::config::Config;
+use crate::flow::AckResult;
+use kaonin_hal::secret::Digits;
+use std::path::PathBuf;
+
+/// The ack result the reference receiver answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum ResultArg {
+    Eligible,
+    #[value(alias = "not-eligible")]
+    NotEligible,
+    #[value(alias = "not-found")]
+    NotFound,
+    Error,
+}
+
+impl From<ResultArg> for AckResult {
+    fn from(r: ResultArg) -> AckResult {
+        match r {
+            ResultArg::Eligible => AckResult::Eligible,
+            ResultArg::NotEligible => AckResult::NotEligible,
+            ResultArg::NotFound => AckResult::NotFound,
+            ResultArg::Error => AckResult::Error,
+        }
+    }
+}
+
+/// `kaonin pc`: the reference eligibility-PC receiver.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PcArgs {
+    /// Where to listen: unix:PATH or tcp://HOST:PORT (TLS).
+    #[arg(long)]
+    pub listen: String,
+    /// Provision a staff passcode on every connect (repeatable).
+    #[arg(long = "passcode", value_name = "ACCOUNT=DDDD")]
+    pub passcodes: Vec<String>,
+    /// How identities are answered.
+    #[arg(long, value_enum, default_value = "eligible")]
+    pub result: ResultArg,
+    /// TLS: this PC's certificate (DER).
+    #[arg(long)]
+    pub cert: Option<PathBuf>,
+    /// TLS: this PC's private key (PKCS#8 DER).
+    #[arg(long)]
+    pub key: Option<PathBuf>,
+    /// TLS: directory holding the key pair made by `kaonin pair --pc`.
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// TLS: SHA-256 fingerprint of a terminal's certificate (repeatable).
+    #[arg(long = "terminal-fingerprint", value_name = "HEX")]
+    pub terminal_fingerprints: Vec<String>,
+    /// Accept plain TCP (loopback only; for tests).
+    #[arg(long)]
+    pub allow_plain_tcp: bool,
+    /// File of processed identity ids, so dedup survives restarts.
+    #[arg(long)]
+    pub ledger: Option<PathBuf>,
+}
+
+impl PcArgs {
+    /// The receiver options (stdout output).
+    pub fn into_options(self) -> Result<PcOptions, PcError> {
+        let mut options = PcOptions::new(&self.listen);
+        options.passcodes = self
+            .passcodes
+            .iter()
+            .map(|p| parse_passcode(p))
+            .collect::<Result<_, _>>()?;
+        options.result = self.result.into();
+        options.cert = self.cert;
+        options.key = self.key;
+        options.state_dir = self.state_dir;
+        options.terminal_fingerprints = self.terminal_fingerprints;
+        options.allow_plain_tcp = self.allow_plain_tcp;
+        options.ledger = self.ledger;
+        Ok(options)
+    }
+}
+
+/// Parses `ACCOUNT=DDDD`.
+pub fn parse_passcode(text: &str) -> Result<(String, Digits), PcError> {
+    let (account, digits) = text
+        .split_once('=')
+        .ok_or_else(|| PcError::Options("--passcode wants ACCOUNT=DDDD".into()))?;
+    let digits = Digits::parse(digits, crate::staff::PASSCODE_DIGITS)
+        .map_err(|e| PcError::Options(format!("--passcode {account}=…: {e}")))?;
+    if account.is_empty() {
+        return Err(PcError::Options("--passcode: empty account".into()));
+    }
+    Ok((account.to_owned(), digits))
+}
+
+/// `kaonin pair`: make this side's key and certificate, print the fingerprint.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PairArgs {
+    /// Make the PC's key pair (for `kaonin pc`) instead of the terminal's.
+    #[arg(long)]
+    pub pc: bool,
+    /// Where the key pair goes (default: the config's terminal.state_dir).
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// Runs `kaonin pair`: returns the fingerprint to print.
+pub fn run_pair(args: &PairArgs, config: &Config) -> Result<String, LinkError> {
+    let dir = args
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| config.terminal.state_dir.clone());
+    let role = if args.pc { Role::Pc } else { Role::Terminal };
+    tls::pair(&dir, role)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        pc: PcArgs,
+    }
+
+    #[test]
+    fn pc_args_parse_into_options() {
+        let cli = Cli::parse_from([
+            "pc",
+            "--listen",
+            "unix:/tmp/x.sock",
+            "--passcode",
+            "staff-01=1234",
+            "--passcode",
+            "staff-02=5678",
+            "--result",
+            "not_found",
+        ]);
+        let o = cli.pc.into_options().unwrap();
+        assert_eq!(o.passcodes.len(), 2);
+        assert_eq!(o.passcodes[1].0, "staff-02");
+        assert_eq!(o.result, AckResult::NotFound);
+    }
+
+    #[test]
+    fn bad_passcodes_are_refused() {
+        assert!(parse_passcode("staff-01").is_err());
+        assert!(parse_passcode("staff-01=12").is_err());
+        assert!(parse_passcode("=1234").is_err());
+    }
+}

@@ -1,0 +1,601 @@
+//! The terminal side of the link: one task that keeps a connection to the PC.
+//!
+//! It connects (backoff from 100 ms doubling to 5 s, for ever), sends `hello` and a
+//! `status`, then every outbox record in order, then new records, events and status changes as
+//! they come. It answers the PC's requests, turns acks into [`Event::Acked`] (after
+//! removing the record from the outbox) and reports the link going up and down.
+//! Liveness: a `ping` goes out every `ping_interval`; if nothing at all arrives for
+//! `idle_timeout` (any line counts, even an `error` from a PC that does not know
+//! `ping`) the connection is dropped and re-made.
+
+use super::framing::{Frame, GarbageMeter, LineReader, MAX_LINE};
+use super::message::{parse_from_pc, to_line, IdentityMsg, PcMsg, ReaderMsg, PROTOCOL};
+use super::outbox::{OpenReport, Outbox, OutboxError, Record};
+use super::time::{now_rfc3339, unix_now};
+use super::tls::{self, KeyPair};
+use super::transport::{connect, BoxStream, ClientSecurity, Endpoint};
+use super::{LinkError, SOFTWARE};
+use crate::config::Config;
+use crate::flow::{Event, Identity, PcEventKind};
+use crate::staff::Staff;
+use kaonin_hal::secret::Digits;
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncWrite, AsyncWriteExt, WriteHalf};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use zeroize::Zeroizing;
+
+/// What the flow's screen and the card slot show, for `status` messages.
+#[derive(Clone, Debug, Default)]
+pub struct StatusSnapshot {
+    /// The screen id (CONTRACT §3).
+    pub state: String,
+    /// Whether a card is on the reader.
+    pub card_present: bool,
+    /// Devices not working now (`reader`, `camera`, …).
+    pub failed_devices: Vec<String>,
+}
+
+/// Everything the client task needs, resolved from the config.
+#[derive(Clone)]
+pub struct ClientOptions {
+    /// Where the PC listens.
+    pub endpoint: Endpoint,
+    /// TLS or plain.
+    pub security: ClientSecurity,
+    /// Sent in `hello` and every identity.
+    pub terminal_id: String,
+    /// Holds the outbox.
+    pub state_dir: PathBuf,
+    /// Records older than this are sent with `"stale": true`.
+    pub stale_after: Duration,
+    /// A `ping` goes out this often.
+    pub ping_interval: Duration,
+    /// Nothing received for this long: the connection is dead.
+    pub idle_timeout: Duration,
+    /// A write that takes longer fails the connection.
+    pub write_timeout: Duration,
+    /// Longest pause between connection attempts.
+    pub max_backoff: Duration,
+}
+
+impl ClientOptions {
+    /// Options from a validated config (loads the TLS key pair for `tcp://`).
+    pub fn from_config(config: &Config) -> Result<ClientOptions, LinkError> {
+        let link = &config.link;
+        let endpoint = Endpoint::parse(&link.endpoint).map_err(LinkError::Endpoint)?;
+        let state_dir = config.terminal.state_dir.clone();
+        let security = match &endpoint {
+            Endpoint::Unix(_) => ClientSecurity::Plain,
+            Endpoint::Tcp { .. } if link.allow_plain_tcp && endpoint.is_loopback() => {
+                ClientSecurity::Plain
+            }
+            Endpoint::Tcp { .. } => {
+                let pc = tls::parse_fingerprint(&link.pc_fingerprint)
+                    .map_err(|e| LinkError::Config(format!("link.pc_fingerprint: {e}")))?;
+                let (cert, key) = link.cert_files(&state_dir);
+                ClientSecurity::Tls(tls::client_config(KeyPair::load(&cert, &key)?, pc)?)
+            }
+        };
+        Ok(ClientOptions {
+            endpoint,
+            security,
+            terminal_id: config.terminal.id.clone(),
+            state_dir,
+            stale_after: Duration::from_secs(link.stale_after_s),
+            ping_interval: Duration::from_secs(link.ping_interval_s),
+            idle_timeout: Duration::from_secs(link.idle_timeout_s),
+            write_timeout: Duration::from_secs(link.write_timeout_s),
+            max_backoff: Duration::from_secs(5),
+        })
+    }
+
+    /// Plain options for `endpoint` with the default timings.
+    pub fn new(endpoint: Endpoint, terminal_id: &str, state_dir: PathBuf) -> ClientOptions {
+        ClientOptions {
+            endpoint,
+            security: ClientSecurity::Plain,
+            terminal_id: terminal_id.into(),
+            state_dir,
+            stale_after: Duration::from_secs(86_400),
+            ping_interval: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(25),
+            write_timeout: Duration::from_secs(10),
+            max_backoff: Duration::from_secs(5),
+        }
+    }
+}
+
+enum Cmd {
+    /// New records are in the outbox.
+    Wake,
+    /// A best-effort event.
+    Event(ReaderMsg),
+    /// Stop the task.
+    Shutdown,
+}
+
+/// The flow's handle on the link. Cheap to clone.
+#[derive(Clone)]
+pub struct LinkHandle {
+    cmds: mpsc::UnboundedSender<Cmd>,
+    outbox: Outbox,
+    report: OpenReport,
+    terminal_id: String,
+    task: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+/// Starts the link client for `config` (see [`spawn_with`]).
+pub async fn spawn(
+    config: &Config,
+    staff: Staff,
+    events: mpsc::Sender<Event>,
+    status: watch::Receiver<StatusSnapshot>,
+) -> Result<LinkHandle, LinkError> {
+    spawn_with(ClientOptions::from_config(config)?, staff, events, status).await
+}
+
+/// Opens the outbox (a damaged tail is quarantined and logged) and starts the
+/// client task.
+pub async fn spawn_with(
+    options: ClientOptions,
+    staff: Staff,
+    events: mpsc::Sender<Event>,
+    status: watch::Receiver<StatusSnapshot>,
+) -> Result<LinkHandle, LinkError> {
+    let dir = options.state_dir.clone();
+    let (outbox, report) = tokio::task::spawn_blocking(move || Outbox::open(&dir))
+        .await
+        .map_err(|e| LinkError::Config(format!("outbox open task failed: {e}")))??;
+    if report.kept > 0 {
+        tracing::info!(
+            records = report.kept,
+            "outbox has records waiting for the PC"
+        );
+    }
+    let (tx, rx) = mpsc::unbounded_channel();
+    let terminal_id = options.terminal_id.clone();
+    let client = Client {
+        options,
+        outbox: outbox.clone(),
+        staff,
+        events,
+        status,
+        cmds: rx,
+        held_events: VecDeque::new(),
+        reported_up: None,
+    };
+    let task = tokio::spawn(client.run());
+    Ok(LinkHandle {
+        cmds: tx,
+        outbox,
+        report,
+        terminal_id,
+        task: Arc::new(Mutex::new(Some(task))),
+    })
+}
+
+impl LinkHandle {
+    /// Stores the identity durably (fsync) and queues it for the PC. Returns only
+    /// after the record is on disk.
+    pub async fn enqueue(&self, identity: &Identity) -> Result<(), OutboxError> {
+        let msg = IdentityMsg::from_identity(identity, &self.terminal_id, now_rfc3339());
+        self.enqueue_msg(msg).await
+    }
+
+    /// [`LinkHandle::enqueue`] for a ready wire message (keeps its `at`).
+    pub async fn enqueue_msg(&self, msg: IdentityMsg) -> Result<(), OutboxError> {
+        let outbox = self.outbox.clone();
+        tokio::task::spawn_blocking(move || outbox.push(msg))
+            .await
+            .map_err(|_| OutboxError::Closed)??;
+        let _ = self.cmds.send(Cmd::Wake);
+        Ok(())
+    }
+
+    /// Sends an event to the PC, best effort (held briefly while offline).
+    pub fn event(&self, kind: PcEventKind, detail: &str) {
+        let _ = self.cmds.send(Cmd::Event(ReaderMsg::Event {
+            kind,
+            at: now_rfc3339(),
+            detail: detail.into(),
+        }));
+    }
+
+    /// What opening the outbox found (damaged bytes quarantined, records kept).
+    pub fn outbox_report(&self) -> &OpenReport {
+        &self.report
+    }
+
+    /// Records waiting for their ack.
+    pub fn outbox_len(&self) -> usize {
+        self.outbox.len()
+    }
+
+    /// Stops the client task and waits for it.
+    pub async fn shutdown(self) {
+        let _ = self.cmds.send(Cmd::Shutdown);
+        let task = self.task.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(mut task) = task {
+            // A connection attempt in progress may hold the task up to the
+            // handshake timeout; don't wait that long.
+            if tokio::time::timeout(Duration::from_secs(2), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+                let _ = task.await;
+            }
+        }
+    }
+}
+
+/// Events held while offline, at most this many (oldest dropped).
+const HELD_EVENTS: usize = 64;
+
+struct Client {
+    options: ClientOptions,
+    outbox: Outbox,
+    staff: Staff,
+    events: mpsc::Sender<Event>,
+    status: watch::Receiver<StatusSnapshot>,
+    cmds: mpsc::UnboundedReceiver<Cmd>,
+    held_events: VecDeque<ReaderMsg>,
+    reported_up: Option<bool>,
+}
+
+/// Why a session ended.
+enum End {
+    Dropped(String),
+    Shutdown,
+}
+
+impl Client {
+    async fn run(mut self) {
+        let mut backoff = Duration::from_millis(100);
+        let mut failures = 0u32;
+        loop {
+            match connect(&self.options.endpoint, &self.options.security).await {
+                Ok(stream) => {
+                    tracing::info!(endpoint = %self.options.endpoint, "link up");
+                    backoff = Duration::from_millis(100);
+                    failures = 0;
+                    self.report(true).await;
+                    let end = self.session(stream).await;
+                    self.report(false).await;
+                    match end {
+                        End::Shutdown => return,
+                        End::Dropped(why) => tracing::warn!(reason = %why, "link down"),
+                    }
+                }
+                Err(e) => {
+                    if failures == 0 {
+                        tracing::warn!(error = %e, "cannot reach the PC; retrying");
+                    } else {
+                        tracing::debug!(error = %e, "cannot reach the PC");
+                    }
+                    failures += 1;
+                    self.report(false).await;
+                }
+            }
+            if self.pause(backoff).await {
+                return;
+            }
+            backoff = (backoff * 2).min(self.options.max_backoff);
+        }
+    }
+
+    /// Tells the flow about a link change (only changes).
+    async fn report(&mut self, up: bool) {
+        if self.reported_up != Some(up) {
+            self.reported_up = Some(up);
+            let _ = self.events.send(Event::Link { up }).await;
+        }
+    }
+
+    /// Waits `delay`, handling commands; true on shutdown.
+    async fn pause(&mut self, delay: Duration) -> bool {
+        let deadline = Instant::now() + delay;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep_until(deadline) => return false,
+                cmd = self.cmds.recv() => match cmd {
+                    None | Some(Cmd::Shutdown) => return true,
+                    Some(Cmd::Wake) => {}
+                    Some(Cmd::Event(e)) => self.hold(e),
+                },
+            }
+        }
+    }
+
+    fn hold(&mut self, event: ReaderMsg) {
+        if self.held_events.len() >= HELD_EVENTS {
+            self.held_events.pop_front();
+        }
+        self.held_events.push_back(event);
+    }
+
+    async fn session(&mut self, stream: BoxStream) -> End {
+        let (read, write) = tokio::io::split(stream);
+        let (frames_tx, mut frames) = mpsc::channel(16);
+        let reader = tokio::spawn(read_frames(LineReader::new(read), frames_tx));
+        let mut conn = Conn {
+            write,
+            timeout: self.options.write_timeout,
+        };
+        let end = self.converse(&mut conn, &mut frames).await;
+        reader.abort();
+        let _ = tokio::time::timeout(Duration::from_secs(1), conn.write.shutdown()).await;
+        end
+    }
+
+    async fn converse(
+        &mut self,
+        conn: &mut Conn<WriteHalf<BoxStream>>,
+        frames: &mut mpsc::Receiver<std::io::Result<Frame>>,
+    ) -> End {
+        let hello = ReaderMsg::Hello {
+            protocol: PROTOCOL,
+            terminal_id: self.options.terminal_id.clone(),
+            software: SOFTWARE.into(),
+        };
+        if let Err(e) = conn.send(&hello).await {
+            return End::Dropped(e);
+        }
+        if let Err(e) = self.send_status(conn).await {
+            return End::Dropped(e);
+        }
+        let mut last_sent = None;
+        if let Err(e) = self.send_records(conn, &mut last_sent).await {
+            return End::Dropped(e);
+        }
+        while let Some(event) = self.held_events.pop_front() {
+            if let Err(e) = conn.send(&event).await {
+                return End::Dropped(e);
+            }
+        }
+        let mut last_rx = Instant::now();
+        let mut next_ping = Instant::now() + self.options.ping_interval;
+        let mut garbage = GarbageMeter::default();
+        let mut status_open = true;
+        loop {
+            let idle_deadline = last_rx + self.options.idle_timeout;
+            let result = tokio::select! {
+                frame = frames.recv() => {
+                    last_rx = Instant::now();
+                    match frame {
+                        None | Some(Ok(Frame::Eof)) => return End::Dropped("the PC closed the connection".into()),
+                        Some(Err(e)) => return End::Dropped(format!("read: {e}")),
+                        Some(Ok(frame)) => self.on_frame(conn, frame, &mut garbage).await,
+                    }
+                }
+                cmd = self.cmds.recv() => match cmd {
+                    None | Some(Cmd::Shutdown) => return End::Shutdown,
+                    Some(Cmd::Wake) => self.send_records(conn, &mut last_sent).await,
+                    Some(Cmd::Event(e)) => conn.send(&e).await,
+                },
+                changed = self.status.changed(), if status_open => match changed {
+                    Ok(()) => self.send_status(conn).await,
+                    Err(_) => { status_open = false; Ok(()) }
+                },
+                _ = tokio::time::sleep_until(next_ping) => {
+                    next_ping = Instant::now() + self.options.ping_interval;
+                    conn.send(&ReaderMsg::Ping).await
+                }
+                _ = tokio::time::sleep_until(idle_deadline) => {
+                    return End::Dropped(format!("nothing received for {:?}", self.options.idle_timeout));
+                }
+            };
+            if let Err(e) = result {
+                return End::Dropped(e);
+            }
+        }
+    }
+
+    /// Sends outbox records newer than `last_sent`, in order.
+    async fn send_records(
+        &mut self,
+        conn: &mut Conn<WriteHalf<BoxStream>>,
+        last_sent: &mut Option<u64>,
+    ) -> Result<(), String> {
+        for (seq, record) in self.outbox.pending_after(*last_sent) {
+            conn.send(&ReaderMsg::Identity(self.wire(record))).await?;
+            *last_sent = Some(seq);
+        }
+        Ok(())
+    }
+
+    /// The wire form of a stored record, flagged stale if it waited too long.
+    fn wire(&self, record: Record) -> IdentityMsg {
+        let age = unix_now().saturating_sub(record.stored);
+        let mut msg = record.identity;
+        msg.stale = age > self.options.stale_after.as_secs();
+        msg
+    }
+
+    async fn send_status(&mut self, conn: &mut Conn<WriteHalf<BoxStream>>) -> Result<(), String> {
+        let snapshot = self.status.borrow_and_update().clone();
+        conn.send(&ReaderMsg::Status {
+            state: if snapshot.state.is_empty() {
+                "idle".into()
+            } else {
+                snapshot.state
+            },
+            card_present: snapshot.card_present,
+            outbox: self.outbox.len(),
+            failed_devices: snapshot.failed_devices,
+        })
+        .await
+    }
+
+    async fn on_frame(
+        &mut self,
+        conn: &mut Conn<WriteHalf<BoxStream>>,
+        frame: Frame,
+        garbage: &mut GarbageMeter,
+    ) -> Result<(), String> {
+        let parsed = match frame {
+            Frame::Line(line) if line.iter().all(u8::is_ascii_whitespace) => return Ok(()),
+            Frame::Line(line) => parse_from_pc(&line).map_err(|e| e.to_string()),
+            Frame::TooLong => Err(format!("line longer than {MAX_LINE} bytes")),
+            Frame::Eof => return Ok(()),
+        };
+        match parsed {
+            Ok(msg) => {
+                garbage.good();
+                self.on_message(conn, msg).await
+            }
+            Err(message) => {
+                tracing::debug!(%message, "bad line from the PC");
+                conn.send(&ReaderMsg::Error { message }).await?;
+                if garbage.bad() {
+                    tracing::warn!("the PC sent only garbage; disconnecting");
+                    return Err("too many bad lines from the PC".into());
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn on_message(
+        &mut self,
+        conn: &mut Conn<WriteHalf<BoxStream>>,
+        msg: PcMsg,
+    ) -> Result<(), String> {
+        match msg {
+            PcMsg::Ack {
+                id,
+                result,
+                message,
+            } => {
+                let outbox = self.outbox.clone();
+                let acked = id.clone();
+                let removed = tokio::task::spawn_blocking(move || outbox.remove(&acked))
+                    .await
+                    .unwrap_or(false);
+                if removed {
+                    let _ = self
+                        .events
+                        .send(Event::Acked {
+                            id,
+                            result,
+                            message,
+                        })
+                        .await;
+                } else {
+                    tracing::debug!(%id, "ack for a record not in the outbox (already acked)");
+                }
+                Ok(())
+            }
+            PcMsg::SetPasscode { account, passcode } => {
+                let passcode = Zeroizing::new(passcode);
+                let reply = self.set_passcode(&account, &passcode).await;
+                conn.send(&reply).await
+            }
+            PcMsg::RevokePasscode { account } => {
+                let staff = self.staff.clone();
+                let name = account.clone();
+                let reply = match tokio::task::spawn_blocking(move || staff.revoke(&name)).await {
+                    Ok(Ok(_)) => ReaderMsg::Ok {
+                        of: "revoke_passcode".into(),
+                        account: Some(account),
+                    },
+                    Ok(Err(e)) => ReaderMsg::Error {
+                        message: format!("revoke_passcode: {e}"),
+                    },
+                    Err(e) => ReaderMsg::Error {
+                        message: format!("revoke_passcode: {e}"),
+                    },
+                };
+                conn.send(&reply).await
+            }
+            PcMsg::StatusRequest => self.send_status(conn).await,
+            PcMsg::Cancel => {
+                let _ = self.events.send(Event::PcCancel).await;
+                Ok(())
+            }
+            PcMsg::Ping => conn.send(&ReaderMsg::Pong).await,
+            PcMsg::Pong | PcMsg::Ok { .. } => Ok(()),
+            PcMsg::Error { message } => {
+                tracing::debug!(%message, "the PC reported an error");
+                Ok(())
+            }
+        }
+    }
+
+    async fn set_passcode(&self, account: &str, passcode: &str) -> ReaderMsg {
+        let digits = match Digits::parse(passcode, crate::staff::PASSCODE_DIGITS) {
+            Ok(d) => d,
+            Err(e) => {
+                return ReaderMsg::Error {
+                    message: format!("set_passcode: {e}"),
+                }
+            }
+        };
+        let staff = self.staff.clone();
+        let name = account.to_owned();
+        match tokio::task::spawn_blocking(move || staff.set_passcode(&name, &digits)).await {
+            Ok(Ok(())) => {
+                tracing::info!(%account, "staff passcode set by the PC");
+                ReaderMsg::Ok {
+                    of: "set_passcode".into(),
+                    account: Some(account.into()),
+                }
+            }
+            Ok(Err(e)) => ReaderMsg::Error {
+                message: format!("set_passcode: {e}"),
+            },
+            Err(e) => ReaderMsg::Error {
+                message: format!("set_passcode: {e}"),
+            },
+        }
+    }
+}
+
+/// The write side of a connection, with a timeout on every line.
+pub(crate) struct Conn<W> {
+    pub(crate) write: W,
+    pub(crate) timeout: Duration,
+}
+
+impl<W: AsyncWrite + Unpin> Conn<W> {
+    pub(crate) async fn send<T: serde::Serialize>(&mut self, msg: &T) -> Result<(), String> {
+        self.send_raw(&to_line(msg)).await
+    }
+
+    pub(crate) async fn send_raw(&mut self, line: &[u8]) -> Result<(), String> {
+        let work = async {
+            self.write.write_all(line).await?;
+            self.write.flush().await
+        };
+        match tokio::time::timeout(self.timeout, work).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(format!("write: {e}")),
+            Err(_) => Err(format!("write timed out after {:?}", self.timeout)),
+        }
+    }
+}
+
+/// Feeds frames from `reader` into `tx` until end of stream or an error.
+pub(crate) async fn read_frames<R: tokio::io::AsyncRead + Unpin>(
+    mut reader: LineReader<R>,
+    tx: mpsc::Sender<std::io::Result<Frame>>,
+) {
+    loop {
+        let frame = reader.next().await;
+        let last = matches!(frame, Ok(Frame::Eof) | Err(_));
+        if tx.send(frame).await.is_err() || last {
+            return;
+        }
+    }
+}
+
+/// The terminal's certificate fingerprint (for pairing), from the config's files.
+pub fn terminal_fingerprint(config: &Config) -> Result<String, LinkError> {
+    let (cert, key) = config.link.cert_files(&config.terminal.state_dir);
+    KeyPair::load(&cert, &key).map(|k| k.fingerprint_hex())
+}

@@ -1,0 +1,487 @@
+//! The durable outbox: identity records that must reach the PC.
+//!
+//! File `outbox.jsonl` in the state directory, mode 0600. One record a line:
+//! `CHECK JSON\n`, where CHECK is the first 16 hex digits of SHA-256(JSON). A record
+//! is appended and fsynced before [`Outbox::push`] returns. An ack appends a
+//! tombstone line `CHECK {"acked":"ID"}`; when the outbox empties, or tombstones
+//! outnumber live records, the file is compacted by rewriting it atomically (write a
+//! temporary file, fsync, rename, fsync the directory), so a crash at any instant
+//! leaves either the old or the new file and the cost stays linear in the backlog.
+//! A lost tombstone only means one more (deduplicated) delivery. A failed append
+//! (full disk) is rolled back by truncating to the previous length, so nothing
+//! half-written stays behind.
+//!
+//! On open, lines whose check fails (a torn write, scribbled bytes) are moved to a
+//! quarantine file `outbox.quarantine-UNIXTIME` and reported in [`OpenReport`]; the
+//! intact records are kept in order.
+
+use super::message::IdentityMsg;
+use super::time::unix_now;
+use serde::{Deserialize, Serialize};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// File name of the outbox inside the state directory.
+pub const FILE_NAME: &str = "outbox.jsonl";
+
+/// Tombstones tolerated before a compaction even with few live records.
+const COMPACT_AFTER: usize = 64;
+
+/// The most of an outbox file read at open (far above any real backlog).
+const MAX_FILE: u64 = 1 << 30;
+
+/// An outbox failure.
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    /// The disk is full: the record was not stored (and nothing half-written).
+    #[error("outbox {path}: disk full, record not stored")]
+    DiskFull { path: PathBuf },
+    /// Any other I/O failure.
+    #[error("outbox {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The outbox task is gone (shutting down).
+    #[error("the link is shut down")]
+    Closed,
+}
+
+impl OutboxError {
+    fn io(path: &Path, source: std::io::Error) -> Self {
+        // ENOSPC or EDQUOT.
+        if matches!(source.raw_os_error(), Some(28) | Some(122)) {
+            OutboxError::DiskFull { path: path.into() }
+        } else {
+            OutboxError::Io {
+                path: path.into(),
+                source,
+            }
+        }
+    }
+}
+
+/// One stored record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// When it was stored, seconds since the Unix epoch (for the stale flag).
+    pub stored: u64,
+    /// The identity as it goes on the wire (without `stale`).
+    pub identity: IdentityMsg,
+}
+
+/// What opening the outbox found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpenReport {
+    /// Intact records kept.
+    pub kept: usize,
+    /// Bytes that failed their check and were moved aside.
+    pub quarantined_bytes: usize,
+    /// Where they went.
+    pub quarantine_file: Option<PathBuf>,
+}
+
+/// The outbox: a file plus its records in memory, shared by clones.
+#[derive(Clone)]
+pub struct Outbox {
+    inner: Arc<Mutex<Inner>>,
+}
+
+struct Inner {
+    dir: PathBuf,
+    path: PathBuf,
+    file: File,
+    /// (sequence number, record), oldest first.
+    records: Vec<(u64, Record)>,
+    next_seq: u64,
+    /// Ack lines in the file since the last compaction.
+    tombstones: usize,
+    /// Test hook: the next append writes only this many bytes, then fails like a
+    /// full disk.
+    #[cfg(test)]
+    fail_after: Option<usize>,
+}
+
+impl Inner {
+    /// Writes one whole line (and fsyncs it if `sync`), or nothing: a failed write
+    /// is cut back to the previous end of file.
+    fn append(&mut self, line: &[u8], sync: bool) -> Result<(), OutboxError> {
+        let before = self
+            .file
+            .metadata()
+            .map_err(|e| OutboxError::io(&self.path, e))?
+            .len();
+        let written =
+            self.write_line(line)
+                .and_then(|()| if sync { self.file.sync_data() } else { Ok(()) });
+        if let Err(e) = written {
+            let _ = self.file.set_len(before);
+            let _ = self.file.sync_all();
+            return Err(OutboxError::io(&self.path, e));
+        }
+        Ok(())
+    }
+
+    fn write_line(&mut self, line: &[u8]) -> std::io::Result<()> {
+        #[cfg(test)]
+        if let Some(n) = self.fail_after.take() {
+            self.file.write_all(line.get(..n).unwrap_or(line))?;
+            return Err(std::io::Error::from_raw_os_error(28));
+        }
+        self.file.write_all(line)
+    }
+
+    /// Rewrites the file with the live records only.
+    fn compact(&mut self) -> std::io::Result<()> {
+        let records: Vec<Record> = self.records.iter().map(|(_, r)| r.clone()).collect();
+        rewrite(&self.dir, &self.path, &records)?;
+        self.file = open_append(&self.path)?;
+        self.tombstones = 0;
+        Ok(())
+    }
+}
+
+/// One line of the outbox file.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+enum Entry {
+    Record(Record),
+    Acked { acked: String },
+}
+
+impl Outbox {
+    /// Opens (or creates) the outbox in `state_dir`, keeping intact records and
+    /// quarantining damaged bytes.
+    pub fn open(state_dir: &Path) -> Result<(Outbox, OpenReport), OutboxError> {
+        let path = state_dir.join(FILE_NAME);
+        std::fs::create_dir_all(state_dir).map_err(|e| OutboxError::io(state_dir, e))?;
+        let bytes = read_all(&path)?;
+        let (records, bad, tombstones) = scan(&bytes);
+        let mut report = OpenReport {
+            kept: records.len(),
+            ..OpenReport::default()
+        };
+        if !bad.is_empty() {
+            let qpath = state_dir.join(format!("outbox.quarantine-{}", unix_now()));
+            append_durably(&qpath, &bad).map_err(|e| OutboxError::io(&qpath, e))?;
+            rewrite(state_dir, &path, &records).map_err(|e| OutboxError::io(&path, e))?;
+            tracing::warn!(
+                bytes = bad.len(),
+                file = %qpath.display(),
+                kept = records.len(),
+                "outbox had damaged bytes; moved them aside and kept the intact records"
+            );
+            report.quarantined_bytes = bad.len();
+            report.quarantine_file = Some(qpath);
+        } else if tombstones > 0 {
+            rewrite(state_dir, &path, &records).map_err(|e| OutboxError::io(&path, e))?;
+        }
+        let file = open_append(&path).map_err(|e| OutboxError::io(&path, e))?;
+        let records: Vec<(u64, Record)> =
+            records.into_iter().zip(0..).map(|(r, s)| (s, r)).collect();
+        let next_seq = records.len() as u64;
+        let outbox = Outbox {
+            inner: Arc::new(Mutex::new(Inner {
+                dir: state_dir.into(),
+                path,
+                file,
+                records,
+                next_seq,
+                tombstones: 0,
+                #[cfg(test)]
+                fail_after: None,
+            })),
+        };
+        Ok((outbox, report))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Appends a record and fsyncs it; returns its sequence number. Blocking.
+    pub fn push(&self, identity: IdentityMsg) -> Result<u64, OutboxError> {
+        self.push_stored_at(identity, unix_now())
+    }
+
+    /// [`Outbox::push`] with a given storage time (tests of the stale flag).
+    #[doc(hidden)]
+    pub fn push_stored_at(&self, identity: IdentityMsg, stored: u64) -> Result<u64, OutboxError> {
+        let record = Record { stored, identity };
+        let line = encode(&Entry::Record(record.clone()));
+        let mut inner = self.lock();
+        inner.append(&line, true)?;
+        let seq = inner.next_seq;
+        inner.next_seq += 1;
+        inner.records.push((seq, record));
+        Ok(seq)
+    }
+
+    /// Removes the record(s) with identity `id` (acked). Returns whether any was
+    /// there. Failures to write the tombstone or compact are only logged: the
+    /// record then comes back after a restart and is delivered once more, which the
+    /// PC's dedup absorbs.
+    pub fn remove(&self, id: &str) -> bool {
+        let mut inner = self.lock();
+        let before = inner.records.len();
+        inner.records.retain(|(_, r)| r.identity.id != id);
+        if inner.records.len() == before {
+            return false;
+        }
+        let live = inner.records.len();
+        let result = if live == 0 || inner.tombstones + 1 > live.max(COMPACT_AFTER) {
+            inner.compact().map_err(|e| OutboxError::io(&inner.path, e))
+        } else {
+            let line = encode(&Entry::Acked { acked: id.into() });
+            inner.append(&line, false).map(|()| inner.tombstones += 1)
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "outbox: could not record an ack; the record may be re-sent");
+        }
+        true
+    }
+
+    /// Records with a sequence number above `after` (all with `None`), oldest first.
+    pub fn pending_after(&self, after: Option<u64>) -> Vec<(u64, Record)> {
+        self.lock()
+            .records
+            .iter()
+            .filter(|(s, _)| match after {
+                None => true,
+                Some(a) => *s > a,
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Number of records waiting for their ack.
+    pub fn len(&self) -> usize {
+        self.lock().records.len()
+    }
+
+    /// True if nothing waits.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// `CHECK JSON\n` for a file line.
+fn encode<T: Serialize>(entry: &T) -> Vec<u8> {
+    let json = serde_json::to_vec(entry).unwrap_or_default();
+    let mut line = check(&json).into_bytes();
+    line.push(b' ');
+    line.extend_from_slice(&json);
+    line.push(b'\n');
+    line
+}
+
+fn check(json: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, json);
+    digest
+        .as_ref()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Splits file bytes into the live records (acks applied), damaged bytes and the
+/// number of ack lines.
+fn scan(bytes: &[u8]) -> (Vec<Record>, Vec<u8>, usize) {
+    let mut records: Vec<Record> = Vec::new();
+    let mut bad = Vec::new();
+    let mut tombstones = 0;
+    for chunk in bytes.split_inclusive(|&b| b == b'\n') {
+        match decode(chunk) {
+            Some(Entry::Record(r)) => records.push(r),
+            Some(Entry::Acked { acked }) => {
+                records.retain(|r| r.identity.id != acked);
+                tombstones += 1;
+            }
+            None => bad.extend_from_slice(chunk),
+        }
+    }
+    (records, bad, tombstones)
+}
+
+fn decode(chunk: &[u8]) -> Option<Entry> {
+    let line = chunk.strip_suffix(b"\n")?;
+    let (sum, json) = (line.get(..16)?, line.get(17..)?);
+    if line.get(16) != Some(&b' ') || sum != check(json).as_bytes() {
+        return None;
+    }
+    serde_json::from_slice(json).ok()
+}
+
+fn read_all(path: &Path) -> Result<Vec<u8>, OutboxError> {
+    let mut bytes = Vec::new();
+    match File::open(path) {
+        Ok(f) => {
+            let meta = f.metadata().map_err(|e| OutboxError::io(path, e))?;
+            if !meta.is_file() {
+                let e = std::io::Error::other("not a regular file");
+                return Err(OutboxError::io(path, e));
+            }
+            f.take(MAX_FILE)
+                .read_to_end(&mut bytes)
+                .map_err(|e| OutboxError::io(path, e))?
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+        Err(e) => return Err(OutboxError::io(path, e)),
+    };
+    Ok(bytes)
+}
+
+fn open_append(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)
+}
+
+fn append_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = open_append(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+/// Replaces `path` with `records` atomically: temp file, fsync, rename, fsync dir.
+fn rewrite(dir: &Path, path: &Path, records: &[Record]) -> std::io::Result<()> {
+    let bytes: Vec<u8> = records
+        .iter()
+        .flat_map(|r| encode(&Entry::Record(r.clone())))
+        .collect();
+    super::fsutil::write_atomic(dir, path, &bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::{Consent, ConsentMode, Method};
+
+    pub(crate) fn msg(id: &str) -> IdentityMsg {
+        IdentityMsg {
+            id: id.into(),
+            at: "2026-11-25T21:00:00Z".into(),
+            terminal_id: "t".into(),
+            method: Method::Face,
+            certificate: "MA==".into(),
+            card_signature: None,
+            face_score: Some(0.9),
+            staff_account: None,
+            consent: Consent::all(),
+            consent_mode: ConsentMode::All,
+            stale: false,
+        }
+    }
+
+    fn ids(o: &Outbox) -> Vec<String> {
+        o.pending_after(None)
+            .into_iter()
+            .map(|(_, r)| r.identity.id)
+            .collect()
+    }
+
+    #[test]
+    fn records_survive_reopen_in_order_and_removal_is_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let (o, report) = Outbox::open(dir.path()).unwrap();
+        assert_eq!(report, OpenReport::default());
+        for id in ["a", "b", "c"] {
+            o.push(msg(id)).unwrap();
+        }
+        assert!(o.remove("b"));
+        assert!(!o.remove("b"));
+        o.push(msg("d")).unwrap();
+        drop(o);
+        let (o, report) = Outbox::open(dir.path()).unwrap();
+        assert_eq!(report.kept, 3);
+        assert_eq!(ids(&o), ["a", "c", "d"]);
+    }
+
+    #[test]
+    fn acks_are_tombstones_until_compaction_and_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let (o, _) = Outbox::open(dir.path()).unwrap();
+        let n = COMPACT_AFTER * 3;
+        for i in 0..n {
+            o.push(msg(&format!("r{i}"))).unwrap();
+        }
+        let size = |d: &Path| std::fs::metadata(d.join(FILE_NAME)).unwrap().len();
+        let full = size(dir.path());
+        // Acking a few appends small tombstones; the file grows a little.
+        for i in 0..10 {
+            assert!(o.remove(&format!("r{i}")));
+        }
+        assert_eq!(o.lock().tombstones, 10);
+        assert!(size(dir.path()) > full);
+        drop(o);
+        let (o, report) = Outbox::open(dir.path()).unwrap();
+        assert_eq!(report.kept, n - 10);
+        assert_eq!(report.quarantined_bytes, 0);
+        assert!(size(dir.path()) < full, "reopen compacts");
+        // Acking everything ends with an empty file.
+        for i in 10..n {
+            assert!(o.remove(&format!("r{i}")));
+            assert!(o.lock().tombstones <= (n - i).max(COMPACT_AFTER));
+        }
+        assert_eq!(size(dir.path()), 0);
+    }
+
+    #[test]
+    fn files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (o, _) = Outbox::open(dir.path()).unwrap();
+        o.push(msg("a")).unwrap();
+        o.push(msg("b")).unwrap();
+        o.remove("a");
+        let mode = std::fs::metadata(dir.path().join(FILE_NAME))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_full_disk_leaves_nothing_half_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let (o, _) = Outbox::open(dir.path()).unwrap();
+        o.push(msg("a")).unwrap();
+        let size = std::fs::metadata(dir.path().join(FILE_NAME)).unwrap().len();
+        o.lock().fail_after = Some(40);
+        let e = o.push(msg("b")).unwrap_err();
+        assert!(matches!(e, OutboxError::DiskFull { .. }), "{e}");
+        assert!(e.to_string().contains("disk full"));
+        assert_eq!(
+            std::fs::metadata(dir.path().join(FILE_NAME)).unwrap().len(),
+            size
+        );
+        assert_eq!(ids(&o), ["a"]);
+        // The next record is whole, and a reopen finds no damage.
+        o.push(msg("c")).unwrap();
+        drop(o);
+        let (o, report) = Outbox::open(dir.path()).unwrap();
+        assert_eq!(report.quarantined_bytes, 0);
+        assert_eq!(ids(&o), ["a", "c"]);
+    }
+
+    #[test]
+    fn pending_after_gives_only_newer_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let (o, _) = Outbox::open(dir.path()).unwrap();
+        let a = o.push(msg("a")).unwrap();
+        o.push(msg("b")).unwrap();
+        let after: Vec<_> = o
+            .pending_after(Some(a))
+            .into_iter()
+            .map(|(_, r)| r.identity.id)
+            .collect();
+        assert_eq!(after, ["b"]);
+    }
+}

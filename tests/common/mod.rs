@@ -1,0 +1,314 @@
+//! Test harness: a real `kaonin run` process on simulated hardware, driven over its
+//! control socket, and a real `kaonin pc` receiver process on the PC-link socket.
+//!
+//! Waiting is always for an event (a line on a socket or a pipe), bounded by a
+//! generous deadline so a broken build fails instead of hanging; nothing is timed.
+
+#![allow(dead_code)]
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::{UnixDatagram, UnixStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+/// The longest any single expectation waits before the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+pub fn kaonin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kaonin"));
+    cmd.env("KAONIN_LOG", "warn");
+    cmd
+}
+
+pub fn asset(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets")
+        .join(relative)
+}
+
+pub fn profile(name: &str) -> String {
+    asset(&format!("cards/{name}.toml")).display().to_string()
+}
+
+pub fn face(name: &str) -> String {
+    asset(&format!("faces/{name}")).display().to_string()
+}
+
+/// Lines read from a child's pipe or a socket, delivered through a channel.
+fn line_channel(read: impl std::io::Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(read).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn next_json(rx: &Receiver<String>, deadline: Instant, what: &str) -> Value {
+    let left = deadline.saturating_duration_since(Instant::now());
+    let line = rx
+        .recv_timeout(left)
+        .unwrap_or_else(|e| panic!("waiting for {what}: {e}"));
+    serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+}
+
+/// Options for a terminal under test.
+#[derive(Clone)]
+pub struct Options {
+    pub policy: Vec<(&'static str, i64)>,
+    /// The `[reader]` table's body.
+    pub reader: String,
+    pub extra: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            policy: vec![("face_retry_ms", 50), ("auto_face_s", 0)],
+            reader: "kind = \"mock\"".into(),
+            // The synthetic test faces are drawings: the deterministic test matcher.
+            extra: "[face]\nmatcher = \"test-thumbnail\"\n".into(),
+        }
+    }
+}
+
+/// A `kaonin run` process on mock hardware.
+pub struct Terminal {
+    pub dir: tempfile::TempDir,
+    child: Child,
+    events: Receiver<String>,
+    control: UnixStream,
+    /// Every screen id seen so far.
+    pub screens: Vec<String>,
+    /// Every `forwarded` event seen so far.
+    pub forwarded: Vec<Value>,
+}
+
+impl Terminal {
+    pub fn start(options: Options) -> Terminal {
+        Terminal::start_replacing(options, "")
+    }
+
+    /// Starts a terminal whose config has `remove` (a part of the default config)
+    /// taken out, so `options.extra` can say it differently.
+    pub fn start_replacing(options: Options, remove: &str) -> Terminal {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("screens")).unwrap();
+        let policy: String = options
+            .policy
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}\n"))
+            .collect();
+        let config = format!(
+            r#"[terminal]
+id = "test-terminal"
+state_dir = "{state}"
+[reader]
+{reader}
+[camera]
+kind = "images"
+[display]
+kind = "png"
+dir = "{screens}"
+[input]
+kind = "control"
+control = "unix:{control}"
+[link]
+endpoint = "unix:{link}"
+[policy]
+{policy}
+{extra}
+"#,
+            state = d.join("state").display(),
+            screens = d.join("screens").display(),
+            control = d.join("control.sock").display(),
+            link = d.join("link.sock").display(),
+            reader = options.reader,
+            extra = options.extra,
+        );
+        let config = if remove.is_empty() {
+            config
+        } else {
+            config.replacen(remove, "", 1)
+        };
+        let config_path = d.join("kaonin.toml");
+        std::fs::write(&config_path, config).unwrap();
+        Terminal::start_with(dir, &config_path)
+    }
+
+    /// Starts `kaonin run` with an existing config in `dir`.
+    pub fn start_with(dir: tempfile::TempDir, config_path: &Path) -> Terminal {
+        // The daemon says READY=1 (sd_notify) once its devices and sockets are up.
+        let notify_path = dir.path().join("notify.sock");
+        let _ = std::fs::remove_file(&notify_path);
+        let notify = UnixDatagram::bind(&notify_path).unwrap();
+        notify.set_read_timeout(Some(DEADLINE)).unwrap();
+        let child = kaonin()
+            .args(["run", "--config"])
+            .arg(config_path)
+            .env("NOTIFY_SOCKET", &notify_path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut buf = [0u8; 256];
+        let n = notify
+            .recv(&mut buf)
+            .expect("kaonin run never said READY=1");
+        assert_eq!(&buf[..n], b"READY=1");
+        let control = UnixStream::connect(dir.path().join("control.sock")).unwrap();
+        let events = line_channel(control.try_clone().unwrap());
+        let mut terminal = Terminal {
+            dir,
+            child,
+            events,
+            control,
+            screens: Vec::new(),
+            forwarded: Vec::new(),
+        };
+        terminal.expect("idle");
+        terminal
+    }
+
+    pub fn link_socket(&self) -> PathBuf {
+        self.dir.path().join("link.sock")
+    }
+
+    pub fn send(&mut self, line: Value) {
+        writeln!(self.control, "{line}").unwrap();
+    }
+
+    pub fn press(&mut self, id: &str) {
+        self.send(json!({ "press": id }));
+    }
+
+    pub fn insert(&mut self, name: &str) {
+        self.send(json!({"card": "insert", "profile": profile(name)}));
+    }
+
+    pub fn remove(&mut self) {
+        self.send(json!({"card": "remove"}));
+    }
+
+    pub fn camera(&mut self, name: Option<&str>) {
+        self.send(json!({ "camera": name.map(face) }));
+    }
+
+    /// The next event line of any kind.
+    pub fn next_event(&mut self) -> Value {
+        let event = next_json(&self.events, Instant::now() + DEADLINE, "a control event");
+        match event["event"].as_str() {
+            Some("screen") => self.screens.push(event["id"].as_str().unwrap().to_owned()),
+            Some("forwarded") => self.forwarded.push(event.clone()),
+            _ => {}
+        }
+        event
+    }
+
+    /// Waits for the screen `id` and returns its event; fails on a control error.
+    pub fn expect(&mut self, id: &str) -> Value {
+        loop {
+            let event = self.next_event();
+            match event["event"].as_str() {
+                Some("screen") if event["id"] == id => return event,
+                Some("error") => panic!("control error while waiting for {id}: {event}"),
+                _ => {}
+            }
+        }
+    }
+
+    /// Waits for an `{"event":"error"}` line.
+    pub fn expect_error(&mut self) -> String {
+        loop {
+            let event = self.next_event();
+            if event["event"] == "error" {
+                return event["message"].as_str().unwrap().to_owned();
+            }
+        }
+    }
+
+    /// Kills the daemon abruptly.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Stops the daemon with SIGTERM and returns its exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A `kaonin pc` reference receiver process.
+pub struct Pc {
+    child: Child,
+    lines: Receiver<String>,
+}
+
+impl Pc {
+    pub fn start(socket: &Path, args: &[&str]) -> Pc {
+        let mut child = kaonin()
+            .arg("pc")
+            .arg("--listen")
+            .arg(format!("unix:{}", socket.display()))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let lines = line_channel(child.stdout.take().unwrap());
+        Pc { child, lines }
+    }
+
+    /// The next message of `type`, skipping others.
+    pub fn expect(&mut self, kind: &str) -> Value {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let message = next_json(&self.lines, deadline, kind);
+            if message["type"] == kind {
+                return message;
+            }
+        }
+    }
+}
+
+impl Drop for Pc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A terminal and a PC receiver provisioning `staff-01=2580`, linked up.
+pub fn terminal_and_pc(options: Options) -> (Terminal, Pc) {
+    let terminal = Terminal::start(options);
+    let mut pc = Pc::start(&terminal.link_socket(), &["--passcode", "staff-01=2580"]);
+    pc.expect("hello");
+    // The reader confirms the provisioned passcode before anything else happens.
+    pc.expect("ok");
+    (terminal, pc)
+}
+
+/// Gives consent to everything and waits for the done screen.
+pub fn consent_all(terminal: &mut Terminal) {
+    terminal.expect("consent");
+    terminal.press("consent_all");
+    terminal.expect("done");
+}
