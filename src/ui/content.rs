@@ -251,7 +251,9 @@ fn done(c: &mut Content, ack: Option<AckResult>, message: Option<&str>, cat: &Ca
             c.tone = Tone::Warning;
         }
     }
-    if let Some(m) = message.filter(|m| !m.trim().is_empty()) {
+    // The PC's own words, unless they only repeat the title.
+    let same = |m: &str| m.trim().trim_end_matches(['。', '.']) == c.title;
+    if let Some(m) = message.filter(|m| !m.trim().is_empty() && !same(m)) {
         c.detail = Some(cat.fill("done.message", &[("message", m.trim())]));
     }
 }

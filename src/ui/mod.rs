@@ -221,6 +221,10 @@ impl Ui {
     }
 
     /// Draws `screen`; on the face screen `preview` fills the camera box.
+    ///
+    /// Privacy: a frame drawn with a preview contains the patient's face. Present it
+    /// only on a real panel (framebuffer), never on a display that stores frames
+    /// (`PngDisplay`), and wipe the framebuffer when the face screen is left.
     pub fn render_with_preview(
         &self,
         screen: &Screen,

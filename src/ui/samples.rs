@@ -119,6 +119,10 @@ pub fn variants(lang: Lang) -> Vec<Screen> {
         v.push(with(ScreenId::Done, lang, |s| s.params.ack = Some(ack)));
     }
     v.push(with(ScreenId::Done, lang, |s| {
+        s.params.ack = Some(AckResult::Eligible);
+        s.params.ack_message = Some("受付が完了しました。".into());
+    }));
+    v.push(with(ScreenId::Done, lang, |s| {
         s.params.ack = Some(AckResult::NotFound);
         s.params.ack_message =
             Some("資格情報のお知らせをお持ちの方は窓口でご提示ください。".into());
