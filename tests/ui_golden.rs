@@ -38,6 +38,7 @@ fn params(p: &ScreenParams) -> String {
     );
     add("staff_notice", p.staff_notice.map(|v| format!("{v:?}")));
     add("visual_armed", p.visual_armed.then(|| "true".into()));
+    add("pin_dots", (p.pin_dots > 0).then(|| p.pin_dots.to_string()));
     add("auto_face_in_s", p.auto_face_in_s.map(|v| v.to_string()));
     set.join(" ")
 }

@@ -184,7 +184,7 @@ impl Ui {
     }
 
     /// Draws `screen`. On the pin screen the digits typed so far
-    /// ([`Ui::set_pin_typed`]) show as ●; when the pin screen appears (drawn after
+    /// (`params.pin_dots`, or [`Ui::set_pin_typed`]) show as ●; when the pin screen appears (drawn after
     /// another screen) a scrambled pad gets a new order.
     pub fn render(&self, screen: &Screen, fb: &mut Framebuffer) {
         self.render_full(screen, self.typed_for(screen), None, fb);
@@ -196,9 +196,11 @@ impl Ui {
         self.typed.store(typed.min(4), Ordering::Relaxed);
     }
 
+    /// Dots to show: `params.pin_dots` (set by the daemon) or [`Ui::set_pin_typed`].
     fn typed_for(&self, screen: &Screen) -> usize {
         if screen.id == ScreenId::Pin {
-            self.typed.load(Ordering::Relaxed)
+            let stored = self.typed.load(Ordering::Relaxed);
+            stored.max(screen.params.pin_dots as usize).min(4)
         } else {
             0
         }
@@ -299,7 +301,7 @@ impl Ui {
 
     /// The laid-out scene of `screen` (what `render` draws and `hit` tests).
     pub fn scene(&self, screen: &Screen) -> Scene {
-        self.scene_typed(screen, 0)
+        self.scene_typed(screen, self.typed_for(screen))
     }
 
     fn scene_typed(&self, screen: &Screen, typed: usize) -> Scene {

@@ -98,6 +98,7 @@ pub fn variants(lang: Lang) -> Vec<Screen> {
         s.params = ScreenParams::default();
         s.buttons = vec![Button::Cancel];
     }));
+    v.push(with(ScreenId::Pin, lang, |s| s.params.pin_dots = 2));
     for n in [3, 2, 1] {
         v.push(with(ScreenId::Pin, lang, |s| s.params.tries_left = Some(n)));
         v.push(with(ScreenId::Pin, lang, |s| {
