@@ -434,7 +434,7 @@ fn nothing_is_drawn_outside_the_elements_of_the_scene() {
             let (wi, hi) = (w as i32, h as i32);
             let mut plain = vec![palette::BACKGROUND; (w * h) as usize];
             let mut allowed = vec![false; (w * h) as usize];
-            let mut paint = |r: Rect, f: &mut dyn FnMut(usize)| {
+            let paint = |r: Rect, f: &mut dyn FnMut(usize)| {
                 for y in r.y.max(0)..r.bottom().min(hi) {
                     for x in r.x.max(0)..r.right().min(wi) {
                         f((y * wi + x) as usize);
