@@ -160,6 +160,13 @@ pub struct Display {
     pub width: u32,
     /// Extension: panel height in pixels.
     pub height: u32,
+    /// Extension: larger text and buttons (about +20 %).
+    pub large_text: bool,
+    /// Extension: shuffle the PIN-pad digits on every PIN screen.
+    pub scrambled_pin: bool,
+    /// Extension: load BIZUDPGothic-{Regular,Bold}.ttf from here instead of the
+    /// copies built into the binary (empty = built-in).
+    pub font_dir: PathBuf,
 }
 
 impl Default for Display {
@@ -170,6 +177,9 @@ impl Default for Display {
             device: PathBuf::from("/dev/fb0"),
             width: 800,
             height: 480,
+            large_text: false,
+            scrambled_pin: false,
+            font_dir: PathBuf::new(),
         }
     }
 }
@@ -195,6 +205,16 @@ pub struct Input {
     pub control: String,
     /// Extension: the evdev or serial device.
     pub device: PathBuf,
+    /// Extension: raw touch X range `[min, max]` (empty = the panel's pixels).
+    pub touch_x: Vec<i32>,
+    /// Extension: raw touch Y range `[min, max]` (empty = the panel's pixels).
+    pub touch_y: Vec<i32>,
+    /// Extension: the touch controller is mounted rotated (X and Y swapped).
+    pub touch_swap_xy: bool,
+    /// Extension: mirror touch X.
+    pub touch_invert_x: bool,
+    /// Extension: mirror touch Y.
+    pub touch_invert_y: bool,
 }
 
 impl Default for Input {
@@ -203,6 +223,11 @@ impl Default for Input {
             kind: InputKind::Touch,
             control: "unix:/run/kaonin/control.sock".into(),
             device: PathBuf::from("/dev/input/event0"),
+            touch_x: Vec::new(),
+            touch_y: Vec::new(),
+            touch_swap_xy: false,
+            touch_invert_x: false,
+            touch_invert_y: false,
         }
     }
 }
@@ -578,8 +603,20 @@ impl Config {
         if self.terminal.id.trim().is_empty() {
             return Err(("terminal.id", "must not be empty".into()));
         }
-        if self.display.width < 320 || self.display.height < 240 {
-            return Err(("display.width", "the panel must be at least 320x240".into()));
+        let (w, h) = (self.display.width, self.display.height);
+        if (w >= h && (w < 800 || h < 480)) || (h > w && (w < 600 || h < 1000)) {
+            return Err((
+                "display.width",
+                "the screens need at least 800x480 (landscape) or 600x1000 (portrait)".into(),
+            ));
+        }
+        for (key, range) in [
+            ("input.touch_x", &self.input.touch_x),
+            ("input.touch_y", &self.input.touch_y),
+        ] {
+            if !(range.is_empty() || (range.len() == 2 && range[0] < range[1])) {
+                return Err((key, "must be [min, max] with min < max".into()));
+            }
         }
         if self.display.kind == DisplayKind::Png && self.display.dir.as_os_str().is_empty() {
             return Err(("display.dir", "required when display.kind = \"png\"".into()));
@@ -700,5 +737,19 @@ staff_passcode_attempts = 5
     fn broken_toml_is_an_error_with_a_line() {
         let e = err("[policy\n");
         assert!(e.starts_with("k.toml:1:"), "{e}");
+    }
+
+    #[test]
+    fn display_and_touch_extensions() {
+        let c = Config::parse(
+            "[display]\nlarge_text = true\nscrambled_pin = true\nfont_dir = \"/opt/fonts\"\n[input]\ntouch_x = [0, 4095]\ntouch_swap_xy = true\n",
+            "k.toml",
+        )
+        .unwrap();
+        assert!(c.display.large_text && c.display.scrambled_pin && c.input.touch_swap_xy);
+        assert_eq!(c.input.touch_x, [0, 4095]);
+        assert!(err("[input]\ntouch_y = [5, 5]\n").contains("input.touch_y"));
+        assert!(err("[display]\nwidth = 640\nheight = 480\n").contains("display.width"));
+        Config::parse("[display]\nwidth = 720\nheight = 1280\n", "k.toml").unwrap();
     }
 }

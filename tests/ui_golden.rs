@@ -27,10 +27,18 @@ fn params(p: &ScreenParams) -> String {
     add("card_error", p.card_error.map(|v| format!("{v:?}")));
     add("consent_item", p.consent_item.map(|v| format!("{v:?}")));
     add("ack", p.ack.map(|v| format!("{v:?}")));
-    add("ack_message", p.ack_message.clone());
+    add(
+        "ack_message",
+        p.ack_message.as_ref().map(|m| format!("{m:?}")),
+    );
     add("staff_reason", p.staff_reason.map(|v| format!("{v:?}")));
+    add(
+        "failed_devices",
+        (!p.failed_devices.is_empty()).then(|| format!("{:?}", p.failed_devices)),
+    );
     add("staff_notice", p.staff_notice.map(|v| format!("{v:?}")));
     add("visual_armed", p.visual_armed.then(|| "true".into()));
+    add("pin_dots", (p.pin_dots > 0).then(|| p.pin_dots.to_string()));
     add("auto_face_in_s", p.auto_face_in_s.map(|v| v.to_string()));
     set.join(" ")
 }
@@ -181,4 +189,15 @@ fn a_too_small_panel_or_missing_font_dir_is_an_error() {
         ..UiOptions::default()
     };
     assert!(Ui::new(800, 480, from_dir).is_ok());
+}
+
+#[test]
+fn pc_messages_are_made_drawable_never_masked_with_dots() {
+    let ui = Ui::new(800, 480, UiOptions::default()).unwrap();
+    let shown = ui.displayable("𠮷野様\u{7}です");
+    assert_eq!(shown, "〓野様 です");
+    assert!(!shown.contains('●'));
+    let long = "あ".repeat(200);
+    let shown = ui.displayable(&long);
+    assert!(shown.ends_with('…') && shown.chars().count() == kaonin::ui::MAX_MESSAGE_CHARS + 1);
 }

@@ -383,3 +383,96 @@ fn face_preview_is_drawn_inside_its_box_under_the_face_frame() {
     ui.render_with_preview(&s, None, &mut without);
     assert_eq!(at(&without, rect.x + 3, rect.y + 3), Some(palette::PREVIEW));
 }
+
+#[test]
+fn typed_digits_follow_set_pin_typed_and_reset_on_other_screens() {
+    let ui = Ui::new(800, 480, UiOptions::default()).unwrap();
+    let pin = samples::sample(ScreenId::Pin, Lang::Ja);
+    let mut explicit = Framebuffer::new(800, 480);
+    ui.render_pin_progress(&pin, 3, &mut explicit);
+    let mut stored = Framebuffer::new(800, 480);
+    ui.set_pin_typed(3);
+    ui.render(&pin, &mut stored);
+    assert!(
+        stored == explicit,
+        "set_pin_typed(3) + render differs from render_pin_progress(3)"
+    );
+    ui.render(&samples::sample(ScreenId::Idle, Lang::Ja), &mut stored);
+    ui.render(&pin, &mut stored);
+    let mut none = Framebuffer::new(800, 480);
+    ui.render_pin_progress(&pin, 0, &mut none);
+    assert!(stored == none, "typed digits survived another screen");
+}
+
+/// `r` grown by `d` on every side.
+fn grown(r: Rect, d: i32) -> Rect {
+    Rect::new(r.x - d, r.y - d, r.w + 2 * d, r.h + 2 * d)
+}
+
+#[test]
+fn nothing_is_drawn_outside_the_elements_of_the_scene() {
+    // Every pixel that is not the plain colour of its band must belong to a text,
+    // a button, the preview or the PIN dots: the drawing matches the checked layout.
+    // Every variant at 800×480; the samples and showcase on the other panels.
+    for (w, h) in PANELS {
+        let ui = Ui::new(w, h, UiOptions::default()).unwrap();
+        let screens = if (w, h) == (800, 480) {
+            every_screen()
+        } else {
+            Lang::ALL
+                .into_iter()
+                .flat_map(|l| samples::all(l).into_iter().chain(samples::showcase(l)))
+                .collect()
+        };
+        for s in screens {
+            let what = label(&ui, &s);
+            let scene = ui.scene(&s);
+            let mut fb = Framebuffer::new(w, h);
+            ui.render(&s, &mut fb);
+            // The plain colour of each pixel (panels painted in order), and a mask
+            // of where elements may draw.
+            let (wi, hi) = (w as i32, h as i32);
+            let mut plain = vec![palette::BACKGROUND; (w * h) as usize];
+            let mut allowed = vec![false; (w * h) as usize];
+            let paint = |r: Rect, f: &mut dyn FnMut(usize)| {
+                for y in r.y.max(0)..r.bottom().min(hi) {
+                    for x in r.x.max(0)..r.right().min(wi) {
+                        f((y * wi + x) as usize);
+                    }
+                }
+            };
+            for e in &scene.elements {
+                match e {
+                    Element::Panel { rect, color } => paint(*rect, &mut |i| plain[i] = *color),
+                    Element::Text(t) => paint(grown(t.ink(), 3), &mut |i| allowed[i] = true),
+                    other => {
+                        if let Some(r) = footprint(other) {
+                            paint(r, &mut |i| allowed[i] = true);
+                        }
+                    }
+                }
+            }
+            for (i, pixel) in fb.pixels().iter().enumerate() {
+                if *pixel != plain[i] && !allowed[i] {
+                    let (x, y) = (i as i32 % wi, i as i32 / wi);
+                    panic!("{what}: stray pixel at ({x}, {y})");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn pin_dots_from_the_screen_params_are_drawn() {
+    let ui = Ui::new(800, 480, UiOptions::default()).unwrap();
+    let mut pin = samples::sample(ScreenId::Pin, Lang::En);
+    pin.params.pin_dots = 3;
+    let mut from_params = Framebuffer::new(800, 480);
+    ui.render(&pin, &mut from_params);
+    let mut explicit = Framebuffer::new(800, 480);
+    ui.render_pin_progress(&pin, 3, &mut explicit);
+    assert!(from_params == explicit);
+    let mut none = Framebuffer::new(800, 480);
+    ui.render_pin_progress(&pin, 0, &mut none);
+    assert!(from_params != none);
+}

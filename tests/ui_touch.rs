@@ -168,3 +168,36 @@ fn the_scrambled_pin_pad_maps_taps_to_the_digits_drawn() {
     assert!(orders.len() > 1, "the pad never changed order");
     assert!(orders.iter().any(|o| *o != ORDERED_PAD));
 }
+
+#[test]
+fn the_scrambled_pad_changes_when_the_pin_screen_appears_and_not_while_typing() {
+    let ui = Ui::new(
+        800,
+        480,
+        UiOptions {
+            scrambled_pin: true,
+            ..UiOptions::default()
+        },
+    )
+    .unwrap();
+    let pin = samples::sample(ScreenId::Pin, Lang::Ja);
+    let idle = samples::sample(ScreenId::Idle, Lang::Ja);
+    let mut fb = kaonin_hal::display::Framebuffer::new(800, 480);
+    let mut orders = std::collections::HashSet::new();
+    for _ in 0..6 {
+        ui.render(&idle, &mut fb);
+        ui.render(&pin, &mut fb);
+        let order = ui.pin_pad();
+        // Typing redraws the same screen: the keys must not move under the finger.
+        for typed in 1..4 {
+            ui.set_pin_typed(typed);
+            ui.render(&pin, &mut fb);
+            assert_eq!(ui.pin_pad(), order);
+        }
+        orders.insert(order);
+    }
+    assert!(
+        orders.len() > 1,
+        "the pad kept one order across pin screens"
+    );
+}

@@ -43,6 +43,8 @@ pub const KEYS: &[&str] = &[
     "method_select.title",
     "method_select.instruction",
     "method_select.instruction_face_only",
+    "method_select.instruction_pin_only",
+    "method_select.instruction_staff",
     "method_select.auto_face",
     "face.title",
     "face.instruction",

@@ -42,7 +42,6 @@ pub fn render_cli(
 fn render_all(lang: Option<Lang>, dir: &Path) -> Result<(), UiError> {
     std::fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
     let langs: Vec<Lang> = lang.map_or(Lang::ALL.to_vec(), |l| vec![l]);
-    let mut sheet_frames = Vec::new();
     for (w, h) in RESOLUTIONS {
         let ui = Ui::new(w, h, UiOptions::default())?;
         for &lang in &langs {
@@ -51,14 +50,37 @@ fn render_all(lang: Option<Lang>, dir: &Path) -> Result<(), UiError> {
                 ui.render(&screen, &mut fb);
                 let name = format!("{w}x{h}-{}-{}.png", screen.id.as_str(), lang.as_str());
                 save_png(&fb, &dir.join(name))?;
-                if (w, h) == (800, 480) {
-                    sheet_frames.push(fb);
-                }
             }
         }
     }
-    let sheet = contact_sheet(&sheet_frames, 2 * langs.len());
+    let sheet = contact_sheet(&sheet_frames(&langs)?, 4);
     save_png(&sheet, &dir.join("contact-sheet.png"))
+}
+
+/// Every screen at 800×480, languages side by side, then the showcase variants.
+fn sheet_frames(langs: &[Lang]) -> Result<Vec<Framebuffer>, UiError> {
+    let ui = Ui::new(800, 480, UiOptions::default())?;
+    let mut frames = Vec::new();
+    let per_lang: Vec<Vec<_>> = langs
+        .iter()
+        .map(|&l| {
+            samples::all(l)
+                .into_iter()
+                .chain(samples::showcase(l))
+                .collect()
+        })
+        .collect();
+    let count = per_lang.first().map_or(0, Vec::len);
+    for i in 0..count {
+        for screens in &per_lang {
+            if let Some(screen) = screens.get(i) {
+                let mut fb = Framebuffer::new(800, 480);
+                ui.render(screen, &mut fb);
+                frames.push(fb);
+            }
+        }
+    }
+    Ok(frames)
 }
 
 /// Tiles `frames` at half size, `columns` per row, with a thin grey gutter.

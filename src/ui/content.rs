@@ -126,11 +126,13 @@ pub fn content(screen: &Screen, cat: &Catalog) -> Content {
         }
         ScreenId::MethodSelect => {
             c.title = key("method_select.title");
-            c.instruction = if screen.buttons.contains(&Button::Pin) {
-                key("method_select.instruction")
-            } else {
-                key("method_select.instruction_face_only")
-            };
+            let offers = |b| screen.buttons.contains(&b);
+            c.instruction = key(match (offers(Button::Face), offers(Button::Pin)) {
+                (true, true) => "method_select.instruction",
+                (true, false) => "method_select.instruction_face_only",
+                (false, true) => "method_select.instruction_pin_only",
+                (false, false) => "method_select.instruction_staff",
+            });
             if let Some(s) = p.auto_face_in_s {
                 c.detail = Some(cat.fill("method_select.auto_face", &[("n", &s.to_string())]));
             }
@@ -249,7 +251,9 @@ fn done(c: &mut Content, ack: Option<AckResult>, message: Option<&str>, cat: &Ca
             c.tone = Tone::Warning;
         }
     }
-    if let Some(m) = message.filter(|m| !m.trim().is_empty()) {
+    // The PC's own words, unless they only repeat the title.
+    let same = |m: &str| m.trim().trim_end_matches(['。', '.']) == c.title;
+    if let Some(m) = message.filter(|m| !m.trim().is_empty() && !same(m)) {
         c.detail = Some(cat.fill("done.message", &[("message", m.trim())]));
     }
 }

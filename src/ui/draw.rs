@@ -42,6 +42,7 @@ fn draw_target(t: &Target, fonts: &Fonts, fb: &mut Framebuffer) {
         .fill_color(t.fill)
         .stroke_color(t.border)
         .stroke_width(3)
+        .stroke_alignment(StrokeAlignment::Inside)
         .build();
     let _ = RoundedRectangle::with_equal_corners(eg_rect(t.rect), Size::new(12, 12))
         .into_styled(style)

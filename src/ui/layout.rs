@@ -645,8 +645,8 @@ fn stack_body(input: &LayoutInput, rect: Rect, px: u32) -> (Vec<Element>, i32) {
 /// Face screen: camera preview on the left (top in portrait), text beside it.
 fn face_layout(input: &LayoutInput, area: Rect, buttons: &[Button], el: &mut Vec<Element>) {
     let m = input.metrics;
-    let body = button_row(input, area, buttons, el);
     let (preview, text) = if m.portrait {
+        let body = button_row(input, area, buttons, el);
         let ph = (body.w * 4 / 3).min(body.h * 3 / 5);
         let pw = ph * 3 / 4;
         (
@@ -654,17 +654,18 @@ fn face_layout(input: &LayoutInput, area: Rect, buttons: &[Button], el: &mut Vec
             Rect::new(body.x, body.y + ph + m.gap, body.w, body.h - ph - m.gap),
         )
     } else {
-        let ph = body.h;
-        let pw = (ph * 4 / 3).min(body.w * 9 / 20);
-        (
-            Rect::new(body.x, body.y, pw, ph),
-            Rect::new(
-                body.x + pw + m.margin,
-                body.y,
-                body.w - pw - m.margin,
-                body.h,
-            ),
-        )
+        // A tall 3:4 preview over the whole height (a face is taller than wide);
+        // text and buttons share the column to its right.
+        let ph = area.h - 2 * m.margin;
+        let pw = (ph * 3 / 4).min(area.w * 2 / 5);
+        let preview = Rect::new(area.x + m.margin, area.y + m.margin, pw, ph);
+        let column = Rect::new(
+            preview.right(),
+            area.y,
+            area.right() - preview.right(),
+            area.h,
+        );
+        (preview, button_row(input, column, buttons, el))
     };
     let fh = preview.h * 4 / 5;
     let fw = (fh * 3 / 4).min(preview.w * 4 / 5);

@@ -18,7 +18,7 @@ pub mod text;
 
 pub use cli::{contact_sheet, render_cli, save_png};
 
-use crate::flow::{Button, Lang, Screen};
+use crate::flow::{Button, Lang, Screen, ScreenId};
 use catalog::Catalog;
 use content::{button_key, content, Content};
 use font::Fonts;
@@ -26,6 +26,7 @@ use kaonin_hal::camera::Frame;
 use kaonin_hal::display::Framebuffer;
 use layout::{layout, LayoutInput, Metrics, Scene};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// How the UI looks; `Default` is normal text, ordered PIN pad, embedded fonts.
@@ -38,6 +39,37 @@ pub struct UiOptions {
     /// Load `BIZUDPGothic-Regular.ttf` and `-Bold.ttf` from here instead of the
     /// copies embedded in the binary.
     pub font_dir: Option<PathBuf>,
+}
+
+impl UiOptions {
+    /// The options `[display]` asks for (`font_dir = ""` means the built-in fonts).
+    pub fn from_config(display: &crate::config::Display) -> UiOptions {
+        UiOptions {
+            large_text: display.large_text,
+            scrambled_pin: display.scrambled_pin,
+            font_dir: (!display.font_dir.as_os_str().is_empty()).then(|| display.font_dir.clone()),
+        }
+    }
+}
+
+/// The touchscreen calibration `[input]` asks for, for a `panel` of (width, height):
+/// raw ranges `touch_x` / `touch_y` (default: the panel's pixels) and orientation.
+pub fn touch_calibration(
+    input: &crate::config::Input,
+    panel: (u32, u32),
+) -> kaonin_drivers::touch::TouchCalibration {
+    let identity = kaonin_drivers::touch::TouchCalibration::identity(panel);
+    let range = |r: &[i32], default: (i32, i32)| match r {
+        [lo, hi] => (*lo, *hi),
+        _ => default,
+    };
+    kaonin_drivers::touch::TouchCalibration {
+        x: range(&input.touch_x, identity.x),
+        y: range(&input.touch_y, identity.y),
+        swap_xy: input.touch_swap_xy,
+        invert_x: input.touch_invert_x,
+        invert_y: input.touch_invert_y,
+    }
 }
 
 /// What a touch landed on.
@@ -88,7 +120,14 @@ pub struct Ui {
     fonts: Fonts,
     catalogs: Vec<Catalog>,
     pad: Mutex<[u8; 10]>,
+    /// Digits typed on the pin screen (see [`Ui::set_pin_typed`]).
+    typed: AtomicUsize,
+    /// The id of the screen drawn last, to notice the pin screen appearing.
+    last_drawn: Mutex<Option<ScreenId>>,
 }
+
+/// The longest PC message shown (characters, before the ellipsis).
+pub const MAX_MESSAGE_CHARS: usize = 60;
 
 /// The ordered PIN pad: 1–9 in three rows, 0 in the middle of the last.
 pub const ORDERED_PAD: [u8; 10] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 0];
@@ -114,6 +153,8 @@ impl Ui {
             fonts,
             catalogs,
             pad: Mutex::new(ORDERED_PAD),
+            typed: AtomicUsize::new(0),
+            last_drawn: Mutex::new(None),
         };
         ui.shuffle_pin_pad();
         Ok(ui)
@@ -142,19 +183,57 @@ impl Ui {
             .unwrap_or(&self.catalogs[0])
     }
 
-    /// Draws `screen` with no PIN digits typed.
+    /// Draws `screen`. On the pin screen the digits typed so far
+    /// (`params.pin_dots`, or [`Ui::set_pin_typed`]) show as ●; when the pin screen appears (drawn after
+    /// another screen) a scrambled pad gets a new order.
     pub fn render(&self, screen: &Screen, fb: &mut Framebuffer) {
-        self.render_full(screen, 0, None, fb);
+        self.render_full(screen, self.typed_for(screen), None, fb);
+    }
+
+    /// Tells the UI how many PIN digits have been typed (0–4), for the ● row of the
+    /// pin screen. Drawing any other screen resets it to 0.
+    pub fn set_pin_typed(&self, typed: usize) {
+        self.typed.store(typed.min(4), Ordering::Relaxed);
+    }
+
+    /// Dots to show: `params.pin_dots` (set by the daemon) or [`Ui::set_pin_typed`].
+    fn typed_for(&self, screen: &Screen) -> usize {
+        if screen.id == ScreenId::Pin {
+            let stored = self.typed.load(Ordering::Relaxed);
+            stored.max(screen.params.pin_dots as usize).min(4)
+        } else {
+            0
+        }
+    }
+
+    /// Notes that `screen` is being drawn: reshuffles a scrambled pad when the pin
+    /// screen appears, and forgets typed digits when another screen is drawn.
+    fn note_drawn(&self, screen: &Screen) {
+        let previous = self
+            .last_drawn
+            .lock()
+            .ok()
+            .and_then(|mut last| last.replace(screen.id));
+        if screen.id == ScreenId::Pin && previous != Some(ScreenId::Pin) {
+            self.shuffle_pin_pad();
+        }
+        if screen.id != ScreenId::Pin {
+            self.typed.store(0, Ordering::Relaxed);
+        }
     }
 
     /// Draws `screen`; on the face screen `preview` fills the camera box.
+    ///
+    /// Privacy: a frame drawn with a preview contains the patient's face. Present it
+    /// only on a real panel (framebuffer), never on a display that stores frames
+    /// (`PngDisplay`), and wipe the framebuffer when the face screen is left.
     pub fn render_with_preview(
         &self,
         screen: &Screen,
         preview: Option<&Frame>,
         fb: &mut Framebuffer,
     ) {
-        self.render_full(screen, 0, preview, fb);
+        self.render_full(screen, self.typed_for(screen), preview, fb);
     }
 
     /// Draws the pin screen with `typed` digits shown as ●.
@@ -169,13 +248,42 @@ impl Ui {
         preview: Option<&Frame>,
         fb: &mut Framebuffer,
     ) {
+        self.note_drawn(screen);
         let scene = self.scene_typed(screen, typed);
         draw::draw(&scene, &self.fonts, preview, fb);
     }
 
     /// The words of `screen`.
     pub fn content(&self, screen: &Screen) -> Content {
-        content(screen, self.catalog(screen.lang))
+        let cat = self.catalog(screen.lang);
+        match &screen.params.ack_message {
+            Some(message) => {
+                let mut cleaned = screen.clone();
+                cleaned.params.ack_message = Some(self.displayable(message));
+                content(&cleaned, cat)
+            }
+            None => content(screen, cat),
+        }
+    }
+
+    /// Text from outside the catalogs (the PC's message) made safe to draw: control
+    /// characters become spaces, characters the font lacks become 〓 (the geta mark
+    /// Japanese systems use for a missing character — never ●, which would read as
+    /// a masked digit), and it is cut to [`MAX_MESSAGE_CHARS`] with an ellipsis.
+    pub fn displayable(&self, text: &str) -> String {
+        let mut out: String = text
+            .chars()
+            .map(|c| match c {
+                c if c.is_control() => ' ',
+                c if self.fonts.has_glyph(c) => c,
+                _ => '〓',
+            })
+            .take(MAX_MESSAGE_CHARS)
+            .collect();
+        if text.chars().count() > MAX_MESSAGE_CHARS {
+            out.push('…');
+        }
+        out
     }
 
     /// Title, instruction and detail in `screen.lang` on one line (control socket).
@@ -193,12 +301,12 @@ impl Ui {
 
     /// The laid-out scene of `screen` (what `render` draws and `hit` tests).
     pub fn scene(&self, screen: &Screen) -> Scene {
-        self.scene_typed(screen, 0)
+        self.scene_typed(screen, self.typed_for(screen))
     }
 
     fn scene_typed(&self, screen: &Screen, typed: usize) -> Scene {
         let cat = self.catalog(screen.lang);
-        let content = content(screen, cat);
+        let content = self.content(screen);
         let label = |b: Button| cat.get(button_key(b)).to_string();
         let input = LayoutInput {
             fonts: &self.fonts,

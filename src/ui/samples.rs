@@ -2,8 +2,8 @@
 //! offers there) for `kaonin render`, and every params variant for the tests.
 
 use crate::flow::{
-    AckResult, Button, CardFailure, ConsentItem, Guidance, Lang, Screen, ScreenId, ScreenParams,
-    StaffNotice, StaffReason,
+    AckResult, Button, CardFailure, ConsentItem, Device, Guidance, Lang, Screen, ScreenId,
+    ScreenParams, StaffNotice, StaffReason,
 };
 
 /// The buttons the flow offers on `id` in the common case.
@@ -98,6 +98,7 @@ pub fn variants(lang: Lang) -> Vec<Screen> {
         s.params = ScreenParams::default();
         s.buttons = vec![Button::Cancel];
     }));
+    v.push(with(ScreenId::Pin, lang, |s| s.params.pin_dots = 2));
     for n in [3, 2, 1] {
         v.push(with(ScreenId::Pin, lang, |s| s.params.tries_left = Some(n)));
         v.push(with(ScreenId::Pin, lang, |s| {
@@ -119,17 +120,45 @@ pub fn variants(lang: Lang) -> Vec<Screen> {
         v.push(with(ScreenId::Done, lang, |s| s.params.ack = Some(ack)));
     }
     v.push(with(ScreenId::Done, lang, |s| {
+        s.params.ack = Some(AckResult::Eligible);
+        s.params.ack_message = Some("受付が完了しました。".into());
+    }));
+    v.push(with(ScreenId::Done, lang, |s| {
         s.params.ack = Some(AckResult::NotFound);
         s.params.ack_message =
             Some("資格情報のお知らせをお持ちの方は窓口でご提示ください。".into());
     }));
-    for reason in [StaffReason::OutboxFailed, StaffReason::NoMethodLeft] {
+    v.push(with(ScreenId::Done, lang, |s| {
+        s.params.ack = Some(AckResult::NotEligible);
+        let long = "保険者に確認中です。𠮷野様、\n".to_string()
+            + &"お手数ですが窓口までお越しください。".repeat(6);
+        s.params.ack_message = Some(long);
+    }));
+    v.push(with(ScreenId::StaffCall, lang, |s| {
+        s.params.staff_reason = Some(StaffReason::DeviceFault);
+        s.params.failed_devices = vec![
+            Device::Reader,
+            Device::PhoneReader,
+            Device::Camera,
+            Device::Display,
+            Device::Input,
+        ];
+    }));
+    for reason in [
+        StaffReason::OutboxFailed,
+        StaffReason::NoMethodLeft,
+        StaffReason::DeviceFault,
+    ] {
         v.push(with(ScreenId::StaffCall, lang, |s| {
             s.params.staff_reason = Some(reason)
         }));
     }
     v.push(with(ScreenId::MethodSelect, lang, |s| {
         s.buttons = vec![Button::Face, Button::Cancel, Button::Lang];
+    }));
+    v.push(with(ScreenId::MethodSelect, lang, |s| {
+        s.buttons = vec![Button::Pin, Button::Cancel, Button::Lang];
+        s.params.auto_face_in_s = None;
     }));
     v.push(with(ScreenId::MethodSelect, lang, |s| {
         s.buttons = vec![Button::Cancel, Button::Lang];
@@ -149,4 +178,33 @@ pub fn variants(lang: Lang) -> Vec<Screen> {
         s.params.visual_armed = true
     }));
     v
+}
+
+/// Notable params variants for the contact sheet: the PC's 資格情報なし answer with
+/// its own message, the last PIN try, staff notices and visual-check mode.
+pub fn showcase(lang: Lang) -> Vec<Screen> {
+    vec![
+        with(ScreenId::Done, lang, |s| {
+            s.params.ack = Some(AckResult::NotFound);
+            s.params.ack_message =
+                Some("資格情報のお知らせをお持ちの方は窓口でご提示ください。".into());
+        }),
+        with(ScreenId::Pin, lang, |s| s.params.tries_left = Some(1)),
+        with(ScreenId::Idle, lang, |s| s.params.visual_armed = true),
+        with(ScreenId::Idle, lang, |s| {
+            s.params.staff_notice = Some(StaffNotice::WrongPasscode { attempts_left: 2 })
+        }),
+        with(ScreenId::CardError, lang, |s| {
+            s.params.card_error = Some(CardFailure::Unreadable)
+        }),
+        with(ScreenId::StaffCall, lang, |s| {
+            s.params.staff_reason = Some(StaffReason::DeviceFault);
+            s.params.failed_devices = vec![Device::Camera];
+        }),
+        with(ScreenId::MethodSelect, lang, |s| {
+            s.buttons = vec![Button::Cancel, Button::Lang];
+            s.params.auto_face_in_s = None;
+            s.params.staff_reason = Some(StaffReason::NoMethodLeft);
+        }),
+    ]
 }

@@ -2,6 +2,11 @@
 //! kinsoku shori forbids it (no line starts with 。、」）ー or a small kana; no line
 //! ends with 「（); Latin text breaks at spaces, and a word too long for a line is
 //! split as a last resort.
+//!
+//! Among the allowed breaks, phrase boundaries are preferred — after punctuation,
+//! before an opening bracket, and where hiragana (particles, okurigana) meets a
+//! kanji, katakana or Latin word — as long as the line stays at least half full, so
+//! that 「置いてください」 is not split into 「置いてくだ／さい」.
 
 use super::font::{Fonts, Weight};
 
@@ -32,6 +37,17 @@ fn can_break_between(a: char, b: char) -> bool {
         return false;
     }
     a == ' ' || (is_wide(a) || is_wide(b)) && b != ' '
+}
+
+fn is_hiragana(c: char) -> bool {
+    ('\u{3041}'..='\u{309F}').contains(&c)
+}
+
+/// A break between `a` and `b` that falls on a phrase boundary.
+fn is_phrase_break(a: char, b: char) -> bool {
+    "、。，．！？」』）".contains(a)
+        || "「『（".contains(b)
+        || (is_hiragana(a) && !is_hiragana(b) && !no_line_start(b) && b != ' ')
 }
 
 /// Breaks `text` into lines no wider than `max_width` at `px`. Explicit `\n` always
@@ -78,15 +94,20 @@ fn break_paragraph(
 fn line_end(fonts: &Fonts, chars: &[char], px: u32, weight: Weight, max_width: f32) -> usize {
     let mut width = 0.0;
     let mut last_break = None;
+    let mut last_phrase = None;
     for (i, &c) in chars.iter().enumerate() {
         if i > 0 && can_break_between(chars[i - 1], c) {
             last_break = Some(i);
+            if is_phrase_break(chars[i - 1], c) && width >= max_width / 2.0 {
+                last_phrase = Some(i);
+            }
         }
         width += fonts.advance(c, px, weight);
         if width > max_width && c != ' ' {
-            return match last_break {
-                Some(b) => b,
-                None => forced_break(chars, i),
+            return match (last_phrase, last_break) {
+                (Some(p), _) => p,
+                (None, Some(b)) => b,
+                (None, None) => forced_break(chars, i),
             };
         }
     }
@@ -137,6 +158,19 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn japanese_prefers_phrase_boundaries() {
+        let text = "顔写真のある面を上にして、カードを読み取り部に置いてください。";
+        let lines = break_lines(fonts(), text, 28, Weight::Regular, em(26.0));
+        assert_eq!(
+            lines,
+            [
+                "顔写真のある面を上にして、カードを読み取り部に",
+                "置いてください。"
+            ]
+        );
     }
 
     #[test]
