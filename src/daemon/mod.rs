@@ -97,7 +97,7 @@ pub async fn run(
     let ui = Arc::new(Ui::new(
         config.display.width,
         config.display.height,
-        UiOptions::default(),
+        UiOptions::from_config(&config.display),
     )?);
     let staff = Staff::open(
         &config.terminal.state_dir,
