@@ -15,4 +15,4 @@ cd "$(dirname "$0")/.."
 scripts/fetch-models.sh
 
 cargo build --workspace --all-targets --features pcsc
-exec scripts/with-pcscd.sh cargo test --workspace --features pcsc -- --include-ignored
+exec scripts/with-pcscd.sh cargo test --workspace --features pcsc --no-fail-fast -- --include-ignored
