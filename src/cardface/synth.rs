@@ -1,0 +1,1 @@
+//! Synthetic card faces and captures with ground truth (placeholder).
