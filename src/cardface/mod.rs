@@ -15,6 +15,8 @@
 //! no digits, and the agreed keys are held in wiped buffers.
 
 pub mod date;
+pub mod geom;
+pub mod layout;
 pub mod parse;
 pub mod synth;
 
