@@ -15,10 +15,17 @@
 //! no digits, and the agreed keys are held in wiped buffers.
 
 pub mod date;
+pub mod eval;
 pub mod geom;
 pub mod layout;
+pub mod locate;
 pub mod parse;
+mod read;
+pub mod rec;
 pub mod synth;
+
+pub use read::{read_card_face, CardFaceReader, FrameTiming};
+pub use rec::OcrError;
 
 use crate::card::CardFace;
 pub use date::{Date, Era};
