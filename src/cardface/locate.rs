@@ -159,9 +159,17 @@ fn dist(a: Point, b: Point) -> f64 {
 
 /// The card's corners (TL, TR, BR, BL) in frame pixels, or `None` when no
 /// card-shaped quadrilateral is found.
+/// Tries the Otsu threshold, then two higher ones (a bright background or glare
+/// can join the card's region).
 pub fn find_card(img: &GrayImage) -> Option<[Point; 4]> {
-    let (w, h) = (img.width() as usize, img.height() as usize);
     let t = otsu(img);
+    [0u8, 20, 40]
+        .into_iter()
+        .find_map(|extra| find_card_at(img, t.saturating_add(extra)))
+}
+
+fn find_card_at(img: &GrayImage, t: u8) -> Option<[Point; 4]> {
+    let (w, h) = (img.width() as usize, img.height() as usize);
     let bright: Vec<bool> = img.pixels().map(|p| p.0[0] > t).collect();
     let mut mask = largest_component(&bright, w, h);
     fill_holes(&mut mask, w, h);

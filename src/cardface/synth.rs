@@ -464,10 +464,11 @@ pub struct Capture {
 
 /// Photographs `card` into a 640×480 frame.
 pub fn capture(card: &RgbImage, rng: &mut Rng, deg: &Degradation) -> Capture {
+    // Dark, wood-like or grey tray backgrounds.
     let base = [
-        rng.range(30.0, 160.0),
-        rng.range(30.0, 140.0),
-        rng.range(30.0, 120.0),
+        rng.range(30.0, 130.0),
+        rng.range(30.0, 115.0),
+        rng.range(30.0, 100.0),
     ];
     let mut img = RgbImage::from_fn(FRAME_W, FRAME_H, |x, y| {
         let t = (x as f64 / FRAME_W as f64 + y as f64 / FRAME_H as f64) * 0.5;
@@ -484,7 +485,7 @@ pub fn capture(card: &RgbImage, rng: &mut Rng, deg: &Degradation) -> Capture {
     if let Some(h) = Homography::from_points(corners, canon) {
         warp_rgb_onto(card, &h, &mut img);
     }
-    light(&mut img, rng, deg);
+    light(&mut img, rng, deg, &corners);
     let sigma = rng.range(deg.blur.0, deg.blur.1);
     let mut img = blur(&img, sigma);
     let noise = rng.range(deg.noise.0, deg.noise.1);
@@ -524,8 +525,15 @@ fn place(rng: &mut Rng, deg: &Degradation) -> [Point; 4] {
     out
 }
 
+/// Whether `p` is inside the convex quadrilateral `q` (corners in order).
+fn inside(q: &[Point; 4], p: Point) -> bool {
+    let side = |a: Point, b: Point| (b.0 - a.0) * (p.1 - a.1) - (b.1 - a.1) * (p.0 - a.0);
+    let s: Vec<f64> = (0..4).map(|i| side(q[i], q[(i + 1) % 4])).collect();
+    s.iter().all(|&v| v >= 0.0) || s.iter().all(|&v| v <= 0.0)
+}
+
 /// Lighting gradient, vignette and sometimes a glare spot.
-fn light(img: &mut RgbImage, rng: &mut Rng, deg: &Degradation) {
+fn light(img: &mut RgbImage, rng: &mut Rng, deg: &Degradation, card: &[Point; 4]) {
     let (gx, gy) = (
         rng.range(-1.0, 1.0) * deg.lighting,
         rng.range(-1.0, 1.0) * deg.lighting,
@@ -542,7 +550,9 @@ fn light(img: &mut RgbImage, rng: &mut Rng, deg: &Degradation) {
     for (x, y, p) in img.enumerate_pixels_mut() {
         let (u, v) = (x as f64 / w - 0.5, y as f64 / h - 0.5);
         let gain = 1.0 + gx * u + gy * v - 0.3 * (u * u + v * v);
-        let add = glare.map_or(0.0, |(cx, cy, r, a)| {
+        // Glare is a reflection on the glossy card, not on the tray.
+        let on_card = inside(card, (x as f64, y as f64));
+        let add = glare.filter(|_| on_card).map_or(0.0, |(cx, cy, r, a)| {
             a * (-((x as f64 - cx).powi(2) + (y as f64 - cy).powi(2)) / (2.0 * r * r)).exp()
         });
         for k in 0..3 {
