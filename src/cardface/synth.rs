@@ -357,7 +357,11 @@ pub fn draw_card(spec: &CardSpec, fonts: &Fonts, rng: &mut Rng) -> RgbImage {
         es,
         INK,
     );
-    text(&mut img, fonts, "○○市長", (end + 18.0, ey as f32), 22, INK);
+    // The issuer stays right of the expiry crop.
+    let issuer_x = (end + 18.0).max(
+        super::layout::CURRENT.expiry.x as f32 + super::layout::CURRENT.expiry.w as f32 + 12.0,
+    );
+    text(&mut img, fonts, "○○市長", (issuer_x, ey as f32), 22, INK);
     draw_photo(&mut img);
     let (cx, cy, cs) = draw::CODE;
     let code_x = cx as f32 - fonts.width(&spec.code, cs, Weight::Regular);
