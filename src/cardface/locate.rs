@@ -36,9 +36,9 @@ fn otsu(img: &GrayImage) -> u8 {
         .map(|(i, &n)| i as f64 * n as f64)
         .sum();
     let (mut w0, mut sum0, mut best, mut best_t) = (0u64, 0.0f64, 0.0f64, 128u8);
-    for t in 0..256 {
-        w0 += hist[t];
-        sum0 += t as f64 * hist[t] as f64;
+    for (t, &count) in hist.iter().enumerate() {
+        w0 += count;
+        sum0 += t as f64 * count as f64;
         let w1 = total - w0;
         if w0 == 0 || w1 == 0 {
             continue;

@@ -268,8 +268,8 @@ fn text(
                     continue;
                 }
                 if let Some(p) = img.get_pixel_mut_checked(px_x as u32, px_y as u32) {
-                    for k in 0..3 {
-                        p.0[k] = (p.0[k] as f32 * (1.0 - a) + ink[k] as f32 * a) as u8;
+                    for (v, k) in p.0.iter_mut().zip(ink) {
+                        *v = (*v as f32 * (1.0 - a) + k as f32 * a) as u8;
                     }
                 }
             }
