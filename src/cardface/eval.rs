@@ -363,4 +363,22 @@ mod tests {
         assert_eq!(report.wrong_sent, 0);
         assert!(report.exact_cards >= 15, "{report}");
     }
+
+    #[test]
+    #[ignore = "needs models: scripts/fetch-ocr-model.sh"]
+    fn stress_setting_sends_nothing_wrong() {
+        let args = OcrEvalArgs {
+            models: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"),
+            source: EvalSource::Synth {
+                seed: 77,
+                cards: 20,
+                frames: 3,
+                stress: true,
+            },
+            today: (2026, 11, 25),
+        };
+        let report = ocr_eval_cli(&args).unwrap();
+        println!("{report}");
+        assert_eq!(report.wrong_sent, 0, "{report}");
+    }
 }

@@ -114,3 +114,45 @@ pub fn read_card_face(
     }
     Err(vote.refusal())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::synth::{synth_card, Degradation};
+    use super::*;
+    use crate::ui::font::Fonts;
+
+    const TODAY: (i32, u32, u32) = (2026, 11, 25);
+
+    fn reader() -> CardFaceReader {
+        let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+        CardFaceReader::load(&models).expect("scripts/fetch-ocr-model.sh")
+    }
+
+    #[test]
+    fn a_missing_model_is_a_typed_error() {
+        let err = CardFaceReader::load(Path::new("/nonexistent")).unwrap_err();
+        assert!(matches!(err, OcrError::Missing { .. }), "{err}");
+    }
+
+    #[test]
+    #[ignore = "needs models: scripts/fetch-models.sh"]
+    fn reads_a_synthetic_card_and_refuses_a_western_one() {
+        let fonts = Fonts::load(None).unwrap();
+        let today = Date::from_ymd(TODAY).unwrap();
+        let reader = reader();
+        let card = synth_card(&fonts, 5, 0, 3, &Degradation::normal(), today);
+        let frames: Vec<Frame> = card.captures.into_iter().map(|c| c.frame).collect();
+        assert_eq!(
+            read_card_face(&reader, &frames, TODAY).ok(),
+            card.spec.truth()
+        );
+        // One frame alone is never enough.
+        assert!(read_card_face(&reader, &frames[..1], TODAY).is_err());
+        // A blank scene: no card.
+        let blank = [Frame::empty_scene(640, 480), Frame::empty_scene(640, 480)];
+        assert_eq!(
+            read_card_face(&reader, &blank, TODAY),
+            Err(CardFaceRefusal::NoCard)
+        );
+    }
+}
