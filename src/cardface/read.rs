@@ -135,7 +135,7 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "needs models: scripts/fetch-models.sh"]
+    #[ignore = "needs models: scripts/fetch-ocr-model.sh"]
     fn reads_a_synthetic_card_and_refuses_a_western_one() {
         let fonts = Fonts::load(None).unwrap();
         let today = Date::from_ymd(TODAY).unwrap();
