@@ -9,6 +9,7 @@
 
 pub mod assets;
 pub mod card;
+pub mod cardface;
 pub mod cli;
 pub mod config;
 pub mod config_board;

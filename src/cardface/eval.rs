@@ -1,0 +1,384 @@
+//! `kaonin ocr-eval`: runs the card-face pipeline on a directory of images with a
+//! truth file (or on a freshly generated synthetic set) and reports the exact
+//! 照合番号B rate per card, per-field accuracy per frame, how many wrong values
+//! would have been sent to the chip, refusals, and latency.
+//!
+//! Truth file ([`super::synth::TRUTH_FILE`], tab-separated, one line per frame):
+//! `card  frame-file  birth(YYYYMMDD|western)  expiry(YYYYMMDD)  code`. Frames of a
+//! card are used in file order, as a camera would deliver them.
+
+use super::synth::{synth_card, Degradation, TRUTH_FILE};
+use super::{check_frame, CardFaceReader, CardFaceRefusal, Date, FrameText, OcrError, Vote};
+use crate::card::CardFace;
+use crate::ui::font::Fonts;
+use kaonin_hal::camera::{Frame, PixelFormat};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Where the evaluation images come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EvalSource {
+    /// A directory with images and a truth file.
+    Dir(PathBuf),
+    /// Generated on the fly: `cards` cards × `frames` captures from `seed`.
+    Synth {
+        seed: u64,
+        cards: u64,
+        frames: usize,
+        stress: bool,
+    },
+}
+
+/// Arguments of `kaonin ocr-eval`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OcrEvalArgs {
+    /// Directory holding `ocr/ppocrv5-rec.onnx` (default `models`).
+    pub models: PathBuf,
+    pub source: EvalSource,
+    /// The date the expiry window is checked against.
+    pub today: (i32, u32, u32),
+}
+
+/// Why the evaluation could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error(transparent)]
+    Model(#[from] OcrError),
+    #[error("{path}: {reason}")]
+    Input { path: PathBuf, reason: String },
+    #[error("today is not a date")]
+    BadToday,
+    #[error("fonts: {0}")]
+    Fonts(String),
+}
+
+/// What the evaluation measured.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EvalReport {
+    pub cards: usize,
+    pub frames: usize,
+    /// Cards whose accepted value equals the truth.
+    pub exact_cards: usize,
+    /// Cards whose accepted value differs from the truth (would spend a chip try).
+    pub wrong_sent: usize,
+    /// Cards with no accepted value, by reason.
+    pub refused: BTreeMap<String, usize>,
+    /// Western-calendar cards, and how many were refused as such.
+    pub western_cards: usize,
+    pub western_refused: usize,
+    /// Frames whose raw reading gives the right value for each field.
+    pub birth_ok: usize,
+    pub expiry_ok: usize,
+    pub code_ok: usize,
+    /// Frames with all three right.
+    pub frame_exact: usize,
+    /// Frames that passed every check with a wrong value (single-frame danger).
+    pub frame_wrong_passing: usize,
+    pub load: Duration,
+    pub locate: Vec<Duration>,
+    pub recognise: Vec<Duration>,
+}
+
+fn pct(n: usize, d: usize) -> f64 {
+    if d == 0 {
+        0.0
+    } else {
+        100.0 * n as f64 / d as f64
+    }
+}
+
+/// Median and p99 in milliseconds.
+fn quantiles(v: &[Duration]) -> (f64, f64) {
+    let mut ms: Vec<f64> = v.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+    ms.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        ms.get(((ms.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    (at(0.5), at(0.99))
+}
+
+impl fmt::Display for EvalReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let national = self.cards - self.western_cards;
+        writeln!(
+            f,
+            "cards {} ({} frames), western-calendar cards {}",
+            self.cards, self.frames, self.western_cards
+        )?;
+        writeln!(
+            f,
+            "exact 照合番号B: {} / {} cards ({:.1} %)",
+            self.exact_cards,
+            national,
+            pct(self.exact_cards, national)
+        )?;
+        writeln!(f, "WRONG values sent to the chip: {}", self.wrong_sent)?;
+        writeln!(
+            f,
+            "western cards refused as such: {} / {}",
+            self.western_refused, self.western_cards
+        )?;
+        let refused: usize = self.refused.values().sum();
+        writeln!(f, "refused cards: {refused}")?;
+        for (reason, n) in &self.refused {
+            writeln!(f, "  {reason}: {n}")?;
+        }
+        let nf = self.frames;
+        writeln!(
+            f,
+            "per frame: birth {:.1} %, expiry {:.1} %, code {:.1} %, all three {:.1} %, wrong but passing checks {}",
+            pct(self.birth_ok, nf),
+            pct(self.expiry_ok, nf),
+            pct(self.code_ok, nf),
+            pct(self.frame_exact, nf),
+            self.frame_wrong_passing
+        )?;
+        let (lm, lp) = quantiles(&self.locate);
+        let (rm, rp) = quantiles(&self.recognise);
+        writeln!(f, "model load {:.0} ms", self.load.as_secs_f64() * 1e3)?;
+        writeln!(f, "localise per frame: median {lm:.1} ms, p99 {lp:.1} ms")?;
+        write!(f, "recognise per frame: median {rm:.1} ms, p99 {rp:.1} ms")
+    }
+}
+
+/// One card to evaluate: truth (`None` = Western calendar, must be refused) and frames.
+struct EvalCard {
+    truth: Option<CardFace>,
+    frames: Vec<Frame>,
+}
+
+fn field_values(text: &FrameText) -> (Option<String>, Option<String>, Option<String>) {
+    let birth = super::parse::birth_line(&text.birth.text)
+        .ok()
+        .map(Date::yyyymmdd);
+    let expiry = super::parse::expiry_line(&text.expiry.text)
+        .ok()
+        .map(Date::yyyymmdd);
+    let code = super::parse::security_code(&text.code.text).ok();
+    (birth, expiry, code)
+}
+
+impl EvalReport {
+    fn add_card(&mut self, reader: &CardFaceReader, card: &EvalCard, today: Date) {
+        self.cards += 1;
+        self.western_cards += card.truth.is_none() as usize;
+        let mut vote = Vote::new();
+        let mut accepted = None;
+        for frame in &card.frames {
+            self.frames += 1;
+            let (text, timing) = reader.read_frame_timed(frame);
+            self.locate.push(timing.locate);
+            if timing.recognise > Duration::ZERO {
+                self.recognise.push(timing.recognise);
+            }
+            let checked = text.and_then(|t| {
+                if let Some(truth) = &card.truth {
+                    let (b, e, c) = field_values(&t);
+                    let ok = [
+                        b.as_deref() == Some(&truth.birth),
+                        e.as_deref() == Some(&truth.expiry),
+                        c.as_deref() == Some(&truth.security_code),
+                    ];
+                    self.birth_ok += ok[0] as usize;
+                    self.expiry_ok += ok[1] as usize;
+                    self.code_ok += ok[2] as usize;
+                    self.frame_exact += ok.iter().all(|&x| x) as usize;
+                }
+                check_frame(&t, today, &reader.policy)
+            });
+            if let Ok(face) = &checked {
+                if card.truth.as_ref() != Some(face) {
+                    self.frame_wrong_passing += 1;
+                }
+            }
+            if accepted.is_none() {
+                accepted = vote.push(checked);
+            }
+        }
+        match (accepted, &card.truth) {
+            (Some(face), Some(truth)) if face == *truth => self.exact_cards += 1,
+            (Some(_), _) => self.wrong_sent += 1,
+            (None, truth) => {
+                let reason = vote.refusal();
+                if truth.is_none() && reason == CardFaceRefusal::WesternCalendar {
+                    self.western_refused += 1;
+                }
+                *self.refused.entry(reason.to_string()).or_default() += 1;
+            }
+        }
+    }
+}
+
+fn load_frame(path: &Path) -> Result<Frame, EvalError> {
+    let img = image::open(path)
+        .map_err(|e| EvalError::Input {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?
+        .to_rgb8();
+    let (w, h) = img.dimensions();
+    Frame::new(w, h, PixelFormat::Rgb8, img.into_raw()).ok_or_else(|| EvalError::Input {
+        path: path.to_path_buf(),
+        reason: "bad frame size".into(),
+    })
+}
+
+/// Parses a truth file into (card id, frame file, truth) rows.
+fn parse_truth(
+    dir: &Path,
+    text: &str,
+) -> Result<Vec<(String, PathBuf, Option<CardFace>)>, EvalError> {
+    let path = dir.join(TRUTH_FILE);
+    let mut rows = Vec::new();
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+    {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [card, file, birth, expiry, code] = cols[..] else {
+            return Err(EvalError::Input {
+                path,
+                reason: format!("line {}: expected 5 tab-separated columns", n + 1),
+            });
+        };
+        let truth = (birth != "western").then(|| CardFace {
+            birth: birth.to_string(),
+            expiry: expiry.to_string(),
+            security_code: code.to_string(),
+        });
+        rows.push((card.to_string(), dir.join(file), truth));
+    }
+    Ok(rows)
+}
+
+/// Runs the evaluation and returns its report (print it with `{}`).
+pub fn ocr_eval_cli(args: &OcrEvalArgs) -> Result<EvalReport, EvalError> {
+    let today = Date::from_ymd(args.today).ok_or(EvalError::BadToday)?;
+    let start = Instant::now();
+    let reader = CardFaceReader::load(&args.models)?;
+    let mut report = EvalReport {
+        load: start.elapsed(),
+        ..EvalReport::default()
+    };
+    match &args.source {
+        EvalSource::Dir(dir) => {
+            let path = dir.join(TRUTH_FILE);
+            let text = std::fs::read_to_string(&path).map_err(|e| EvalError::Input {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            let mut cards: Vec<(String, EvalCard)> = Vec::new();
+            for (id, file, truth) in parse_truth(dir, &text)? {
+                let frame = load_frame(&file)?;
+                match cards.last_mut() {
+                    Some((last, card)) if *last == id => card.frames.push(frame),
+                    _ => cards.push((
+                        id,
+                        EvalCard {
+                            truth,
+                            frames: vec![frame],
+                        },
+                    )),
+                }
+            }
+            for (_, card) in &cards {
+                report.add_card(&reader, card, today);
+            }
+        }
+        EvalSource::Synth {
+            seed,
+            cards,
+            frames,
+            stress,
+        } => {
+            let fonts = Fonts::load(None).map_err(|e| EvalError::Fonts(e.to_string()))?;
+            let deg = if *stress {
+                Degradation::stress()
+            } else {
+                Degradation::normal()
+            };
+            for index in 0..*cards {
+                let synth = synth_card(&fonts, *seed, index, *frames, &deg, today);
+                let card = EvalCard {
+                    truth: synth.spec.truth(),
+                    frames: synth.captures.into_iter().map(|c| c.frame).collect(),
+                };
+                report.add_card(&reader, &card, today);
+            }
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truth_file_rows() {
+        let dir = Path::new("/x");
+        let rows = parse_truth(
+            dir,
+            "# c\ncard1\ta.png\t19800217\t20300217\t1234\ncard2\tb.png\twestern\t20300217\t0001\n",
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].1, Path::new("/x/a.png"));
+        assert_eq!(rows[0].2.as_ref().unwrap().security_code, "1234");
+        assert!(rows[1].2.is_none());
+        assert!(parse_truth(dir, "card1\ta.png\t1980").is_err());
+    }
+
+    #[test]
+    fn quantiles_of_durations() {
+        let v: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        let (m, p) = quantiles(&v);
+        assert!(
+            (m - 50.0).abs() <= 1.0 && (p - 99.0).abs() <= 1.0,
+            "{m} {p}"
+        );
+        assert_eq!(quantiles(&[]), (0.0, 0.0));
+    }
+
+    #[test]
+    #[ignore = "needs models: scripts/fetch-ocr-model.sh"]
+    fn synthetic_cards_are_read_and_nothing_wrong_is_sent() {
+        let args = OcrEvalArgs {
+            models: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"),
+            source: EvalSource::Synth {
+                seed: 20261125,
+                cards: 20,
+                frames: 3,
+                stress: false,
+            },
+            today: (2026, 11, 25),
+        };
+        let report = ocr_eval_cli(&args).unwrap();
+        println!("{report}");
+        assert_eq!(report.wrong_sent, 0);
+        assert!(report.exact_cards >= 15, "{report}");
+    }
+
+    #[test]
+    #[ignore = "needs models: scripts/fetch-ocr-model.sh"]
+    fn stress_setting_sends_nothing_wrong() {
+        let args = OcrEvalArgs {
+            models: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"),
+            source: EvalSource::Synth {
+                seed: 77,
+                cards: 20,
+                frames: 3,
+                stress: true,
+            },
+            today: (2026, 11, 25),
+        };
+        let report = ocr_eval_cli(&args).unwrap();
+        println!("{report}");
+        assert_eq!(report.wrong_sent, 0, "{report}");
+    }
+}

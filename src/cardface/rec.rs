@@ -1,0 +1,260 @@
+//! Text-line recognition with the pinned PP-OCRv5 mobile model in tract, and
+//! greedy CTC decoding restricted to each field's characters.
+//!
+//! One concrete tract plan per input width bucket (a symbolic width runs ~10×
+//! slower). A crop is scaled to height 48, placed in the smallest bucket that
+//! holds it (squeezed into the widest otherwise), normalised to
+//! `(v/255 − 0.5)/0.5` on three equal channels and right-padded with 0.
+//!
+//! The probability kept for a character is the **unrestricted** softmax
+//! probability of the chosen class (never renormalised over the whitelist), the
+//! highest over the timesteps of its CTC run.
+
+use super::{Field, FieldText};
+use image::imageops::{resize, FilterType};
+use image::GrayImage;
+use std::path::{Path, PathBuf};
+use tract_onnx::prelude::*;
+
+/// Input height of the recognition model.
+pub const REC_HEIGHT: u32 = 48;
+/// Width buckets: the code crop (~96) and the date lines (~384).
+pub const WIDTHS: [u32; 2] = [96, 384];
+/// Model file under the models directory.
+pub const REC_FILE: &str = "ocr/ppocrv5-rec.onnx";
+/// Dictionary file under the models directory.
+pub const DICT_FILE: &str = "ocr/ppocrv5_dict.txt";
+
+/// Why the recogniser could not be loaded or run.
+#[derive(Debug, thiserror::Error)]
+pub enum OcrError {
+    #[error("cannot read {path}: {reason} (run scripts/fetch-ocr-model.sh)")]
+    Missing { path: PathBuf, reason: String },
+    #[error("OCR model {path}: {reason}")]
+    Model { path: PathBuf, reason: String },
+    #[error("OCR inference failed: {0}")]
+    Run(String),
+    #[error("dictionary has {got} entries, the model outputs {want} classes")]
+    Dictionary { got: usize, want: usize },
+}
+
+/// The characters a field can hold.
+pub fn whitelist(field: Field) -> &'static str {
+    match field {
+        Field::Birth => "0123456789 明治大正昭和平成令元年月日生",
+        Field::Expiry => "0123456789 年月日まで有効",
+        Field::Code => "0123456789",
+    }
+}
+
+/// The loaded recogniser: plans per width and the class → character table.
+pub struct Recognizer {
+    plans: Vec<(u32, Arc<TypedRunnableModel>)>,
+    /// Class index → character; index 0 is the CTC blank (`None`).
+    classes: Vec<Option<char>>,
+    /// Allowed class indices per field (blank included).
+    allowed: [Vec<usize>; 3],
+}
+
+impl std::fmt::Debug for Recognizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let widths: Vec<u32> = self.plans.iter().map(|(w, _)| *w).collect();
+        write!(
+            f,
+            "Recognizer(widths {widths:?}, {} classes)",
+            self.classes.len()
+        )
+    }
+}
+
+fn field_index(field: Field) -> usize {
+    match field {
+        Field::Birth => 0,
+        Field::Expiry => 1,
+        Field::Code => 2,
+    }
+}
+
+impl Recognizer {
+    /// Loads `models_dir/ocr/ppocrv5-rec.onnx` and its dictionary and builds one
+    /// plan per width in [`WIDTHS`].
+    pub fn load(models_dir: &Path) -> Result<Recognizer, OcrError> {
+        let model_path = models_dir.join(REC_FILE);
+        let dict_path = models_dir.join(DICT_FILE);
+        let dict = std::fs::read_to_string(&dict_path).map_err(|e| OcrError::Missing {
+            path: dict_path.clone(),
+            reason: e.to_string(),
+        })?;
+        let bytes = std::fs::read(&model_path).map_err(|e| OcrError::Missing {
+            path: model_path.clone(),
+            reason: e.to_string(),
+        })?;
+        let model_err = |e: TractError| OcrError::Model {
+            path: model_path.clone(),
+            reason: format!("{e:#}"),
+        };
+        let mut plans = Vec::new();
+        for width in WIDTHS {
+            let plan = tract_onnx::onnx()
+                .model_for_read(&mut bytes.as_slice())
+                .and_then(|m| {
+                    m.with_input_fact(
+                        0,
+                        f32::fact([1, 3, REC_HEIGHT as usize, width as usize]).into(),
+                    )
+                })
+                .and_then(|m| m.into_optimized())
+                .and_then(|m| m.into_runnable())
+                .map_err(model_err)?;
+            plans.push((width, plan));
+        }
+        // blank + dictionary lines + space.
+        let mut classes: Vec<Option<char>> = vec![None];
+        classes.extend(dict.lines().map(|l| l.chars().next()));
+        classes.push(Some(' '));
+        let allowed = Field::ALL.map(|f| {
+            let chars = whitelist(f);
+            std::iter::once(0)
+                .chain(
+                    (1..classes.len()).filter(|&i| classes[i].is_some_and(|c| chars.contains(c))),
+                )
+                .collect()
+        });
+        let rec = Recognizer {
+            plans,
+            classes,
+            allowed,
+        };
+        rec.check_classes()?;
+        Ok(rec)
+    }
+
+    fn check_classes(&self) -> Result<(), OcrError> {
+        let blank = GrayImage::from_pixel(96, REC_HEIGHT, image::Luma([255]));
+        let probs = self.run(&blank)?;
+        let want = probs.first().map_or(0, Vec::len);
+        if want != self.classes.len() {
+            return Err(OcrError::Dictionary {
+                got: self.classes.len(),
+                want,
+            });
+        }
+        Ok(())
+    }
+
+    /// Per-timestep class probabilities for a grey crop.
+    fn run(&self, crop: &GrayImage) -> Result<Vec<Vec<f32>>, OcrError> {
+        let (cw, ch) = crop.dimensions();
+        if cw == 0 || ch == 0 {
+            return Ok(Vec::new());
+        }
+        let scaled_w = ((REC_HEIGHT as f64 * cw as f64 / ch as f64).round() as u32).max(8);
+        let (width, plan) = self
+            .plans
+            .iter()
+            .find(|(w, _)| *w >= scaled_w)
+            .or(self.plans.last())
+            .ok_or_else(|| OcrError::Run("no plan".into()))?;
+        let scaled_w = scaled_w.min(*width);
+        let scaled = resize(crop, scaled_w, REC_HEIGHT, FilterType::Triangle);
+        let (w, h) = (*width as usize, REC_HEIGHT as usize);
+        let mut data = vec![0f32; 3 * h * w];
+        for (x, y, p) in scaled.enumerate_pixels() {
+            let v = (p.0[0] as f32 / 255.0 - 0.5) / 0.5;
+            for c in 0..3 {
+                data[c * h * w + y as usize * w + x as usize] = v;
+            }
+        }
+        let input = Tensor::from_shape(&[1, 3, h, w], &data)
+            .map_err(|e| OcrError::Run(format!("{e:#}")))?;
+        let out = plan
+            .run(tvec!(input.into()))
+            .map_err(|e| OcrError::Run(format!("{e:#}")))?;
+        let view = out
+            .first()
+            .ok_or_else(|| OcrError::Run("no output".into()))?
+            .to_plain_array_view::<f32>()
+            .map_err(|e| OcrError::Run(format!("{e:#}")))?;
+        let shape = view.shape().to_vec();
+        if shape.len() != 3 {
+            return Err(OcrError::Run(format!("output shape {shape:?}")));
+        }
+        let mut steps = Vec::with_capacity(shape[1]);
+        for t in 0..shape[1] {
+            steps.push((0..shape[2]).map(|c| view[[0, t, c]]).collect());
+        }
+        Ok(steps)
+    }
+
+    /// Reads one field's crop, decoding only the field's characters.
+    pub fn recognise(&self, crop: &GrayImage, field: Field) -> Result<FieldText, OcrError> {
+        let steps = self.run(crop)?;
+        Ok(ctc_decode(
+            &steps,
+            &self.allowed[field_index(field)],
+            &self.classes,
+        ))
+    }
+}
+
+/// Greedy CTC over the `allowed` classes: per timestep the best allowed class;
+/// runs collapsed, blanks dropped; each character's probability is the highest
+/// unrestricted probability over its run.
+pub fn ctc_decode(steps: &[Vec<f32>], allowed: &[usize], classes: &[Option<char>]) -> FieldText {
+    let mut text = String::new();
+    let mut probs: Vec<f32> = Vec::new();
+    let mut prev = 0usize;
+    for step in steps {
+        let best = allowed
+            .iter()
+            .copied()
+            .filter(|&i| i < step.len())
+            .max_by(|&a, &b| step[a].total_cmp(&step[b]))
+            .unwrap_or(0);
+        let p = step.get(best).copied().unwrap_or(0.0);
+        if best != 0 && best == prev {
+            if let Some(last) = probs.last_mut() {
+                *last = last.max(p);
+            }
+        } else if best != 0 {
+            if let Some(Some(c)) = classes.get(best) {
+                text.push(*c);
+                probs.push(p);
+            }
+        }
+        prev = best;
+    }
+    FieldText::new(&text, probs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ctc_collapses_runs_and_respects_the_whitelist() {
+        // classes: blank, '1', '2', 'X'
+        let classes = vec![None, Some('1'), Some('2'), Some('X')];
+        let steps = vec![
+            vec![0.1, 0.8, 0.05, 0.05],
+            vec![0.1, 0.6, 0.1, 0.2],
+            vec![0.9, 0.05, 0.03, 0.02],
+            vec![0.1, 0.7, 0.1, 0.1],
+            vec![0.05, 0.05, 0.1, 0.8], // X is best but not allowed
+        ];
+        let out = ctc_decode(&steps, &[0, 1, 2], &classes);
+        assert_eq!(out.text.as_str(), "112");
+        assert_eq!(out.probs, vec![0.8, 0.7, 0.1]);
+        let open = ctc_decode(&steps, &[0, 1, 2, 3], &classes);
+        assert_eq!(open.text.as_str(), "11X");
+    }
+
+    #[test]
+    fn whitelists_hold_what_the_parsers_need() {
+        for c in "令和元年12月31日生".chars() {
+            assert!(whitelist(Field::Birth).contains(c));
+        }
+        assert!(!whitelist(Field::Code).contains('年'));
+        assert!(whitelist(Field::Expiry).contains('効'));
+    }
+}
