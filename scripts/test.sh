@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 
 # Idempotent: verified downloads are reused.
 scripts/fetch-models.sh
+scripts/fetch-ocr-model.sh
 
 cargo build --workspace --all-targets --features pcsc
 exec scripts/with-pcscd.sh cargo test --workspace --features pcsc --no-fail-fast -- --include-ignored
