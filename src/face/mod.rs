@@ -32,7 +32,7 @@ pub use eval::{
     face_eval_cli, parse_pairs, score_pairs, simulate_chip, FaceEvalArgs, Pair, Scores,
 };
 pub use pipeline::{AttemptReport, NoEmbedding, OnnxMatcher, Timings};
-pub use quality::QualityFigures;
+pub use quality::{head_turn, lower_face_skin_share, QualityFigures};
 pub use rgb::RgbImage;
 
 pub use chip::{decode_chip_photo, MAX_CHIP_SIDE};

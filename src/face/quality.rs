@@ -27,11 +27,13 @@ pub struct QualityLimits {
 /// Another face bigger than this share of the patient's makes the scene ambiguous.
 const SECOND_FACE_SHARE: f32 = 0.5;
 /// Below this eye distance a face is too small even to check for a mask.
-const MIN_EYES_FOR_MASK: f32 = 8.0;
+const MIN_EYES_FOR_MASK: f32 = 12.0;
 /// Lower-face skin share below which the face counts as masked.
-const MASK_SKIN_SHARE: f32 = 0.45;
+const MASK_SKIN_SHARE: f32 = 0.15;
 /// A face this much darker than its surroundings is backlit.
 const BACKLIT_RATIO: f32 = 0.45;
+/// Chroma distance (CbCr) within which a pixel counts as the patient's skin.
+const SKIN_CHROMA: f32 = 16.0;
 
 /// What the quality check found, for reports and benchmarks.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -150,27 +152,22 @@ fn backlit(image: &RgbImage, face: &Detection, face_luma: f32) -> bool {
     face_luma < 100.0 && face_luma < BACKLIT_RATIO * scene
 }
 
-/// The patient's skin: pixels around and between the eyes (below the brows, above
-/// where a mask's top edge sits).
+/// The patient's skin: the nose bridge between the eyes and the cheeks just under
+/// each eye (above where a mask's top edge sits; hair and brows stay out).
 fn skin_reference(image: &RgbImage, face: &Detection) -> Option<[f32; 3]> {
     let [le, re, ..] = face.landmarks;
     let d = face.eye_distance();
     let mid = [(le[0] + re[0]) / 2.0, (le[1] + re[1]) / 2.0];
+    let patch = |cx: f32, cy: f32, w: f32, h: f32| Rect {
+        x: cx - w / 2.0,
+        y: cy - h / 2.0,
+        w,
+        h,
+    };
     let patches = [
-        // Nose bridge between the eyes.
-        Rect {
-            x: mid[0] - 0.15 * d,
-            y: mid[1] - 0.1 * d,
-            w: 0.3 * d,
-            h: 0.2 * d,
-        },
-        // Forehead just above the brows.
-        Rect {
-            x: mid[0] - 0.3 * d,
-            y: mid[1] - 0.65 * d,
-            w: 0.6 * d,
-            h: 0.25 * d,
-        },
+        patch(mid[0], mid[1], 0.25 * d, 0.2 * d),
+        patch(le[0], le[1] + 0.3 * d, 0.25 * d, 0.15 * d),
+        patch(re[0], re[1] + 0.3 * d, 0.25 * d, 0.15 * d),
     ];
     let mut px: Vec<[f32; 3]> = patches
         .iter()
@@ -186,25 +183,30 @@ fn skin_reference(image: &RgbImage, face: &Detection) -> Option<[f32; 3]> {
     Some([channel(0), channel(1), channel(2)])
 }
 
-/// Share of the lower face (mouth and chin area) whose colour is close to the skin
-/// reference. 1 when there is no reference (cannot judge: not a mask).
+/// Share of the lower face (upper lip and chin, between the mouth corners; the lips
+/// themselves are left out) whose colour is close to the skin reference. 1 when there
+/// is no reference (cannot judge: not called a mask).
 pub fn lower_face_skin_share(image: &RgbImage, face: &Detection) -> f32 {
     let Some([ry, rcb, rcr]) = skin_reference(image, face) else {
         return 1.0;
     };
     let [_, _, nose, lm, rm] = face.landmarks;
     let d = face.eye_distance();
-    let top = nose[1] + 0.15 * d;
-    let bottom = (lm[1] + rm[1]) / 2.0 + 0.25 * d;
+    let mouth_y = (lm[1] + rm[1]) / 2.0;
     let left = lm[0].min(rm[0]);
-    let right = lm[0].max(rm[0]);
-    let region = Rect {
+    let width = (lm[0].max(rm[0]) - left).max(1.0);
+    let band = |top: f32, bottom: f32| Rect {
         x: left,
         y: top,
-        w: (right - left).max(1.0),
+        w: width,
         h: (bottom - top).max(1.0),
     };
-    let px = image.region_ycbcr(region);
+    let upper_lip = band(nose[1] + 0.08 * d, mouth_y - 0.12 * d);
+    let chin = band(mouth_y + 0.18 * d, mouth_y + 0.45 * d);
+    let px: Vec<[f32; 3]> = [upper_lip, chin]
+        .iter()
+        .flat_map(|r| image.region_ycbcr(*r))
+        .collect();
     if px.is_empty() {
         return 1.0;
     }
@@ -212,9 +214,9 @@ pub fn lower_face_skin_share(image: &RgbImage, face: &Detection) -> f32 {
     let skin = px
         .iter()
         .filter(|&&[y, cb, cr]| {
-            let luma_ok = y > 0.45 * ry && y < 1.5 * ry + 20.0;
+            let luma_ok = y > 0.4 * ry && y < 1.6 * ry + 20.0;
             let chroma = ((cb - rcb).powi(2) + (cr - rcr).powi(2)).sqrt();
-            luma_ok && (!colour || chroma < 12.0)
+            luma_ok && (!colour || chroma < SKIN_CHROMA)
         })
         .count();
     skin as f32 / px.len() as f32
