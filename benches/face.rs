@@ -17,11 +17,13 @@ fn main() {
     let models = std::env::var_os("KAONIN_MODELS")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"));
-    let mut config = FaceConfig::default();
-    config.detector_model = models.join("centerface.onnx");
-    config.embedder_model = models.join("fr_feature.onnx");
-    config.liveness_model = models.join("fr_liveness.onnx");
-    config.liveness = std::env::var_os("KAONIN_BENCH_LIVENESS").is_some();
+    let config = FaceConfig {
+        detector_model: models.join("centerface.onnx"),
+        embedder_model: models.join("fr_feature.onnx"),
+        liveness_model: models.join("fr_liveness.onnx"),
+        liveness: std::env::var_os("KAONIN_BENCH_LIVENESS").is_some(),
+        ..FaceConfig::default()
+    };
     if !config.detector_model.exists() {
         eprintln!(
             "face bench: models missing in {}: run scripts/fetch-models.sh",

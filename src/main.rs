@@ -86,6 +86,9 @@ enum Cmd {
         #[arg(long)]
         prometheus: bool,
     },
+    /// Evaluate the face matcher on a pairs file (LFW pairs.txt or CSV), or make a
+    /// chip-style photo from a face image.
+    FaceEval(kaonin::face::FaceEvalArgs),
     /// Validate a config file.
     CheckConfig {
         /// Config file.
@@ -171,6 +174,10 @@ fn dispatch(command: Cmd) -> anyhow::Result<()> {
             } else {
                 print!("{}", stats.render_table());
             }
+            Ok(())
+        }
+        Cmd::FaceEval(args) => {
+            print!("{}", kaonin::face::face_eval_cli(&args)?);
             Ok(())
         }
         Cmd::CheckConfig { file } => {

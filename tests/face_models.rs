@@ -20,11 +20,12 @@ fn photo(rel: &str) -> PathBuf {
 
 /// The default config with models from the worktree (tests may run from anywhere).
 fn config() -> FaceConfig {
-    let mut c = FaceConfig::default();
-    c.detector_model = models().join("centerface.onnx");
-    c.embedder_model = models().join("fr_feature.onnx");
-    c.liveness_model = models().join("fr_liveness.onnx");
-    c
+    FaceConfig {
+        detector_model: models().join("centerface.onnx"),
+        embedder_model: models().join("fr_feature.onnx"),
+        liveness_model: models().join("fr_liveness.onnx"),
+        ..FaceConfig::default()
+    }
 }
 
 /// For whole photos (group pictures, full-body shots): a larger detector input.
