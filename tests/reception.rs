@@ -83,13 +83,7 @@ fn three_wrong_pins_lock_then_staff_visual_check_forwards() {
     t.insert("alice");
     t.expect("method_select");
     t.press("pin");
-    t.expect("pin");
-    for _ in 0..2 {
-        t.send(json!({"pin": "0000"}));
-        t.expect("pin");
-    }
-    t.send(json!({"pin": "0000"}));
-    t.expect("pin_locked");
+    lock_pin(&mut t, "0000");
     assert_eq!(pc.expect("event")["kind"], "pin_locked");
     t.send(json!({"staff": "visual", "passcode": "2580"}));
     t.expect("visual_armed");
@@ -163,11 +157,11 @@ fn card_removed_in_each_state_forwards_nothing() {
             "pin_locked",
             Box::new(|t: &mut Terminal| {
                 t.press("pin");
-                for _ in 0..2 {
-                    t.expect("pin");
-                    t.send(json!({"pin": "0000"}));
-                }
                 t.expect("pin");
+                for _ in 0..2 {
+                    t.send(json!({"pin": "0000"}));
+                    t.expect("pin");
+                }
                 t.send(json!({"pin": "0000"}));
             }),
         ),
@@ -229,13 +223,7 @@ fn inactivity_timeout_returns_to_idle() {
 #[test]
 fn record_waits_for_a_pc_that_is_not_listening() {
     let mut t = Terminal::start(Options::default());
-    t.camera(Some("alice-camera.png"));
-    t.insert("alice");
-    t.expect("method_select");
-    t.press("face");
-    t.expect("consent");
-    t.press("consent_all");
-    t.expect("sent_offline");
+    face_reception(&mut t, "sent_offline");
     let forwarded = t.forwarded[0]["id"].clone();
     t.remove();
     t.expect("idle");
@@ -284,13 +272,7 @@ fn bad_control_lines_get_an_error_and_change_nothing() {
 #[test]
 fn sigterm_stops_cleanly_and_keeps_the_outbox() {
     let mut t = Terminal::start(Options::default());
-    t.camera(Some("alice-camera.png"));
-    t.insert("alice");
-    t.expect("method_select");
-    t.press("face");
-    t.expect("consent");
-    t.press("consent_all");
-    t.expect("sent_offline");
+    face_reception(&mut t, "sent_offline");
     let status = t.terminate();
     assert!(status.success(), "{status}");
     // A new daemon on the same state delivers the kept record.

@@ -109,13 +109,7 @@ fn pin_then_lock_then_visual_through_pcscd() {
     card.say("insert");
     t.expect("method_select");
     t.press("pin");
-    t.expect("pin");
-    for _ in 0..2 {
-        t.send(json!({"pin": "9999"}));
-        t.expect("pin");
-    }
-    t.send(json!({"pin": "9999"}));
-    t.expect("pin_locked");
+    lock_pin(&mut t, "9999");
     t.send(json!({"staff": "visual", "passcode": "2580"}));
     t.expect("visual_armed");
     t.send(json!({"staff": "confirm"}));

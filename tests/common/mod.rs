@@ -312,3 +312,26 @@ pub fn consent_all(terminal: &mut Terminal) {
     terminal.press("consent_all");
     terminal.expect("done");
 }
+
+/// From the PIN screen's request: three wrong PINs, up to the pin_locked screen.
+pub fn lock_pin(terminal: &mut Terminal, wrong: &str) {
+    terminal.expect("pin");
+    for _ in 0..2 {
+        terminal.send(json!({ "pin": wrong }));
+        terminal.expect("pin");
+    }
+    terminal.send(json!({ "pin": wrong }));
+    terminal.expect("pin_locked");
+}
+
+/// Alice's card, a matching face, consent to everything; returns once the record
+/// is in the outbox and the terminal shows `after` (`done` or `sent_offline`).
+pub fn face_reception(terminal: &mut Terminal, after: &str) {
+    terminal.camera(Some("alice-camera.png"));
+    terminal.insert("alice");
+    terminal.expect("method_select");
+    terminal.press("face");
+    terminal.expect("consent");
+    terminal.press("consent_all");
+    terminal.expect(after);
+}
