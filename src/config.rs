@@ -215,6 +215,10 @@ pub struct Input {
     pub touch_invert_x: bool,
     /// Extension: mirror touch Y.
     pub touch_invert_y: bool,
+    /// Extension: also open the control socket (`control`) next to a touchscreen or
+    /// PIN pad, e.g. a serial pad for the PIN and the control socket standing in for
+    /// the touch panel and the simulated reader on a test rig. Off by default.
+    pub also_control: bool,
 }
 
 impl Default for Input {
@@ -228,6 +232,7 @@ impl Default for Input {
             touch_swap_xy: false,
             touch_invert_x: false,
             touch_invert_y: false,
+            also_control: false,
         }
     }
 }
@@ -621,7 +626,8 @@ impl Config {
         if self.display.kind == DisplayKind::Png && self.display.dir.as_os_str().is_empty() {
             return Err(("display.dir", "required when display.kind = \"png\"".into()));
         }
-        if self.input.kind == InputKind::Control && !self.input.control.starts_with("unix:") {
+        let control = self.input.kind == InputKind::Control || self.input.also_control;
+        if control && !self.input.control.starts_with("unix:") {
             return Err(("input.control", "must be unix:PATH".into()));
         }
         self.link.validate()?;

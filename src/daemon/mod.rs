@@ -116,7 +116,7 @@ pub async fn run(
             }
         });
     }
-    if config.input.kind == crate::config::InputKind::Control {
+    if config.input.kind == crate::config::InputKind::Control || config.input.also_control {
         start_control(config, tx.clone(), announce.clone()).await?;
     }
     let tx_watchdog = tx.clone();

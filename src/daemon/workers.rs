@@ -5,7 +5,7 @@
 use super::Inbound;
 use crate::card::{self, CardFace, ChipPhoto, KenmenGuard};
 use crate::face::{FaceMatcher, Reference};
-use crate::flow::{CardFailure, Device, Event, FaceOutcome, ReaderRole, Screen};
+use crate::flow::{CardFailure, Device, Event, FaceOutcome, ReaderRole, Screen, ScreenId};
 use crate::ui::Ui;
 use kaonin_hal::camera::BoxedCamera;
 use kaonin_hal::camera::Camera;
@@ -325,13 +325,17 @@ pub fn display_worker(
             _ => {}
         }
         let buttons: Vec<&str> = screen.buttons.iter().map(|b| b.as_str()).collect();
-        let line = json!({
+        let mut line = json!({
             "event": "screen",
             "id": shown.id,
             "lang": shown.lang,
             "buttons": buttons,
             "text": ui.text(&screen),
         });
+        if screen.id == ScreenId::Pin {
+            // Extension (docs/control.md): how many ● the pin screen shows.
+            line["pin_dots"] = json!(screen.params.pin_dots);
+        }
         announce.screen(line.to_string());
     }
 }

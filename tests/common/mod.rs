@@ -99,6 +99,13 @@ impl Terminal {
     /// Starts a terminal whose config has `remove` (a part of the default config)
     /// taken out, so `options.extra` can say it differently.
     pub fn start_replacing(options: Options, remove: &str) -> Terminal {
+        Terminal::start_edited(options, &[(remove, "")], None)
+    }
+
+    /// Starts a terminal whose config has each `(from, to)` of `edits` applied once
+    /// (`from` empty: nothing). With `log` (a `KAONIN_LOG` filter) the daemon's
+    /// stderr goes to [`Terminal::log_path`] instead of the test's.
+    pub fn start_edited(options: Options, edits: &[(&str, &str)], log: Option<&str>) -> Terminal {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         std::fs::create_dir_all(d.join("screens")).unwrap();
@@ -134,31 +141,59 @@ endpoint = "unix:{link}"
             reader = options.reader,
             extra = options.extra,
         );
-        let config = if remove.is_empty() {
-            config
-        } else {
-            config.replacen(remove, "", 1)
-        };
+        let mut config = config;
+        for (from, to) in edits {
+            if !from.is_empty() {
+                assert!(config.contains(from), "the config has no {from:?}");
+                config = config.replacen(from, to, 1);
+            }
+        }
         let config_path = d.join("kaonin.toml");
         std::fs::write(&config_path, config).unwrap();
-        Terminal::start_with(dir, &config_path)
+        Terminal::start_logged(dir, &config_path, log)
     }
 
     /// Starts `kaonin run` with an existing config in `dir`.
     pub fn start_with(dir: tempfile::TempDir, config_path: &Path) -> Terminal {
+        Terminal::start_logged(dir, config_path, None)
+    }
+
+    /// Where a terminal started with a `log` filter writes its stderr and stdout
+    /// (appended to across restarts on the same directory).
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.path().join("daemon.log")
+    }
+
+    /// Everything the daemon wrote to stderr so far (see [`Terminal::start_edited`]).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
+    /// Starts `kaonin run` with an existing config in `dir`; with `log` (a
+    /// `KAONIN_LOG` filter) its stderr is appended to `dir/daemon.log`.
+    pub fn start_logged(dir: tempfile::TempDir, config_path: &Path, log: Option<&str>) -> Terminal {
         // The daemon says READY=1 (sd_notify) once its devices and sockets are up.
         let notify_path = dir.path().join("notify.sock");
         let _ = std::fs::remove_file(&notify_path);
         let notify = UnixDatagram::bind(&notify_path).unwrap();
         notify.set_read_timeout(Some(DEADLINE)).unwrap();
-        let child = kaonin()
+        let mut command = kaonin();
+        command
             .args(["run", "--config"])
             .arg(config_path)
             .env("NOTIFY_SOCKET", &notify_path)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
+            .stdout(Stdio::null());
+        if let Some(filter) = log {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.path().join("daemon.log"))
+                .unwrap();
+            let out = file.try_clone().unwrap();
+            command.env("KAONIN_LOG", filter).stderr(file).stdout(out);
+        }
+        let child = command.spawn().unwrap();
         let mut buf = [0u8; 256];
         let n = notify
             .recv(&mut buf)
