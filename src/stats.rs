@@ -603,6 +603,36 @@ fn prometheus(c: &Counters, live: &Live) -> String {
     out
 }
 
+fn figures(c: &Counters, live: &Live) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    let mut out = Map::new();
+    for f in families(c) {
+        let value = match f.label {
+            Some(_) => Value::Object(
+                f.rows
+                    .iter()
+                    .map(|(label, _, n)| ((*label).to_owned(), json!(n)))
+                    .collect(),
+            ),
+            None => json!(f.rows.first().map_or(0, |r| r.2)),
+        };
+        out.insert(f.name.to_owned(), value);
+    }
+    let h = &c.ack_latency;
+    let le: Map<String, Value> = LATENCY_BUCKETS_MS
+        .iter()
+        .zip(h.cumulative())
+        .map(|(le, n)| (le.to_string(), json!(n)))
+        .collect();
+    out.insert(
+        "kaonin_ack_latency_seconds".into(),
+        json!({"count": h.count, "sum_ms": h.sum_ms, "le_ms": le}),
+    );
+    out.insert("kaonin_outbox_depth".into(), json!(live.outbox_depth));
+    out.insert("kaonin_link_up".into(), json!(live.link_up.map(u64::from)));
+    Value::Object(out)
+}
+
 fn table(c: &Counters, live: &Live) -> String {
     const WIDTH: usize = 34;
     let mut out = String::from("kaonin operations figures\n");
@@ -963,6 +993,17 @@ impl Stats {
     pub fn render_prometheus(&self) -> String {
         let state = self.inner.shared.state();
         prometheus(&state.counters, &state.live)
+    }
+
+    /// The figures as one JSON object keyed by the Prometheus metric names (the
+    /// `stats` message of the PC link, docs/pc-link.md): a labelled counter is an
+    /// object of its label values (every value present, zero until counted), an
+    /// unlabelled counter a number, the ack latency histogram
+    /// `{"count","sum_ms","le_ms":{"50":…,…}}` (cumulative, like Prometheus), and
+    /// the gauges a number or `null` while unknown.
+    pub fn figures(&self) -> serde_json::Value {
+        let state = self.inner.shared.state();
+        figures(&state.counters, &state.live)
     }
 
     /// The figures as JSON (for the PC link's figures request): the saved counters

@@ -105,7 +105,11 @@ pub async fn run(
         Duration::from_secs(config.policy.staff_lockout_s),
     )?;
     let (link_tx, mut link_rx) = mpsc::channel::<Event>(64);
-    let link = link::spawn(config, staff.clone(), link_tx, status_rx).await?;
+    let stats = Stats::open(&config.terminal.state_dir)?;
+    let mut link_options = link::ClientOptions::from_config(config)?;
+    // The PC may ask for the operations figures (docs/pc-link.md, `stats_request`).
+    link_options.stats = Some(stats.clone());
+    let link = link::spawn_with(link_options, staff.clone(), link_tx, status_rx).await?;
     {
         let tx = tx.clone();
         tokio::spawn(async move {
@@ -120,7 +124,6 @@ pub async fn run(
         start_control(config, tx.clone(), announce.clone()).await?;
     }
     let tx_watchdog = tx.clone();
-    let stats = Stats::open(&config.terminal.state_dir)?;
     if let Some(addr) = config.board.metrics.addr() {
         let stats = stats.clone();
         tokio::spawn(async move {

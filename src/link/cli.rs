@@ -62,6 +62,10 @@ pub struct PcArgs {
     /// File of processed identity ids, so dedup survives restarts.
     #[arg(long)]
     pub ledger: Option<PathBuf>,
+    /// Ask each terminal for its operations figures after its hello (extension
+    /// `stats_request`); the `stats` answer is printed as a JSON line.
+    #[arg(long)]
+    pub ask_stats: bool,
 }
 
 impl PcArgs {
@@ -80,6 +84,7 @@ impl PcArgs {
         options.terminal_fingerprints = self.terminal_fingerprints;
         options.allow_plain_tcp = self.allow_plain_tcp;
         options.ledger = self.ledger;
+        options.ask_stats = self.ask_stats;
         check_listen(&options)?;
         Ok(options)
     }

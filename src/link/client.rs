@@ -61,6 +61,9 @@ pub struct ClientOptions {
     pub write_timeout: Duration,
     /// Longest pause between connection attempts.
     pub max_backoff: Duration,
+    /// Extension: the operations figures a `stats_request` is answered from
+    /// (`None`: the request gets an `error`).
+    pub stats: Option<crate::stats::Stats>,
 }
 
 impl ClientOptions {
@@ -91,6 +94,7 @@ impl ClientOptions {
             idle_timeout: Duration::from_secs(link.idle_timeout_s),
             write_timeout: Duration::from_secs(link.write_timeout_s),
             max_backoff: Duration::from_secs(5),
+            stats: None,
         })
     }
 
@@ -106,6 +110,7 @@ impl ClientOptions {
             idle_timeout: Duration::from_secs(25),
             write_timeout: Duration::from_secs(10),
             max_backoff: Duration::from_secs(5),
+            stats: None,
         }
     }
 }
@@ -538,6 +543,18 @@ impl Client {
                 conn.send(&reply).await
             }
             PcMsg::StatusRequest => self.send_status(conn, true).await,
+            PcMsg::StatsRequest => {
+                let reply = match &self.options.stats {
+                    Some(stats) => ReaderMsg::Stats {
+                        at: now_rfc3339(),
+                        figures: stats.figures(),
+                    },
+                    None => ReaderMsg::Error {
+                        message: "this terminal keeps no operations figures".into(),
+                    },
+                };
+                conn.send(&reply).await
+            }
             PcMsg::Cancel => {
                 let _ = self.events.send(Event::PcCancel).await;
                 Ok(())

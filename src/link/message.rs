@@ -6,7 +6,8 @@
 //! message fit for the `{"type":"error"}` reply.
 //!
 //! Extensions (documented in docs/pc-link.md): `ping`/`pong` in both directions for
-//! liveness, `ok` and `error` from the reader, and `stale` on identities.
+//! liveness, `ok` and `error` from the reader, `stale` on identities, and the
+//! operations figures (`stats_request` → `stats`).
 
 use crate::flow::{AckResult, Consent, ConsentMode, Identity, Method, PcEventKind};
 use base64::engine::general_purpose::STANDARD as B64;
@@ -113,6 +114,13 @@ pub enum ReaderMsg {
     Ping,
     /// Extension: answer to `ping`.
     Pong,
+    /// Extension: the operations figures, in answer to `stats_request`. Keys are
+    /// the Prometheus metric names of docs/board.md (see `Stats::figures`).
+    Stats {
+        /// When the figures were taken (RFC 3339 UTC).
+        at: String,
+        figures: serde_json::Value,
+    },
 }
 
 /// PC → reader.
@@ -145,12 +153,14 @@ pub enum PcMsg {
     Ping,
     /// Extension: answer to `ping`.
     Pong,
+    /// Extension: ask for a `stats` message (the operations figures).
+    StatsRequest,
 }
 
-const READER_TYPES: [&str; 8] = [
-    "hello", "identity", "event", "status", "ok", "error", "ping", "pong",
+const READER_TYPES: [&str; 9] = [
+    "hello", "identity", "event", "status", "ok", "error", "ping", "pong", "stats",
 ];
-const PC_TYPES: [&str; 9] = [
+const PC_TYPES: [&str; 10] = [
     "ack",
     "set_passcode",
     "revoke_passcode",
@@ -160,6 +170,7 @@ const PC_TYPES: [&str; 9] = [
     "error",
     "ping",
     "pong",
+    "stats_request",
 ];
 
 /// Why a line is not a message; the text goes into the `error` reply.
@@ -320,6 +331,10 @@ mod tests {
             },
             ReaderMsg::Ping,
             ReaderMsg::Pong,
+            ReaderMsg::Stats {
+                at: "2026-11-25T21:00:00Z".into(),
+                figures: json!({"kaonin_pin_locks_total": 2, "kaonin_link_up": 1}),
+            },
         ];
         for msg in msgs {
             let line = to_line(&msg);
@@ -337,6 +352,7 @@ mod tests {
             r#"{"type":"status_request"}"#,
             r#"{"type":"cancel"}"#,
             r#"{"type":"ack","id":"u","result":"eligible"}"#,
+            r#"{"type":"stats_request"}"#,
         ];
         for text in examples {
             let msg = parse_from_pc(text.as_bytes()).unwrap();

@@ -58,6 +58,9 @@ pub struct PcOptions {
     pub idle_timeout: Duration,
     /// Where messages are printed.
     pub output: PcOutput,
+    /// Extension: ask every terminal for its operations figures (`stats_request`)
+    /// after its `hello`; the `stats` answer is printed like every message.
+    pub ask_stats: bool,
 }
 
 impl PcOptions {
@@ -75,6 +78,7 @@ impl PcOptions {
             ledger: None,
             idle_timeout: Duration::from_secs(30),
             output: PcOutput::Stdout,
+            ask_stats: false,
         }
     }
 }
@@ -344,6 +348,10 @@ async fn on_message<W: tokio::io::AsyncWrite + Unpin>(
             ..
         } => {
             tracing::info!(%terminal_id, protocol, "hello");
+            if shared.options.ask_stats {
+                // Extension: the terminal answers with one `stats` line (printed).
+                conn.send(&PcMsg::StatsRequest).await?;
+            }
             Ok(())
         }
         ReaderMsg::Identity(identity) => {
@@ -360,7 +368,8 @@ async fn on_message<W: tokio::io::AsyncWrite + Unpin>(
         | ReaderMsg::Status { .. }
         | ReaderMsg::Ok { .. }
         | ReaderMsg::Error { .. }
-        | ReaderMsg::Pong => Ok(()),
+        | ReaderMsg::Pong
+        | ReaderMsg::Stats { .. } => Ok(()),
     }
 }
 
