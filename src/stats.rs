@@ -301,7 +301,11 @@ impl State {
             | Event::PinVerified(Err(f))
             | Event::CertificateRead(Err(f))
             | Event::Signed(Err(f)) => return self.card_error(*f),
-            Event::PinVerified(Ok(VerifyOutcome::Wrong { .. })) => c.pin_wrong += 1,
+            // A VERIFY is only sent while tries are left, so `Blocked` is the wrong
+            // PIN that spent the last try: a wrong PIN typed like the others.
+            Event::PinVerified(Ok(VerifyOutcome::Wrong { .. } | VerifyOutcome::Blocked)) => {
+                c.pin_wrong += 1
+            }
             Event::Face(FaceOutcome::Match { .. }) => bump(&mut c.face_attempts, "match"),
             Event::Face(FaceOutcome::NoMatch { .. }) => bump(&mut c.face_attempts, "no_match"),
             Event::Face(FaceOutcome::Guidance(g)) => bump(&mut c.face_guidance, guidance_label(*g)),

@@ -125,12 +125,20 @@ pub async fn run(
     }
     let tx_watchdog = tx.clone();
     if let Some(addr) = config.board.metrics.addr() {
-        let stats = stats.clone();
-        tokio::spawn(async move {
-            if let Err(e) = crate::stats::serve_metrics(stats, addr).await {
-                tracing::error!(error = %e, %addr, "metrics endpoint stopped");
+        // Bound before READY=1, so the endpoint answers as soon as systemd (or a
+        // test) is told the daemon is up.
+        match crate::stats::bind_metrics(addr).await {
+            Ok(listener) => {
+                tracing::info!(%addr, "metrics endpoint listening");
+                let stats = stats.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = crate::stats::serve_metrics_on(stats, listener).await {
+                        tracing::error!(error = %e, %addr, "metrics endpoint stopped");
+                    }
+                });
             }
-        });
+            Err(e) => tracing::error!(error = %e, %addr, "metrics endpoint unavailable"),
+        }
     }
     let mut daemon = Loop::start(
         config,

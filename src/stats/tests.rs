@@ -452,3 +452,20 @@ async fn the_endpoint_serves_the_same_figures_on_loopback_only() {
         .starts_with("HTTP/1.1 400"));
     server.abort();
 }
+
+#[test]
+fn the_wrong_pin_that_locks_the_card_is_a_wrong_pin_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let stats = Stats::open(dir.path()).unwrap();
+    for tries_left in [2, 1] {
+        stats.observe_event(&Event::PinVerified(Ok(VerifyOutcome::Wrong { tries_left })));
+    }
+    stats.observe_event(&Event::PinVerified(Ok(VerifyOutcome::Blocked)));
+    stats.observe_action(&pc(PcEventKind::PinLocked));
+    let figures = stats.figures();
+    assert_eq!(figures["kaonin_pin_wrong_total"], 3);
+    assert_eq!(figures["kaonin_pin_locks_total"], 1);
+    assert_eq!(figures["kaonin_receptions_total"]["face"], 0);
+    assert_eq!(figures["kaonin_ack_latency_seconds"]["count"], 0);
+    assert!(figures["kaonin_link_up"].is_null());
+}
