@@ -17,7 +17,9 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::io::{AsRawFd, FromRawFd};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// A PIN pad on one end of a pty pair. Like a real pad it sends a heartbeat `H`
 /// every second (the pad's own clock, from a thread) until it is unplugged.
@@ -26,6 +28,8 @@ struct Pad {
     master: Arc<Mutex<Option<File>>>,
     /// The slave is held open too, so its node stays until the test drops it.
     _slave: File,
+    /// While set, the heartbeat thread sends nothing (a pad gone silent).
+    quiet: Arc<AtomicBool>,
 }
 
 /// A pty pair, both ends close-on-exec (a master inherited by the daemon or any
@@ -69,6 +73,11 @@ fn pty_pair() -> (File, File, PathBuf) {
 impl Pad {
     /// A new pty pair; `link` (the path the daemon opens) now points at its slave.
     fn plug(link: &Path) -> Pad {
+        Pad::plug_beating(link, HEARTBEAT_PERIOD)
+    }
+
+    /// [`Pad::plug`] with a heartbeat every `period`.
+    fn plug_beating(link: &Path, period: Duration) -> Pad {
         let (master, slave, name) = pty_pair();
         let tmp = link.with_extension("new");
         let _ = std::fs::remove_file(&tmp);
@@ -76,20 +85,23 @@ impl Pad {
         std::fs::rename(&tmp, link).unwrap();
         let master = Arc::new(Mutex::new(Some(master)));
         let beating = Arc::downgrade(&master);
+        let quiet = Arc::new(AtomicBool::new(false));
+        let hush = quiet.clone();
         std::thread::spawn(move || {
             while let Some(master) = beating.upgrade() {
                 let mut master = master.lock().unwrap();
                 let Some(port) = master.as_mut() else { break };
-                if port.write_all(b"H\n").is_err() {
+                if !hush.load(Ordering::SeqCst) && port.write_all(b"H\n").is_err() {
                     break;
                 }
                 drop(master);
-                std::thread::sleep(HEARTBEAT_PERIOD);
+                std::thread::sleep(period);
             }
         });
         Pad {
             master,
             _slave: slave,
+            quiet,
         }
     }
 
@@ -107,6 +119,11 @@ impl Pad {
         port.flush().unwrap();
     }
 
+    /// Stops (or restarts) the heartbeat; keys can still be sent.
+    fn quiet(&self, quiet: bool) {
+        self.quiet.store(quiet, Ordering::SeqCst);
+    }
+
     /// Pulls the cable: the pty master closes.
     fn unplug(self) {
         self.master.lock().unwrap().take();
@@ -116,8 +133,13 @@ impl Pad {
 /// A terminal whose PIN comes from a serial pad on `pad_link`; its logs (every
 /// level of kaonin's own crates) are kept for the privacy checks.
 fn keypad_terminal(pad_link: &Path) -> (Terminal, Pc) {
+    keypad_terminal_with(pad_link, 60_000)
+}
+
+/// [`keypad_terminal`] with the pad counted as gone after `heartbeat_ms` of silence.
+fn keypad_terminal_with(pad_link: &Path, heartbeat_ms: u64) -> (Terminal, Pc) {
     let extra = format!(
-        "[face]\nmatcher = \"test-thumbnail\"\n[board.keypad]\ndevice = \"{}\"\nheartbeat_timeout_ms = 60000\n",
+        "[face]\nmatcher = \"test-thumbnail\"\n[board.keypad]\ndevice = \"{}\"\nheartbeat_timeout_ms = {heartbeat_ms}\n",
         pad_link.display()
     );
     let options = Options {
@@ -333,6 +355,47 @@ fn a_pad_unplugged_mid_pin_calls_staff_spends_no_try_and_service_resumes() {
     assert_eq!(id["id"], t.forwarded[0]["id"]);
     assert_eq!(id["method"], "pin");
     assert_pin_not_logged(&t, "1234");
+}
+
+#[test]
+fn a_pad_that_falls_silent_mid_pin_is_treated_as_unplugged_until_it_speaks() {
+    let (_pads, link) = pad_link();
+    // Beats five times a second against the shortest timeout the config allows
+    // (1.5 s), so only a real silence trips it.
+    let mut pad = Pad::plug_beating(&link, Duration::from_millis(200));
+    let (mut t, mut pc) = keypad_terminal_with(&link, 1500);
+    t.insert("alice");
+    t.expect("method_select");
+    t.press("pin");
+    expect_dots(&mut t, 0);
+    pad.send(&["K1", "K2"]);
+    expect_dots(&mut t, 2);
+    // The pad's firmware hangs: no heartbeat, no key.
+    pad.quiet(true);
+    let screen = t.expect("staff_call");
+    assert!(
+        screen["text"].as_str().unwrap().contains("テンキー"),
+        "{screen}"
+    );
+    loop {
+        if pc.expect("status")["failed_devices"] == json!(["input"]) {
+            break;
+        }
+    }
+    pad.quiet(false);
+    t.expect("idle");
+    t.remove();
+    t.insert("alice");
+    t.expect("method_select");
+    t.press("pin");
+    let screen = expect_dots(&mut t, 0);
+    assert!(screen["text"].as_str().unwrap().contains('3'), "{screen}");
+    pad.send(&["K1", "K2", "K3", "K4"]);
+    t.expect("consent");
+    t.press("consent_all");
+    t.expect("done");
+    assert_eq!(pc.expect("identity")["method"], "pin");
+    assert_eq!(t.forwarded.len(), 1);
 }
 
 // ---- through a real pcscd ------------------------------------------------------
