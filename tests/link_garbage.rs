@@ -49,7 +49,7 @@ fn bad_line() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
-const KNOWN: [&str; 12] = [
+const KNOWN: [&str; 14] = [
     "hello",
     "identity",
     "event",
@@ -62,6 +62,8 @@ const KNOWN: [&str; 12] = [
     "set_passcode",
     "revoke_passcode",
     "status_request",
+    "stats",
+    "stats_request",
 ];
 
 fn garbage() -> impl Strategy<Value = Vec<Vec<u8>>> {
