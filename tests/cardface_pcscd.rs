@@ -1,0 +1,274 @@
+//! The card-face camera end to end: `kaonin run` with `[card_face] kind =
+//! "images"` (synthetic photographs of the printed card, drawn here from the
+//! virtual card's profile), the OCR model, a real pcscd and `kaonin vcard` as the
+//! card. No `card_face` control action is sent: 照合番号B comes from the camera.
+//!
+//! The 照合番号B VERIFYs that reach the card are counted in the pcscd APDU log
+//! (`KAONIN_PCSCD_LOG`, written by scripts/with-pcscd.sh).
+//!
+//! Run: `scripts/with-pcscd.sh cargo test --features pcsc --test cardface_pcscd --
+//! --include-ignored` (needs the OCR model: scripts/fetch-ocr-model.sh).
+
+#![cfg(feature = "pcsc")]
+
+mod common;
+
+use common::*;
+use kaonin::card::CardFace;
+use kaonin::cardface::synth::{spec_for, write_captures, Degradation};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Stdio};
+use std::sync::Mutex;
+
+/// The virtual readers are shared: one test at a time.
+static READERS: Mutex<()> = Mutex::new(());
+
+struct Vcard {
+    child: Child,
+    stdin: ChildStdin,
+}
+
+impl Vcard {
+    fn start(profile_name: &str) -> Vcard {
+        let mut child = kaonin()
+            .args(["vcard", "--profile"])
+            .arg(profile(profile_name))
+            .arg("--vpcd")
+            .arg("127.0.0.1:35963")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        Vcard { child, stdin }
+    }
+
+    fn say(&mut self, command: &str) {
+        writeln!(self.stdin, "{command}").unwrap();
+    }
+}
+
+impl Drop for Vcard {
+    fn drop(&mut self) {
+        let _ = writeln!(self.stdin, "quit");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn models_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
+}
+
+fn printed_face(name: &str) -> CardFace {
+    kaonin::card::sim::Profile::load(Path::new(&profile(name)))
+        .unwrap()
+        .printed_face()
+}
+
+/// Sharp captures without glare (the OCR accuracy itself is measured by
+/// `ocr-eval`; here the wiring is under test).
+fn clean() -> Degradation {
+    Degradation {
+        blur: (0.3, 0.6),
+        glare: 0.0,
+        rotation: 2.0,
+        ..Degradation::normal()
+    }
+}
+
+/// Writes `frames` photographs of the card `face` into `dir`.
+fn photograph(dir: &Path, face: &CardFace, marking: bool, card_blur: f64, frames: usize) {
+    let fonts = kaonin::ui::font::Fonts::load(None).unwrap();
+    let spec = spec_for(face, marking).expect("profile dates");
+    write_captures(&spec, &fonts, 7, frames, &clean(), card_blur, dir).unwrap();
+}
+
+/// A terminal on the pcscd readers whose card-face camera sees the images in
+/// `images`.
+fn terminal(images: &Path, max_frames: u32) -> (Terminal, Pc) {
+    let options = Options {
+        reader: "kind = \"pcsc\"\nname_contains = \"Virtual PCD 00 00\"\nphone_name_contains = \"Virtual PCD 00 01\"".into(),
+        extra: format!(
+            "[face]\nmatcher = \"test-thumbnail\"\n[card_face]\nkind = \"images\"\nimages = \"{}\"\nmodels = \"{}\"\ntime_limit_s = 60\nmax_frames = {max_frames}\n",
+            images.display(),
+            models_dir().display()
+        ),
+        ..Options::default()
+    };
+    terminal_and_pc(options)
+}
+
+fn log_path() -> String {
+    std::env::var("KAONIN_PCSCD_LOG").expect("run under scripts/with-pcscd.sh")
+}
+
+/// The status words answering each 14-digit VERIFY (照合番号B) in the pcscd log.
+fn kenmen_verifies(log: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let mut lines = text.lines();
+    let mut answers = Vec::new();
+    while let Some(line) = lines.next() {
+        if line.contains("APDU: 00 20 00 80 0E ") {
+            let sw = lines
+                .by_ref()
+                .find_map(|l| l.split_once("SW: ").map(|(_, sw)| sw.trim().to_owned()))
+                .unwrap_or_default();
+            answers.push(sw);
+        }
+    }
+    answers
+}
+
+fn buttons(screen: &Value) -> Vec<String> {
+    screen["buttons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Waits for screen `id` whose text contains `needle`.
+fn expect_text(t: &mut Terminal, id: &str, needle: &str) -> Value {
+    loop {
+        let screen = t.expect(id);
+        if screen["text"].as_str().unwrap_or("").contains(needle) {
+            return screen;
+        }
+    }
+}
+
+fn catalog(key: &str) -> String {
+    let ja: toml::Value = toml::from_str(include_str!("../assets/i18n/ja.toml")).unwrap();
+    let (table, name) = key.split_once('.').unwrap();
+    ja[table][name].as_str().unwrap().to_owned()
+}
+
+#[test]
+#[ignore = "needs pcscd with vpcd (scripts/with-pcscd.sh) and the OCR model"]
+fn the_camera_reads_the_card_face_and_the_chip_photo_opens() {
+    let _lock = READERS.lock().unwrap_or_else(|p| p.into_inner());
+    let images = tempfile::tempdir().unwrap();
+    photograph(images.path(), &printed_face("alice"), false, 0.0, 3);
+    let (mut t, mut pc) = terminal(images.path(), 6);
+    let before = kenmen_verifies(&log_path()).len();
+    t.camera(Some("alice-camera.png"));
+    let mut card = Vcard::start("alice");
+    card.say("insert");
+    let screen = t.expect("method_select");
+    let offered = buttons(&screen);
+    // The chip photo was opened: face authentication is offered, and the card
+    // still has its PIN.
+    assert!(offered.contains(&"face".to_owned()), "{screen}");
+    assert!(offered.contains(&"pin".to_owned()), "{screen}");
+    let sent = &kenmen_verifies(&log_path())[before..];
+    assert_eq!(sent, ["90 00"], "{sent:?}");
+    t.press("face");
+    consent_all(&mut t);
+    assert_eq!(pc.expect("identity")["method"], "face");
+    card.say("remove");
+    t.expect("idle");
+}
+
+#[test]
+#[ignore = "needs pcscd with vpcd (scripts/with-pcscd.sh) and the OCR model"]
+fn a_misprinted_code_costs_at_most_one_try_then_pin_or_staff() {
+    let _lock = READERS.lock().unwrap_or_else(|p| p.into_inner());
+    let mut face = printed_face("alice");
+    // One digit of the security code altered on the printed card.
+    let last = face.security_code.pop().unwrap();
+    face.security_code.push(if last == '9' {
+        '0'
+    } else {
+        (last as u8 + 1) as char
+    });
+    let images = tempfile::tempdir().unwrap();
+    photograph(images.path(), &face, false, 0.0, 3);
+    let (mut t, _pc) = terminal(images.path(), 6);
+    let before = kenmen_verifies(&log_path()).len();
+    let mut card = Vcard::start("alice");
+    card.say("insert");
+    let screen = expect_text(&mut t, "method_select", &catalog("card_face.key_refused"));
+    let offered = buttons(&screen);
+    assert!(!offered.contains(&"face".to_owned()), "{screen}");
+    assert!(offered.contains(&"pin".to_owned()), "{screen}");
+    // Exactly one 照合番号B VERIFY reached the card (the two agreeing frames' wrong
+    // value), costing one of its ten tries.
+    let sent = kenmen_verifies(&log_path())[before..].to_vec();
+    assert_eq!(sent, ["63 C9"], "{sent:?}");
+    // No automatic retry, and the same card again with the same misprint: the
+    // failed value is never sent a second time.
+    card.say("remove");
+    t.expect("idle");
+    card.say("insert");
+    t.expect("method_select");
+    let again = kenmen_verifies(&log_path())[before..].to_vec();
+    assert_eq!(again, sent, "the refused value was sent again");
+    // The PIN path still works.
+    t.press("pin");
+    t.expect("pin");
+    t.send(json!({"pin": "1234"}));
+    t.expect("consent");
+}
+
+#[test]
+#[ignore = "needs pcscd with vpcd (scripts/with-pcscd.sh) and the OCR model"]
+fn a_blurred_card_sends_nothing_and_offers_pin_or_staff() {
+    let _lock = READERS.lock().unwrap_or_else(|p| p.into_inner());
+    let images = tempfile::tempdir().unwrap();
+    photograph(images.path(), &printed_face("alice"), false, 6.0, 3);
+    let (mut t, _pc) = terminal(images.path(), 4);
+    let before = kenmen_verifies(&log_path()).len();
+    let mut card = Vcard::start("alice");
+    card.say("insert");
+    // The patient is told to hold the card still while it is read.
+    expect_text(&mut t, "reading", &catalog("card_face.hold_still"));
+    let screen = expect_text(&mut t, "method_select", &catalog("card_face.unreadable"));
+    let offered = buttons(&screen);
+    assert_eq!(offered.first().map(String::as_str), Some("pin"), "{screen}");
+    assert!(!offered.contains(&"face".to_owned()), "{screen}");
+    assert!(kenmen_verifies(&log_path())[before..].is_empty());
+}
+
+#[test]
+#[ignore = "needs pcscd with vpcd (scripts/with-pcscd.sh) and the OCR model"]
+fn the_face_auth_marking_removes_the_pin_option() {
+    let _lock = READERS.lock().unwrap_or_else(|p| p.into_inner());
+    let images = tempfile::tempdir().unwrap();
+    // Alice's chip has a PIN; her printed card carries 「顔認証」 in the 追記欄.
+    photograph(images.path(), &printed_face("alice"), true, 0.0, 3);
+    let (mut t, mut pc) = terminal(images.path(), 6);
+    t.camera(Some("alice-camera.png"));
+    let mut card = Vcard::start("alice");
+    card.say("insert");
+    let screen = t.expect("method_select");
+    let offered = buttons(&screen);
+    assert!(offered.contains(&"face".to_owned()), "{screen}");
+    assert!(!offered.contains(&"pin".to_owned()), "{screen}");
+    t.press("face");
+    consent_all(&mut t);
+    assert_eq!(pc.expect("identity")["method"], "face");
+}
+
+#[test]
+#[ignore = "needs pcscd with vpcd (scripts/with-pcscd.sh) and the OCR model"]
+fn the_control_action_wins_over_the_camera() {
+    let _lock = READERS.lock().unwrap_or_else(|p| p.into_inner());
+    // The camera sees no card at all; staff type the values.
+    let images = tempfile::tempdir().unwrap();
+    let (mut t, _pc) = terminal(images.path(), 50);
+    let face = printed_face("alice");
+    let before = kenmen_verifies(&log_path()).len();
+    let mut card = Vcard::start("alice");
+    card.say("insert");
+    expect_text(&mut t, "reading", &catalog("card_face.place_flat"));
+    t.send(json!({"card_face": {
+        "birth": face.birth, "expiry": face.expiry, "security_code": face.security_code
+    }}));
+    let screen = t.expect("method_select");
+    assert!(buttons(&screen).contains(&"face".to_owned()), "{screen}");
+    assert_eq!(kenmen_verifies(&log_path())[before..], ["90 00"]);
+}
