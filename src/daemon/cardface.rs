@@ -222,10 +222,9 @@ pub fn card_face_worker(
         let report = |report: Report| {
             let _ = events.send(Inbound::CardFace { token, report });
         };
-        match read_one_card(&mut device, &commands, &report) {
-            Some(result) => report(Report::Done(result)),
-            // Cancelled: the loop no longer waits for this card.
-            None => {}
+        // `None`: cancelled, the loop no longer waits for this card.
+        if let Some(result) = read_one_card(&mut device, &commands, &report) {
+            report(Report::Done(result));
         }
     }
 }
