@@ -272,3 +272,45 @@ fn the_control_action_wins_over_the_camera() {
     assert!(buttons(&screen).contains(&"face".to_owned()), "{screen}");
     assert_eq!(kenmen_verifies(&log_path())[before..], ["90 00"]);
 }
+
+/// Alice's profile with only `tries` 照合番号B tries left on the chip, in `dir`.
+fn alice_with_kenmen_tries(dir: &Path, tries: u32) -> String {
+    let cards = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/cards");
+    let text = std::fs::read_to_string(cards.join("alice.toml")).unwrap();
+    let text = text
+        .replace("\"keys/", &format!("\"{}/keys/", cards.display()))
+        .replace("\"../faces/", &format!("\"{}/../faces/", cards.display()))
+        .replace(
+            "[kenmen]\ntries = 10",
+            &format!("[kenmen]\ntries = {tries}"),
+        );
+    assert!(text.contains(&format!("tries = {tries}\nphoto")), "{text}");
+    let path = dir.join("alice-low.toml");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+#[ignore = "needs pcscd with vpcd (scripts/with-pcscd.sh) and the OCR model"]
+fn below_the_counter_floor_nothing_is_sent_and_staff_are_called() {
+    let _lock = READERS.lock().unwrap_or_else(|p| p.into_inner());
+    let images = tempfile::tempdir().unwrap();
+    photograph(images.path(), &printed_face("alice"), false, 0.0, 3);
+    let (mut t, _pc) = terminal(images.path(), 6);
+    let low = alice_with_kenmen_tries(images.path(), 2);
+    let before = kenmen_verifies(&log_path()).len();
+    let mut child = kaonin()
+        .args(["vcard", "--profile", &low, "--vpcd", "127.0.0.1:35963"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut card = Vcard {
+        stdin: child.stdin.take().unwrap(),
+        child,
+    };
+    card.say("insert");
+    let screen = expect_text(&mut t, "method_select", &catalog("card_face.counter_low"));
+    assert!(!buttons(&screen).contains(&"face".to_owned()), "{screen}");
+    assert!(kenmen_verifies(&log_path())[before..].is_empty());
+}

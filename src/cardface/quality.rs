@@ -145,7 +145,7 @@ mod tests {
             ..Degradation::normal()
         };
         let (mut passed, mut total, mut blurred_ok) = (0, 0, 0);
-        for i in 0..6u64 {
+        for i in 0..4u64 {
             let mut rng = Rng::new(100 + i);
             let spec = random_spec(&mut rng, TODAY, 0.0);
             let card = draw_card(&spec, &fonts, &mut rng);
@@ -158,7 +158,7 @@ mod tests {
                 blurred_ok += (assess(&c, &CURRENT).is_none()) as u32;
             }
         }
-        assert!(total >= 5, "cards located: {total}");
+        assert!(total >= 3, "cards located: {total}");
         assert_eq!(passed, total, "normal captures refused");
         assert_eq!(blurred_ok, 0, "blurred cards passed");
     }
