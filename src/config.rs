@@ -632,6 +632,14 @@ impl Config {
         if !(1..=60).contains(&self.card_face.time_limit_s) {
             return Err(("card_face.time_limit_s", "must be 1 to 60".into()));
         }
+        if self.card_face.kind != CardFaceKind::Control
+            && self.card_face.time_limit_s >= p.screen_timeout_s
+        {
+            return Err((
+                "card_face.time_limit_s",
+                "must be less than policy.screen_timeout_s (the reading screen would time out first)".into(),
+            ));
+        }
         if !(2..=50).contains(&self.card_face.max_frames) {
             return Err((
                 "card_face.max_frames",

@@ -73,6 +73,11 @@ fn card_face_keys_are_checked() {
             "kind = \"images\"\nimages = \"x\"\ntime_limit_s = 0",
             "card_face.time_limit_s",
         ),
+        // Not below the reading screen's timeout (60 s by default).
+        (
+            "kind = \"images\"\nimages = \"x\"\ntime_limit_s = 60",
+            "card_face.time_limit_s",
+        ),
         ("kind = \"images\"", "card_face.images"),
         ("kind = \"camera\"", "kind"),
     ] {

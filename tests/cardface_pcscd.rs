@@ -15,7 +15,7 @@ mod common;
 
 use common::*;
 use kaonin::card::CardFace;
-use kaonin::cardface::synth::{spec_for, write_captures, Degradation};
+use kaonin::cardface::synth::{spec_for, write_captures, CardSpec, Degradation};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -81,18 +81,26 @@ fn clean() -> Degradation {
 
 /// Writes `frames` photographs of the card `face` into `dir`.
 fn photograph(dir: &Path, face: &CardFace, marking: bool, card_blur: f64, frames: usize) {
-    let fonts = kaonin::ui::font::Fonts::load(None).unwrap();
     let spec = spec_for(face, marking).expect("profile dates");
-    write_captures(&spec, &fonts, 7, frames, &clean(), card_blur, dir).unwrap();
+    photograph_spec(dir, &spec, card_blur, frames);
+}
+
+fn photograph_spec(dir: &Path, spec: &CardSpec, card_blur: f64, frames: usize) {
+    let fonts = kaonin::ui::font::Fonts::load(None).unwrap();
+    write_captures(spec, &fonts, 7, frames, &clean(), card_blur, dir).unwrap();
 }
 
 /// A terminal on the pcscd readers whose card-face camera sees the images in
 /// `images`.
 fn terminal(images: &Path, max_frames: u32) -> (Terminal, Pc) {
+    terminal_limited(images, max_frames, 50)
+}
+
+fn terminal_limited(images: &Path, max_frames: u32, time_limit_s: u32) -> (Terminal, Pc) {
     let options = Options {
         reader: "kind = \"pcsc\"\nname_contains = \"Virtual PCD 00 00\"\nphone_name_contains = \"Virtual PCD 00 01\"".into(),
         extra: format!(
-            "[face]\nmatcher = \"test-thumbnail\"\n[card_face]\nkind = \"images\"\nimages = \"{}\"\nmodels = \"{}\"\ntime_limit_s = 60\nmax_frames = {max_frames}\n",
+            "[face]\nmatcher = \"test-thumbnail\"\n[card_face]\nkind = \"images\"\nimages = \"{}\"\nmodels = \"{}\"\ntime_limit_s = {time_limit_s}\nmax_frames = {max_frames}\n",
             images.display(),
             models_dir().display()
         ),
@@ -312,5 +320,44 @@ fn below_the_counter_floor_nothing_is_sent_and_staff_are_called() {
     card.say("insert");
     let screen = expect_text(&mut t, "method_select", &catalog("card_face.counter_low"));
     assert!(!buttons(&screen).contains(&"face".to_owned()), "{screen}");
+    assert!(kenmen_verifies(&log_path())[before..].is_empty());
+}
+
+#[test]
+#[ignore = "needs pcscd with vpcd (scripts/with-pcscd.sh) and the OCR model"]
+fn a_western_calendar_card_is_refused_with_its_reason() {
+    let _lock = READERS.lock().unwrap_or_else(|p| p.into_inner());
+    let images = tempfile::tempdir().unwrap();
+    let mut spec = spec_for(&printed_face("alice"), false).unwrap();
+    spec.western = true;
+    photograph_spec(images.path(), &spec, 0.0, 3);
+    let (mut t, _pc) = terminal(images.path(), 6);
+    let before = kenmen_verifies(&log_path()).len();
+    let mut card = Vcard::start("alice");
+    card.say("insert");
+    let screen = expect_text(
+        &mut t,
+        "method_select",
+        &catalog("card_face.western_calendar"),
+    );
+    assert!(buttons(&screen).contains(&"pin".to_owned()), "{screen}");
+    assert!(!buttons(&screen).contains(&"face".to_owned()), "{screen}");
+    assert!(kenmen_verifies(&log_path())[before..].is_empty());
+}
+
+#[test]
+#[ignore = "needs pcscd with vpcd (scripts/with-pcscd.sh) and the OCR model"]
+fn no_card_in_view_gives_up_within_the_time_limit() {
+    let _lock = READERS.lock().unwrap_or_else(|p| p.into_inner());
+    // The camera sees the empty tray; the frame budget is larger than one second
+    // of reading can use, so the time limit ends the read.
+    let images = tempfile::tempdir().unwrap();
+    let (mut t, _pc) = terminal_limited(images.path(), 50, 1);
+    let before = kenmen_verifies(&log_path()).len();
+    let mut card = Vcard::start("alice");
+    card.say("insert");
+    expect_text(&mut t, "reading", &catalog("card_face.place_flat"));
+    let screen = expect_text(&mut t, "method_select", &catalog("card_face.unreadable"));
+    assert!(buttons(&screen).contains(&"pin".to_owned()), "{screen}");
     assert!(kenmen_verifies(&log_path())[before..].is_empty());
 }
