@@ -48,8 +48,10 @@ pub enum CardFaceCmd {
 
 /// What the card-face reader found.
 pub struct FaceReading {
-    pub face: CardFace,
-    /// 「顔認証」 is written in the 追記欄.
+    /// The agreed value, or why there is none.
+    pub face: Result<CardFace, CardFaceNotice>,
+    /// 「顔認証」 is written in the 追記欄 (read even when the value is refused,
+    /// e.g. on a foreign resident's PIN-less card).
     pub marking: bool,
 }
 
@@ -66,8 +68,8 @@ impl std::fmt::Debug for FaceReading {
 pub enum Report {
     /// Tell the patient how to help.
     Guidance(CardFaceGuidance),
-    /// Finished: an agreed value, or why there is none.
-    Done(Result<FaceReading, CardFaceNotice>),
+    /// Finished: an agreed value or why there is none, and the marking.
+    Done(FaceReading),
 }
 
 /// Builds the card-face camera and loads the OCR model for `kind = "images"` or
@@ -234,10 +236,16 @@ fn read_one_card(
     device: &mut CardFaceDevice,
     commands: &Receiver<CardFaceCmd>,
     report: &dyn Fn(Report),
-) -> Option<Result<FaceReading, CardFaceNotice>> {
+) -> Option<FaceReading> {
     let started = Instant::now();
+    let done = |face, marking: Option<bool>| {
+        Some(FaceReading {
+            face,
+            marking: marking.unwrap_or(false),
+        })
+    };
     let Some(today) = Date::from_ymd(today_jst()) else {
-        return Some(Err(CardFaceNotice::Unreadable));
+        return done(Err(CardFaceNotice::Unreadable), None);
     };
     let mut vote = Vote::new();
     let mut marking: Option<bool> = None;
@@ -254,7 +262,7 @@ fn read_one_card(
             Ok(frame) => frame,
             Err(e) => {
                 tracing::warn!(error = %e, "card-face camera failed");
-                return Some(Err(CardFaceNotice::Unreadable));
+                return done(Err(CardFaceNotice::Unreadable), marking);
             }
         };
         frames += 1;
@@ -274,19 +282,16 @@ fn read_one_card(
         if let Err(CardFaceRefusal::WesternCalendar) = checked {
             // A person has to type it; more frames will not help.
             tracing::info!("card face: Western-calendar birth line; refused");
-            return Some(Err(CardFaceNotice::WesternCalendar));
+            return done(Err(CardFaceNotice::WesternCalendar), marking);
         }
         if let Some(face) = vote.push(checked) {
             tracing::info!(frames, "card face read: two frames agree");
-            return Some(Ok(FaceReading {
-                face,
-                marking: marking.unwrap_or(false),
-            }));
+            return done(Ok(face), marking);
         }
     }
     let refusal = vote.refusal();
     tracing::info!(frames, reason = %refusal, "card face not read; PIN or staff");
-    Some(Err(notice_of(refusal)))
+    done(Err(notice_of(refusal)), marking)
 }
 
 #[cfg(test)]

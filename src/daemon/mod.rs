@@ -487,15 +487,13 @@ impl Loop {
             cardface::Report::Guidance(g) => {
                 self.on_event(Event::CardFace(CardFaceEvent::Guidance(g)));
             }
-            cardface::Report::Done(result) => {
+            cardface::Report::Done(reading) => {
                 self.card_face_pending = None;
-                let face = match result {
-                    Ok(reading) => {
-                        if reading.marking {
-                            self.on_event(Event::CardFace(CardFaceEvent::FaceAuthMarking));
-                        }
-                        Some(reading.face)
-                    }
+                if reading.marking {
+                    self.on_event(Event::CardFace(CardFaceEvent::FaceAuthMarking));
+                }
+                let face = match reading.face {
+                    Ok(face) => Some(face),
                     Err(notice) => {
                         self.on_event(Event::CardFace(CardFaceEvent::Refused(notice)));
                         None

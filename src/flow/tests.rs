@@ -1338,3 +1338,24 @@ fn no_marking_never_gives_a_pinless_card_a_pin() {
     ))));
     assert_eq!(run.flow.state(), StateName::PinQuery);
 }
+
+#[test]
+fn a_marked_card_whose_face_is_refused_goes_to_the_staff() {
+    let mut run = Run::new();
+    run.send(Event::CardPresent(ReaderRole::Card));
+    run.send(card_face(CardFaceEvent::FaceAuthMarking));
+    run.send(card_face(CardFaceEvent::Refused(
+        CardFaceNotice::WesternCalendar,
+    )));
+    run.send(Event::CardRead(Ok(facts(
+        CardKind::Standard,
+        PhotoStatus::NoCardFace,
+    ))));
+    let screen = run.last_screen();
+    assert_eq!(screen.buttons, vec![Button::Cancel, Button::Lang]);
+    assert_eq!(screen.params.staff_reason, Some(StaffReason::NoMethodLeft));
+    assert_eq!(
+        screen.params.card_face_notice,
+        Some(CardFaceNotice::WesternCalendar)
+    );
+}
