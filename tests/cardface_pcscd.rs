@@ -361,3 +361,51 @@ fn no_card_in_view_gives_up_within_the_time_limit() {
     assert!(buttons(&screen).contains(&"pin".to_owned()), "{screen}");
     assert!(kenmen_verifies(&log_path())[before..].is_empty());
 }
+
+/// Photographs of alice's card with a reflection saturating the security code.
+fn photograph_with_glare(dir: &Path, frames: usize) {
+    use kaonin::cardface::synth::{capture, draw_card, Rng};
+    let fonts = kaonin::ui::font::Fonts::load(None).unwrap();
+    let spec = spec_for(&printed_face("alice"), false).unwrap();
+    let mut rng = Rng::new(11);
+    let card = draw_card(&spec, &fonts, &mut rng);
+    let layout = kaonin::cardface::layout::CURRENT;
+    let (cx, cy) = (
+        (layout.code.x + layout.code.w / 2) as f64 / kaonin::cardface::layout::CARD_W as f64,
+        (layout.code.y + layout.code.h / 2) as f64 / kaonin::cardface::layout::CARD_H as f64,
+    );
+    for k in 0..frames {
+        let cap = capture(&card, &mut rng, &clean());
+        let [tl, tr, br, bl] = cap.corners;
+        // Where the code's centre landed (bilinear in the card's corners).
+        let lerp =
+            |a: (f64, f64), b: (f64, f64), t: f64| (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
+        let (top, bottom) = (lerp(tl, tr, cx), lerp(bl, br, cx));
+        let (gx, gy) = lerp(top, bottom, cy);
+        let mut img =
+            image::RgbImage::from_raw(cap.frame.width, cap.frame.height, cap.frame.data.to_vec())
+                .unwrap();
+        for (x, y, p) in img.enumerate_pixels_mut() {
+            if (x as f64 - gx).powi(2) + (y as f64 - gy).powi(2) < 45.0f64.powi(2) {
+                *p = image::Rgb([255, 255, 255]);
+            }
+        }
+        img.save(dir.join(format!("frame-{k}.png"))).unwrap();
+    }
+}
+
+#[test]
+#[ignore = "needs pcscd with vpcd (scripts/with-pcscd.sh) and the OCR model"]
+fn glare_over_a_field_is_reported_and_nothing_is_sent() {
+    let _lock = READERS.lock().unwrap_or_else(|p| p.into_inner());
+    let images = tempfile::tempdir().unwrap();
+    photograph_with_glare(images.path(), 3);
+    let (mut t, _pc) = terminal(images.path(), 3);
+    let before = kenmen_verifies(&log_path()).len();
+    let mut card = Vcard::start("alice");
+    card.say("insert");
+    expect_text(&mut t, "reading", &catalog("card_face.glare"));
+    let screen = expect_text(&mut t, "method_select", &catalog("card_face.unreadable"));
+    assert!(buttons(&screen).contains(&"pin".to_owned()), "{screen}");
+    assert!(kenmen_verifies(&log_path())[before..].is_empty());
+}
