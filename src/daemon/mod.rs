@@ -381,10 +381,13 @@ impl Loop {
         }
         match &event {
             Event::CardPresent(_) => self.card_present = true,
-            Event::CardAbsent(_) => {
+            Event::CardAbsent(role) => {
                 self.card_present = false;
                 self.card_face = None;
-                self.cancel_card_face();
+                // Only the card slot's card is photographed.
+                if *role == ReaderRole::Card {
+                    self.cancel_card_face();
+                }
             }
             _ => {}
         }
