@@ -409,3 +409,21 @@ fn glare_over_a_field_is_reported_and_nothing_is_sent() {
     assert!(buttons(&screen).contains(&"pin".to_owned()), "{screen}");
     assert!(kenmen_verifies(&log_path())[before..].is_empty());
 }
+
+#[test]
+#[ignore = "needs pcscd with vpcd (scripts/with-pcscd.sh) and the OCR model"]
+fn removing_the_card_while_its_face_is_read_goes_back_to_idle() {
+    let _lock = READERS.lock().unwrap_or_else(|p| p.into_inner());
+    let images = tempfile::tempdir().unwrap();
+    let (mut t, _pc) = terminal(images.path(), 50);
+    let mut card = Vcard::start("alice");
+    card.say("insert");
+    expect_text(&mut t, "reading", &catalog("card_face.place_flat"));
+    card.say("remove");
+    t.expect("idle");
+    // The next card is read afresh: now the camera sees it.
+    photograph(images.path(), &printed_face("alice"), false, 0.0, 3);
+    card.say("insert");
+    let screen = t.expect("method_select");
+    assert!(buttons(&screen).contains(&"face".to_owned()), "{screen}");
+}
