@@ -214,32 +214,48 @@ pub fn card_face_worker(
     commands: Receiver<CardFaceCmd>,
     events: UnboundedSender<Inbound>,
 ) {
-    while let Ok(cmd) = commands.recv() {
-        let CardFaceCmd::Read { token } = cmd else {
-            continue;
+    let mut next: Option<u64> = None;
+    loop {
+        let token = match next.take() {
+            Some(token) => token,
+            None => match commands.recv() {
+                Ok(CardFaceCmd::Read { token }) => token,
+                Ok(CardFaceCmd::Cancel) => continue,
+                Err(_) => break,
+            },
         };
-        if let Some(next) = &device.restart {
-            next.store(0, Ordering::SeqCst);
+        if let Some(first) = &device.restart {
+            first.store(0, Ordering::SeqCst);
         }
         let report = |report: Report| {
             let _ = events.send(Inbound::CardFace { token, report });
         };
-        // `None`: cancelled, the loop no longer waits for this card.
-        if let Some(result) = read_one_card(&mut device, &commands, &report) {
-            report(Report::Done(result));
+        match read_one_card(&mut device, &commands, &report) {
+            Outcome::Done(result) => report(Report::Done(result)),
+            // The loop no longer waits for this card.
+            Outcome::Cancelled => {}
+            Outcome::Restart(token) => next = Some(token),
         }
     }
 }
 
-/// Reads one card; `None` when cancelled.
+/// How a read ended.
+enum Outcome {
+    Done(FaceReading),
+    Cancelled,
+    /// A new read was asked for before this one ended: drop this one.
+    Restart(u64),
+}
+
+/// Reads one card.
 fn read_one_card(
     device: &mut CardFaceDevice,
     commands: &Receiver<CardFaceCmd>,
     report: &dyn Fn(Report),
-) -> Option<FaceReading> {
+) -> Outcome {
     let started = Instant::now();
     let done = |face, marking: Option<bool>| {
-        Some(FaceReading {
+        Outcome::Done(FaceReading {
             face,
             marking: marking.unwrap_or(false),
         })
@@ -253,10 +269,9 @@ fn read_one_card(
     let mut frames = 0;
     while frames < device.max_frames && started.elapsed() < device.time_limit {
         match commands.try_recv() {
-            Ok(CardFaceCmd::Cancel) | Err(TryRecvError::Disconnected) => return None,
-            // A new card while one is being read cannot happen (the loop cancels
-            // first); keep reading this one.
-            Ok(CardFaceCmd::Read { .. }) | Err(TryRecvError::Empty) => {}
+            Ok(CardFaceCmd::Cancel) | Err(TryRecvError::Disconnected) => return Outcome::Cancelled,
+            Ok(CardFaceCmd::Read { token }) => return Outcome::Restart(token),
+            Err(TryRecvError::Empty) => {}
         }
         let frame = match device.camera.capture() {
             Ok(frame) => frame,
