@@ -19,7 +19,9 @@ pub mod eval;
 pub mod geom;
 pub mod layout;
 pub mod locate;
+pub mod marking;
 pub mod parse;
+pub mod quality;
 mod read;
 pub mod rec;
 pub mod synth;
@@ -177,6 +179,12 @@ pub enum CardFaceRefusal {
     /// Today's date given to the reader is not a date.
     #[error("today is not a valid date")]
     BadToday,
+    /// A reflection hides part of a field (ask to tilt the card).
+    #[error("glare over a field")]
+    Glare,
+    /// The picture is too blurred to read (ask to hold still).
+    #[error("frame too blurred")]
+    Blurred,
 }
 
 impl From<ParseError> for CardFaceRefusal {

@@ -18,6 +18,10 @@ pub struct CardFaceReader {
     rec: Recognizer,
     pub layout: Layout,
     pub policy: Policy,
+    /// Refuse frames with glare over a field or too blurred to read
+    /// ([`super::quality`]) before recognising them (the daemon turns these into
+    /// guidance). Off by default.
+    pub check_quality: bool,
 }
 
 /// Time spent on one frame.
@@ -43,6 +47,22 @@ impl CardFaceReader {
             rec: Recognizer::load(models_dir)?,
             layout: CURRENT,
             policy: Policy::default(),
+            check_quality: false,
+        })
+    }
+
+    /// The recogniser (for text outside the three fields, e.g. the 追記欄).
+    pub(crate) fn recognizer(&self) -> &Recognizer {
+        &self.rec
+    }
+
+    fn quality_issue(&self, card: &GrayImage) -> Option<CardFaceRefusal> {
+        if !self.check_quality {
+            return None;
+        }
+        super::quality::assess(card, &self.layout).map(|issue| match issue {
+            super::quality::Issue::Glare => CardFaceRefusal::Glare,
+            super::quality::Issue::Blurred => CardFaceRefusal::Blurred,
         })
     }
 
@@ -67,6 +87,10 @@ impl CardFaceReader {
         let Some(card) = card else {
             return (Err(CardFaceRefusal::NoCard), timing);
         };
+        if let Some(issue) = self.quality_issue(&card) {
+            wipe(card);
+            return (Err(issue), timing);
+        }
         let start = Instant::now();
         let mut text = FrameText::default();
         let mut result = Ok(());

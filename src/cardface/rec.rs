@@ -227,6 +227,21 @@ pub fn ctc_decode(steps: &[Vec<f32>], allowed: &[usize], classes: &[Option<char>
     FieldText::new(&text, probs)
 }
 
+impl Recognizer {
+    /// Reads a crop decoding only `chars` (and the blank): for text outside the
+    /// three fields, such as the 「顔認証」 marking in the 追記欄.
+    pub fn recognise_chars(&self, crop: &GrayImage, chars: &str) -> Result<FieldText, OcrError> {
+        let steps = self.run(crop)?;
+        let allowed: Vec<usize> = std::iter::once(0)
+            .chain(
+                (1..self.classes.len())
+                    .filter(|&i| self.classes[i].is_some_and(|c| chars.contains(c))),
+            )
+            .collect();
+        Ok(ctc_decode(&steps, &allowed, &self.classes))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

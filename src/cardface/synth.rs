@@ -673,6 +673,51 @@ pub fn write_set(
     std::fs::write(dir.join(TRUTH_FILE), truth)
 }
 
+/// The card of a known holder (e.g. a virtual card's profile): birth and
+/// expiry `YYYYMMDD`, the security code; `None` if a date is not a date.
+pub fn spec_for(face: &CardFace, face_auth_mark: bool) -> Option<CardSpec> {
+    let date = |s: &str| {
+        let n: u32 = s.parse().ok()?;
+        Date::new((n / 10_000) as i32, n / 100 % 100, n % 100)
+    };
+    Some(CardSpec {
+        name: "試験 花子".into(),
+        address: ADDRESS[0].into(),
+        birth: date(&face.birth)?,
+        western: false,
+        female: true,
+        expiry: date(&face.expiry)?,
+        code: face.security_code.clone(),
+        serial: "0123456789ABCDEF".into(),
+        face_auth_mark,
+    })
+}
+
+/// Draws `spec` (blurred by `card_blur` canonical pixels first, 0 for none) and
+/// writes `frames` captures of it as `frame-N.png` into `dir`: the images of a
+/// card-face camera for tests.
+pub fn write_captures(
+    spec: &CardSpec,
+    fonts: &Fonts,
+    seed: u64,
+    frames: usize,
+    deg: &Degradation,
+    card_blur: f64,
+    dir: &std::path::Path,
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut rng = Rng::new(seed);
+    let card = blur(&draw_card(spec, fonts, &mut rng), card_blur);
+    for k in 0..frames {
+        let cap = capture(&card, &mut rng, deg);
+        let img = RgbImage::from_raw(cap.frame.width, cap.frame.height, cap.frame.data.to_vec())
+            .ok_or_else(|| std::io::Error::other("frame size"))?;
+        img.save(dir.join(format!("frame-{k}.png")))
+            .map_err(std::io::Error::other)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

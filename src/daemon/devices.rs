@@ -32,6 +32,9 @@ pub struct Devices {
     pub input: Option<BoxedInput>,
     /// The face matcher.
     pub matcher: Box<dyn FaceMatcher>,
+    /// The card-face camera with the OCR reader (`None`: `[card_face] kind =
+    /// "control"`).
+    pub card_face: Option<super::cardface::CardFaceDevice>,
 }
 
 /// Handles of the simulated devices, for the control socket and tests.
@@ -141,6 +144,7 @@ pub fn build_devices(config: &Config) -> Result<(Devices, Sim), DaemonError> {
     let indicator = indicator(config, &mut sim);
     let matcher = crate::face::matcher_from_config(config)
         .map_err(|e| DaemonError::Device(format!("face matcher: {e}")))?;
+    let card_face = super::cardface::build(config)?;
     let devices = Devices {
         reader,
         phone_reader,
@@ -149,6 +153,7 @@ pub fn build_devices(config: &Config) -> Result<(Devices, Sim), DaemonError> {
         indicator,
         input,
         matcher,
+        card_face,
     };
     Ok((devices, sim))
 }

@@ -5,17 +5,21 @@
 //! messages; the loop feeds them to the [`Flow`] and carries out the actions it
 //! returns. The loop itself never blocks on a device.
 
+mod cardface;
 mod devices;
 mod lazy;
 mod notify;
 mod workers;
 
+pub use cardface::today_jst;
 pub use devices::{build_devices, Devices, Sim};
 
 use crate::card::{CardFace, KenmenGuard};
 use crate::config::Config;
 use crate::control::{self, Command};
-use crate::flow::{Action, Button, Device, Event, Flow, Identity, ReaderRole, Screen, ScreenId};
+use crate::flow::{
+    Action, Button, CardFaceEvent, Device, Event, Flow, Identity, ReaderRole, Screen, ScreenId,
+};
 use crate::ids::uuid_v4;
 use crate::link::{self, LinkHandle, StatusSnapshot};
 use crate::staff::Staff;
@@ -55,6 +59,11 @@ pub enum Inbound {
     Watchdog,
     /// The input device sent something that is not a key: drop any half-typed PIN.
     InputGarbled,
+    /// The card-face worker's progress for the read `token`.
+    CardFace {
+        token: u64,
+        report: cardface::Report,
+    },
 }
 
 /// Why the daemon could not start.
@@ -231,6 +240,11 @@ struct Loop {
     /// Operations figures.
     stats: Stats,
     workers: Vec<std::thread::JoinHandle<()>>,
+    /// The card-face worker (`None` without a card-face camera).
+    card_face_cmd: Option<std_mpsc::Sender<cardface::CardFaceCmd>>,
+    /// The card-face read the loop waits for before reading the chip.
+    card_face_pending: Option<u64>,
+    card_face_tokens: u64,
 }
 
 impl Loop {
@@ -255,6 +269,7 @@ impl Loop {
             indicator,
             input,
             matcher,
+            card_face,
         } = devices;
         let photo = PhotoSlot::default();
         let mut workers = Vec::new();
@@ -288,6 +303,14 @@ impl Loop {
             let tx = tx.clone();
             workers.push(spawn_worker("input", move || input_worker(input, tx)));
         }
+        let card_face_cmd = card_face.map(|device| {
+            let (ctx, crx) = std_mpsc::channel();
+            let tx = tx.clone();
+            workers.push(spawn_worker("cardface", move || {
+                cardface::card_face_worker(device, crx, tx)
+            }));
+            ctx
+        });
         let (flow, actions) = Flow::new(config.policy.flow_policy());
         let mut daemon = Loop {
             flow,
@@ -311,6 +334,9 @@ impl Loop {
             faults: Vec::new(),
             stats,
             workers,
+            card_face_cmd,
+            card_face_pending: None,
+            card_face_tokens: 0,
         };
         daemon.perform(actions);
         daemon
@@ -338,6 +364,7 @@ impl Loop {
                 // systemd restarts the service.
                 Inbound::Watchdog => notify::notify("WATCHDOG=1"),
                 Inbound::InputGarbled => self.clear_pin(),
+                Inbound::CardFace { token, report } => self.on_card_face(token, report),
             }
         }
     }
@@ -346,6 +373,7 @@ impl Loop {
     fn stop(&mut self) {
         self.perform(vec![Action::EndSession]);
         self.cards.clear();
+        self.card_face_cmd = None;
         let (face, _) = std_mpsc::channel();
         self.face = face;
         let (display, _) = std_mpsc::channel();
@@ -364,9 +392,13 @@ impl Loop {
         }
         match &event {
             Event::CardPresent(_) => self.card_present = true,
-            Event::CardAbsent(_) => {
+            Event::CardAbsent(role) => {
                 self.card_present = false;
                 self.card_face = None;
+                // Only the card slot's card is photographed.
+                if *role == ReaderRole::Card {
+                    self.cancel_card_face();
+                }
             }
             _ => {}
         }
@@ -386,11 +418,21 @@ impl Loop {
             Action::Show(screen) => self.show(screen),
             Action::ReadCard(role) => {
                 self.session_role = Some(role);
+                // The control socket's value wins; then the card-face camera; then
+                // the simulated profile's printed face.
+                if self.card_face.is_none() && role == ReaderRole::Card {
+                    if let Some(cmd) = &self.card_face_cmd {
+                        self.card_face_tokens += 1;
+                        let token = self.card_face_tokens;
+                        if cmd.send(cardface::CardFaceCmd::Read { token }).is_ok() {
+                            self.card_face_pending = Some(token);
+                            return;
+                        }
+                        tracing::error!("card-face worker gone; reading the card without it");
+                    }
+                }
                 let card_face = self.card_face.clone().or_else(|| self.profile_face.clone());
-                self.send_card(CardCmd::Read {
-                    session_id: uuid_v4(),
-                    card_face,
-                });
+                self.read_card(card_face);
             }
             Action::QueryPinTries => self.send_card(CardCmd::QueryPin),
             Action::VerifyPin(pin) => self.send_card(CardCmd::Verify(pin)),
@@ -422,12 +464,56 @@ impl Loop {
                 });
             }
             Action::EndSession => {
+                self.cancel_card_face();
                 self.pin = Zeroizing::new(String::new());
                 for card in self.cards.values() {
                     let _ = card.send(CardCmd::End);
                 }
                 let _ = self.face.send(FaceCmd::End);
                 self.session_role = None;
+            }
+        }
+    }
+
+    fn read_card(&mut self, card_face: Option<CardFace>) {
+        self.send_card(CardCmd::Read {
+            session_id: uuid_v4(),
+            card_face,
+        });
+    }
+
+    /// Stops a card-face read the loop was waiting for.
+    fn cancel_card_face(&mut self) {
+        if self.card_face_pending.take().is_some() {
+            if let Some(cmd) = &self.card_face_cmd {
+                let _ = cmd.send(cardface::CardFaceCmd::Cancel);
+            }
+        }
+    }
+
+    /// A report of the card-face worker: guidance goes to the flow; the result
+    /// (value or refusal) lets the card worker read the chip.
+    fn on_card_face(&mut self, token: u64, report: cardface::Report) {
+        if self.card_face_pending != Some(token) {
+            return;
+        }
+        match report {
+            cardface::Report::Guidance(g) => {
+                self.on_event(Event::CardFace(CardFaceEvent::Guidance(g)));
+            }
+            cardface::Report::Done(reading) => {
+                self.card_face_pending = None;
+                if reading.marking {
+                    self.on_event(Event::CardFace(CardFaceEvent::FaceAuthMarking));
+                }
+                let face = match reading.face {
+                    Ok(face) => Some(face),
+                    Err(notice) => {
+                        self.on_event(Event::CardFace(CardFaceEvent::Refused(notice)));
+                        None
+                    }
+                };
+                self.read_card(face);
             }
         }
     }
@@ -600,7 +686,14 @@ impl Loop {
                     return Err("card remove: only the mock reader takes cards from here".into());
                 }
             }
-            Command::CardFace(face) => self.card_face = Some(face),
+            Command::CardFace(face) => {
+                // Typed by staff (or a test): wins over a card-face read under way.
+                self.card_face = Some(face.clone());
+                if self.card_face_pending.is_some() {
+                    self.cancel_card_face();
+                    self.read_card(Some(face));
+                }
+            }
             Command::Device { device, plugged } => self.plug(device, plugged)?,
             Command::DebugStall(duration) => {
                 if std::env::var_os("KAONIN_DEBUG_CONTROL").is_none() {

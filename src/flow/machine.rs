@@ -97,6 +97,12 @@ pub struct Flow {
     screen_timer: Option<TimerToken>,
     retry_timer: Option<TimerToken>,
     shown: ScreenId,
+    /// Card-face camera guidance while the card is read.
+    card_face_guidance: Option<CardFaceGuidance>,
+    /// Why the card face gave no photo (reported by the card-face reader).
+    card_face_notice: Option<CardFaceNotice>,
+    /// 「顔認証」 seen in the 追記欄: treat the card as PIN-less.
+    face_auth_marked: bool,
 }
 
 impl Flow {
@@ -117,6 +123,9 @@ impl Flow {
             screen_timer: None,
             retry_timer: None,
             shown: ScreenId::Idle,
+            card_face_guidance: None,
+            card_face_notice: None,
+            face_auth_marked: false,
         };
         let mut out = Vec::new();
         flow.show(&mut out);
@@ -191,6 +200,7 @@ impl Flow {
             Event::Link { up } => self.on_link(up, &mut out),
             Event::PcCancel => self.end_session(&mut out),
             Event::Device { device, up } => self.on_device(device, up, &mut out),
+            Event::CardFace(event) => self.on_card_face(event, &mut out),
         }
         out
     }
@@ -280,6 +290,7 @@ impl Flow {
         self.visual = None;
         self.staff_pending = false;
         self.lang = Lang::default();
+        self.clear_card_face();
         if self.out_of_order() {
             self.enter(State::StaffCall(StaffReason::DeviceFault), out);
             return;
@@ -331,10 +342,39 @@ impl Flow {
             _ => false,
         };
         if accepts {
+            self.clear_card_face();
             self.present = Some(role);
             out.push(Action::Indicate(Signal::CardDetected));
             out.push(Action::ReadCard(role));
             self.enter(State::Reading(role), out);
+        }
+    }
+
+    fn clear_card_face(&mut self) {
+        self.card_face_guidance = None;
+        self.card_face_notice = None;
+        self.face_auth_marked = false;
+    }
+
+    /// Card-face progress counts only while the card (not a phone) is being read.
+    fn on_card_face(&mut self, event: CardFaceEvent, out: &mut Vec<Action>) {
+        if self.state != State::Reading(ReaderRole::Card) {
+            return;
+        }
+        match event {
+            CardFaceEvent::Guidance(guidance) => {
+                if self.card_face_guidance != Some(guidance) {
+                    self.card_face_guidance = Some(guidance);
+                    self.show(out);
+                }
+            }
+            CardFaceEvent::Refused(notice) => {
+                self.card_face_notice = Some(notice);
+                if self.card_face_guidance.take().is_some() {
+                    self.show(out);
+                }
+            }
+            CardFaceEvent::FaceAuthMarking => self.face_auth_marked = true,
         }
     }
 
@@ -356,8 +396,20 @@ impl Flow {
             return self.card_error(CardFailure::CertificateInvalid, out);
         }
         let kind = facts.kind;
+        self.card_face_guidance = None;
+        self.card_face_notice = match facts.photo {
+            PhotoStatus::Available | PhotoStatus::NotOnDevice => None,
+            PhotoStatus::KeyRefused => Some(CardFaceNotice::KeyRefused),
+            PhotoStatus::CounterLow => Some(CardFaceNotice::CounterLow),
+            PhotoStatus::NoCardFace => self.card_face_notice,
+        };
+        if facts.photo == PhotoStatus::CounterLow {
+            out.push(Action::Indicate(Signal::StaffNeeded));
+        }
+        // The marking only ever removes the PIN option; its absence proves nothing.
+        let marked = self.face_auth_marked && !kind.is_phone();
         self.session = Some(Session {
-            pin_absent: kind == CardKind::PinLess,
+            pin_absent: kind == CardKind::PinLess || marked,
             facts,
             face_failures: 0,
             guidance_frames: 0,
@@ -821,6 +873,7 @@ impl Flow {
                 ScreenId::Idle
             }
             State::Reading(_) | State::PinQuery | State::Signing(_) | State::CertReading => {
+                params.card_face_guidance = self.card_face_guidance;
                 ScreenId::Reading
             }
             State::CardError(failure) => {
@@ -839,6 +892,7 @@ impl Flow {
                 if buttons.is_empty() {
                     params.staff_reason = Some(StaffReason::NoMethodLeft);
                 }
+                params.card_face_notice = self.card_face_notice;
                 buttons.extend([Button::Cancel, Button::Lang]);
                 ScreenId::MethodSelect
             }

@@ -125,6 +125,47 @@ pub enum Guidance {
     HeadTurned,
 }
 
+/// Guidance while the card-face camera reads the printed card (reading screen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardFaceGuidance {
+    /// No card in the frame: place it flat on the tray.
+    PlaceFlat,
+    /// The picture is blurred: hold the card still.
+    HoldStill,
+    /// A reflection hides the printing.
+    Glare,
+}
+
+/// Why the printed card face gave no photo (method_select screen). The patient is
+/// offered the PIN (if the card has one) or the staff, never an automatic retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardFaceNotice {
+    /// The birth date is printed in the Western calendar (foreign resident's card).
+    WesternCalendar,
+    /// The card face does not match a known layout.
+    UnknownLayout,
+    /// Nothing reliable was read within the time limit.
+    Unreadable,
+    /// The chip refused the value read (one try spent); never retried.
+    KeyRefused,
+    /// The chip's 照合番号B counter is below the safety floor: nothing was sent.
+    CounterLow,
+}
+
+/// What the card-face reader reports to the flow while the card is being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardFaceEvent {
+    /// Tell the patient how to help the camera.
+    Guidance(CardFaceGuidance),
+    /// No value will come from the card face, and why.
+    Refused(CardFaceNotice),
+    /// 「顔認証」 is written in the 追記欄: a PIN-less card, whatever the chip says
+    /// about its PIN.
+    FaceAuthMarking,
+}
+
 /// The result of one face attempt.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum FaceOutcome {
@@ -513,6 +554,10 @@ pub struct ScreenParams {
     /// PIN digits typed so far on the PIN pad, shown as ● (set by the daemon; the
     /// flow only sees whole PINs).
     pub pin_dots: u8,
+    /// Card-face camera guidance (reading screen).
+    pub card_face_guidance: Option<CardFaceGuidance>,
+    /// Why the card face gave no photo (method_select screen).
+    pub card_face_notice: Option<CardFaceNotice>,
 }
 
 /// One screen to show.
@@ -601,6 +646,8 @@ pub enum Event {
     Device { device: Device, up: bool },
     /// A timer of [`Action::StartTimer`] ran out.
     TimerFired(TimerToken),
+    /// The card-face reader's progress while the card is being read.
+    CardFace(CardFaceEvent),
 }
 
 /// Something the flow wants done.

@@ -100,6 +100,14 @@ pub const KEYS: &[&str] = &[
     "staff_call.unknown",
     "staff_notice.wrong_passcode",
     "staff_notice.locked_out",
+    "card_face.place_flat",
+    "card_face.hold_still",
+    "card_face.glare",
+    "card_face.western_calendar",
+    "card_face.unknown_layout",
+    "card_face.unreadable",
+    "card_face.key_refused",
+    "card_face.counter_low",
 ];
 
 /// The embedded catalog source of `lang`.

@@ -4,8 +4,8 @@
 
 use super::catalog::Catalog;
 use crate::flow::{
-    AckResult, Button, CardFailure, ConsentItem, Device, Guidance, Screen, ScreenId, StaffNotice,
-    StaffReason,
+    AckResult, Button, CardFaceGuidance, CardFaceNotice, CardFailure, ConsentItem, Device,
+    Guidance, Screen, ScreenId, StaffNotice, StaffReason,
 };
 
 /// How a screen feels: picks the title band colour.
@@ -69,6 +69,24 @@ fn guidance_key(g: Guidance) -> &'static str {
     }
 }
 
+fn card_face_guidance_key(g: CardFaceGuidance) -> &'static str {
+    match g {
+        CardFaceGuidance::PlaceFlat => "card_face.place_flat",
+        CardFaceGuidance::HoldStill => "card_face.hold_still",
+        CardFaceGuidance::Glare => "card_face.glare",
+    }
+}
+
+fn card_face_notice_key(n: CardFaceNotice) -> &'static str {
+    match n {
+        CardFaceNotice::WesternCalendar => "card_face.western_calendar",
+        CardFaceNotice::UnknownLayout => "card_face.unknown_layout",
+        CardFaceNotice::Unreadable => "card_face.unreadable",
+        CardFaceNotice::KeyRefused => "card_face.key_refused",
+        CardFaceNotice::CounterLow => "card_face.counter_low",
+    }
+}
+
 /// The catalog key of a consent item's name.
 pub fn consent_item_key(item: ConsentItem) -> &'static str {
     match item {
@@ -118,6 +136,9 @@ pub fn content(screen: &Screen, cat: &Catalog) -> Content {
         ScreenId::Reading => {
             c.title = key("reading.title");
             c.instruction = key("reading.instruction");
+            if let Some(g) = p.card_face_guidance {
+                c.detail = Some(key(card_face_guidance_key(g)));
+            }
         }
         ScreenId::CardError => {
             c.title = key("card_error.title");
@@ -135,6 +156,8 @@ pub fn content(screen: &Screen, cat: &Catalog) -> Content {
             });
             if let Some(s) = p.auto_face_in_s {
                 c.detail = Some(cat.fill("method_select.auto_face", &[("n", &s.to_string())]));
+            } else if let Some(n) = p.card_face_notice {
+                c.detail = Some(key(card_face_notice_key(n)));
             }
             if p.staff_reason.is_some() {
                 c.banner = Some(key(staff_reason_key(p.staff_reason)));

@@ -1,0 +1,352 @@
+//! The card-face worker: when a card is on the reader and no 照合番号B came from
+//! the control socket, it photographs the printed card face with the card-face
+//! camera (`[card_face]`), reads it frame by frame with the OCR pipeline
+//! ([`crate::cardface`]), tells the patient how to help (place the card flat, hold
+//! still, glare) and hands back a value only when two frames agree on all 14
+//! digits and pass every check. It gives up after the time limit or the frame
+//! budget; the flow then offers the PIN or the staff.
+//!
+//! Frames live only in memory and are wiped when dropped (the camera's frames
+//! are zeroizing buffers); nothing read from the card face is logged.
+
+use super::{DaemonError, Inbound};
+use crate::card::CardFace;
+use crate::cardface::{check_frame, marking, CardFaceReader, CardFaceRefusal, Date, Vote};
+use crate::config::{CardFaceKind, Config};
+use crate::flow::{CardFaceGuidance, CardFaceNotice};
+use kaonin_drivers::image_camera::{ImageCamera, ImageCameraHandle};
+use kaonin_hal::camera::{BoxedCamera, Camera, Frame};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Frame size of the card-face camera.
+pub const FRAME_W: u32 = 640;
+/// Frame height of the card-face camera.
+pub const FRAME_H: u32 = 480;
+
+/// The card-face camera and the OCR reader, built from `[card_face]`.
+pub struct CardFaceDevice {
+    pub camera: BoxedCamera,
+    pub reader: CardFaceReader,
+    pub time_limit: Duration,
+    pub max_frames: u32,
+    /// Restarts an image sequence at its first file for each card.
+    restart: Option<Arc<AtomicUsize>>,
+}
+
+/// A command for the card-face worker.
+pub enum CardFaceCmd {
+    /// Read the card face now; reports carry `token`.
+    Read { token: u64 },
+    /// Stop reading (card removed, value typed, session over).
+    Cancel,
+}
+
+/// What the card-face reader found.
+pub struct FaceReading {
+    /// The agreed value, or why there is none.
+    pub face: Result<CardFace, CardFaceNotice>,
+    /// 「顔認証」 is written in the 追記欄 (read even when the value is refused,
+    /// e.g. on a foreign resident's PIN-less card).
+    pub marking: bool,
+}
+
+impl std::fmt::Debug for FaceReading {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaceReading")
+            .field("marking", &self.marking)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A report of the card-face worker to the loop.
+#[derive(Debug)]
+pub enum Report {
+    /// Tell the patient how to help.
+    Guidance(CardFaceGuidance),
+    /// Finished: an agreed value or why there is none, and the marking.
+    Done(FaceReading),
+}
+
+/// Builds the card-face camera and loads the OCR model for `kind = "images"` or
+/// `"v4l2"`; `None` for `"control"`. A missing model is a start-up error naming
+/// the file and the fix.
+pub fn build(config: &Config) -> Result<Option<CardFaceDevice>, DaemonError> {
+    let c = &config.card_face;
+    let (camera, restart) = match c.kind {
+        CardFaceKind::Control => return Ok(None),
+        CardFaceKind::Images => {
+            let (camera, handle) = ImageCamera::new(FRAME_W, FRAME_H);
+            let next = Arc::new(AtomicUsize::new(0));
+            let seq = ImageSequence {
+                camera,
+                handle,
+                source: c.images.clone(),
+                next: next.clone(),
+            };
+            (kaonin_hal::camera::boxed(seq), Some(next))
+        }
+        CardFaceKind::V4l2 => (v4l2_camera(&c.device), None),
+    };
+    let mut reader = CardFaceReader::load(&c.models).map_err(|e| {
+        DaemonError::Device(format!("card-face OCR model ([card_face] models): {e}"))
+    })?;
+    reader.check_quality = true;
+    Ok(Some(CardFaceDevice {
+        camera,
+        reader,
+        time_limit: Duration::from_secs(c.time_limit_s),
+        max_frames: c.max_frames,
+        restart,
+    }))
+}
+
+#[cfg(feature = "v4l2")]
+fn v4l2_camera(device: &Path) -> BoxedCamera {
+    let device = device.to_path_buf();
+    let camera = super::lazy::Lazy::new(device.display().to_string(), move || {
+        kaonin_drivers::v4l2::V4l2Camera::open(&device, FRAME_W, FRAME_H)
+            .map(kaonin_hal::camera::boxed)
+            .map_err(|e| e.to_string())
+    });
+    kaonin_hal::camera::boxed(camera)
+}
+
+#[cfg(not(feature = "v4l2"))]
+fn v4l2_camera(device: &Path) -> BoxedCamera {
+    let device = device.to_path_buf();
+    let camera = super::lazy::Lazy::new(device.display().to_string(), move || {
+        Err::<BoxedCamera, String>(format!(
+            "{}: this build has no V4L2 driver (build with --features v4l2)",
+            device.display()
+        ))
+    });
+    kaonin_hal::camera::boxed(camera)
+}
+
+/// Image files as successive frames: a file is every frame; a directory gives its
+/// images in name order, then starts again.
+struct ImageSequence {
+    camera: ImageCamera,
+    handle: ImageCameraHandle,
+    source: PathBuf,
+    next: Arc<AtomicUsize>,
+}
+
+fn is_image(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    matches!(ext.as_deref(), Some("png" | "jpg" | "jpeg" | "bmp"))
+}
+
+impl Camera for ImageSequence {
+    type Error = kaonin_drivers::image_camera::ImageCameraError;
+
+    fn capture(&mut self) -> Result<Frame, Self::Error> {
+        let view = if self.source.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&self.source)
+                .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .unwrap_or_default();
+            files.retain(|p| is_image(p));
+            files.sort();
+            let i = self.next.fetch_add(1, Ordering::SeqCst);
+            (!files.is_empty()).then(|| files[i % files.len()].clone())
+        } else {
+            self.source.is_file().then(|| self.source.clone())
+        };
+        self.handle.set(view);
+        self.camera.capture()
+    }
+}
+
+/// Today's date in Japan (UTC+9, no daylight saving), `(year, month, day)`.
+pub fn today_jst() -> (i32, u32, u32) {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    civil_from_days((secs + 9 * 3600).div_euclid(86_400))
+}
+
+/// The Gregorian date of a day count since 1970-01-01.
+fn civil_from_days(days: i64) -> (i32, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    (year, month, day)
+}
+
+/// The guidance a frame's refusal asks for, if any.
+pub fn guidance_of(refusal: CardFaceRefusal) -> Option<CardFaceGuidance> {
+    match refusal {
+        CardFaceRefusal::NoCard => Some(CardFaceGuidance::PlaceFlat),
+        CardFaceRefusal::Blurred => Some(CardFaceGuidance::HoldStill),
+        CardFaceRefusal::Glare => Some(CardFaceGuidance::Glare),
+        _ => None,
+    }
+}
+
+/// What the patient is told when no value came: a Western-calendar birth line
+/// and a card face that does not fit the layout are refused as such; anything
+/// else is "could not be read".
+pub fn notice_of(refusal: CardFaceRefusal) -> CardFaceNotice {
+    match refusal {
+        CardFaceRefusal::WesternCalendar => CardFaceNotice::WesternCalendar,
+        CardFaceRefusal::Unreadable(_) => CardFaceNotice::UnknownLayout,
+        _ => CardFaceNotice::Unreadable,
+    }
+}
+
+/// Runs the card-face camera and reader until the daemon drops the channel.
+pub fn card_face_worker(
+    mut device: CardFaceDevice,
+    commands: Receiver<CardFaceCmd>,
+    events: UnboundedSender<Inbound>,
+) {
+    let mut next: Option<u64> = None;
+    loop {
+        let token = match next.take() {
+            Some(token) => token,
+            None => match commands.recv() {
+                Ok(CardFaceCmd::Read { token }) => token,
+                Ok(CardFaceCmd::Cancel) => continue,
+                Err(_) => break,
+            },
+        };
+        if let Some(first) = &device.restart {
+            first.store(0, Ordering::SeqCst);
+        }
+        let report = |report: Report| {
+            let _ = events.send(Inbound::CardFace { token, report });
+        };
+        match read_one_card(&mut device, &commands, &report) {
+            Outcome::Done(result) => report(Report::Done(result)),
+            // The loop no longer waits for this card.
+            Outcome::Cancelled => {}
+            Outcome::Restart(token) => next = Some(token),
+        }
+    }
+}
+
+/// How a read ended.
+enum Outcome {
+    Done(FaceReading),
+    Cancelled,
+    /// A new read was asked for before this one ended: drop this one.
+    Restart(u64),
+}
+
+/// Reads one card.
+fn read_one_card(
+    device: &mut CardFaceDevice,
+    commands: &Receiver<CardFaceCmd>,
+    report: &dyn Fn(Report),
+) -> Outcome {
+    let started = Instant::now();
+    let done = |face, marking: Option<bool>| {
+        Outcome::Done(FaceReading {
+            face,
+            marking: marking.unwrap_or(false),
+        })
+    };
+    let Some(today) = Date::from_ymd(today_jst()) else {
+        return done(Err(CardFaceNotice::Unreadable), None);
+    };
+    let mut vote = Vote::new();
+    let mut marking: Option<bool> = None;
+    let mut shown: Option<CardFaceGuidance> = None;
+    let mut frames = 0;
+    while frames < device.max_frames && started.elapsed() < device.time_limit {
+        match commands.try_recv() {
+            Ok(CardFaceCmd::Cancel) | Err(TryRecvError::Disconnected) => return Outcome::Cancelled,
+            Ok(CardFaceCmd::Read { token }) => return Outcome::Restart(token),
+            Err(TryRecvError::Empty) => {}
+        }
+        let frame = match device.camera.capture() {
+            Ok(frame) => frame,
+            Err(e) => {
+                tracing::warn!(error = %e, "card-face camera failed");
+                return done(Err(CardFaceNotice::Unreadable), marking);
+            }
+        };
+        frames += 1;
+        let text = device.reader.read_frame(&frame);
+        if text.is_ok() && marking.is_none() {
+            marking = marking::frame_has_marking(&device.reader, &frame);
+        }
+        drop(frame);
+        let checked = text.and_then(|t| check_frame(&t, today, &device.reader.policy));
+        let guidance = checked.as_ref().err().and_then(|r| guidance_of(*r));
+        if guidance.is_some() && guidance != shown {
+            shown = guidance;
+            if let Some(g) = guidance {
+                report(Report::Guidance(g));
+            }
+        }
+        if let Err(CardFaceRefusal::WesternCalendar) = checked {
+            // A person has to type it; more frames will not help.
+            tracing::info!("card face: Western-calendar birth line; refused");
+            return done(Err(CardFaceNotice::WesternCalendar), marking);
+        }
+        if let Some(face) = vote.push(checked) {
+            tracing::info!(frames, "card face read: two frames agree");
+            return done(Ok(face), marking);
+        }
+    }
+    let refusal = vote.refusal();
+    tracing::info!(frames, reason = %refusal, "card face not read; PIN or staff");
+    done(Err(notice_of(refusal)), marking)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(20_507), (2026, 2, 23));
+    }
+
+    #[test]
+    fn refusals_map_to_guidance_and_notices() {
+        assert_eq!(
+            guidance_of(CardFaceRefusal::NoCard),
+            Some(CardFaceGuidance::PlaceFlat)
+        );
+        assert_eq!(
+            guidance_of(CardFaceRefusal::Glare),
+            Some(CardFaceGuidance::Glare)
+        );
+        assert_eq!(
+            guidance_of(CardFaceRefusal::Blurred),
+            Some(CardFaceGuidance::HoldStill)
+        );
+        assert_eq!(guidance_of(CardFaceRefusal::NoAgreement), None);
+        assert_eq!(
+            notice_of(CardFaceRefusal::WesternCalendar),
+            CardFaceNotice::WesternCalendar
+        );
+        assert_eq!(
+            notice_of(CardFaceRefusal::Unreadable(crate::cardface::Field::Birth)),
+            CardFaceNotice::UnknownLayout
+        );
+        assert_eq!(
+            notice_of(CardFaceRefusal::Blurred),
+            CardFaceNotice::Unreadable
+        );
+    }
+}
