@@ -1,19 +1,31 @@
 //! The device workers: one thread per blocking device (each card reader, the camera
 //! with the face matcher, the display with the renderer). Each takes commands from
 //! the daemon and reports back as flow events, so devices never block the flow loop.
+//!
+//! Live preview: while the face screen is up the face worker captures frames at most
+//! every [`PREVIEW_INTERVAL`] and offers them to the display worker through a
+//! [`PreviewTx`], which holds at most one frame in flight: a frame offered while the
+//! previous one is still waiting is dropped (and wiped), so a slow panel never
+//! queues frames or blocks the camera, and a stale frame never reaches another
+//! screen. The display worker draws each frame once and drops it.
+//!
+//! Name image: the card worker leaves the chip's name image in a [`NameSlot`] for
+//! the display worker, which draws it on the screens that show it; the slot is
+//! emptied (wiped) at session end and when the card leaves.
 
 use super::Inbound;
-use crate::card::{self, CardFace, ChipPhoto, KenmenGuard};
+use crate::card::{self, CardFace, ChipPhoto, KenmenGuard, NameImage};
 use crate::face::{FaceMatcher, Reference};
-use crate::flow::{CardFailure, Device, Event, FaceOutcome, ReaderRole, Screen};
-use crate::ui::Ui;
+use crate::flow::{CardFailure, Device, Event, FaceOutcome, ReaderRole, Screen, ScreenId};
+use crate::ui::{Extras, Ui};
 use kaonin_hal::camera::BoxedCamera;
-use kaonin_hal::camera::Camera;
+use kaonin_hal::camera::{Camera, Frame};
 use kaonin_hal::card::{BoxedReader, CardReader, Error as _, ErrorKind, Presence};
 use kaonin_hal::display::{BoxedDisplay, Display, Framebuffer, ScreenShown};
 use kaonin_hal::secret::Digits;
 use serde_json::json;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc::UnboundedSender;
@@ -21,6 +33,55 @@ use tokio::sync::mpsc::UnboundedSender;
 /// The chip photo of the current session, handed from the card worker to the face
 /// worker; wiped (dropped, zeroized) when the session ends.
 pub type PhotoSlot = Arc<Mutex<Option<ChipPhoto>>>;
+
+/// The chip's name image of the current session, handed from the card worker to the
+/// display worker; wiped (dropped, zeroized) when the session ends.
+pub type NameSlot = Arc<Mutex<Option<NameImage>>>;
+
+/// The shortest time between two preview frames (at most about 15 per second).
+pub const PREVIEW_INTERVAL: Duration = Duration::from_millis(66);
+
+/// A command for the display worker.
+pub enum DisplayCmd {
+    /// Draw and present this screen.
+    Show(Screen),
+    /// A camera frame for the face screen's preview (drawn once, then wiped).
+    Preview(Frame),
+}
+
+/// The face worker's side of the preview: at most one frame in flight to the
+/// display worker; [`PreviewTx::offer`] never blocks.
+#[derive(Clone)]
+pub struct PreviewTx {
+    tx: Sender<DisplayCmd>,
+    in_flight: Arc<AtomicBool>,
+}
+
+impl PreviewTx {
+    /// A preview sender into the display worker's command channel. The display
+    /// worker gets the same `in_flight` flag and clears it when it took a frame.
+    pub fn new(tx: Sender<DisplayCmd>, in_flight: Arc<AtomicBool>) -> Self {
+        PreviewTx { tx, in_flight }
+    }
+
+    /// Hands `frame` to the display worker unless one is still waiting there; a
+    /// refused frame is dropped (wiped). True if the frame was sent.
+    pub fn offer(&self, frame: Frame) -> bool {
+        if self.in_flight.swap(true, Ordering::AcqRel) {
+            return false;
+        }
+        if self.tx.send(DisplayCmd::Preview(frame)).is_err() {
+            self.in_flight.store(false, Ordering::Release);
+            return false;
+        }
+        true
+    }
+}
+
+/// A copy of `frame` for the preview (the original goes to the matcher).
+fn copy_frame(frame: &Frame) -> Option<Frame> {
+    Frame::new(frame.width, frame.height, frame.format, frame.data.to_vec())
+}
 
 /// How long an idle worker waits before looking again (only bounds shutdown).
 const IDLE_WAIT: Duration = Duration::from_secs(3600);
@@ -54,8 +115,10 @@ pub fn card_worker(
     commands: Receiver<CardCmd>,
     events: UnboundedSender<Inbound>,
     photo: PhotoSlot,
+    name: NameSlot,
     mut guard: KenmenGuard,
 ) {
+    let session = Session { photo, name };
     let send = |event: Event| {
         let _ = events.send(Inbound::Flow(event));
     };
@@ -70,7 +133,7 @@ pub fn card_worker(
     loop {
         match commands.try_recv() {
             Ok(cmd) => {
-                if let Some(event) = card_command(&mut reader, cmd, &mut guard, &photo) {
+                if let Some(event) = card_command(&mut reader, cmd, &mut guard, &session) {
                     send(event);
                 }
                 continue;
@@ -88,7 +151,7 @@ pub fn card_worker(
             Ok(Some(Presence::Present { .. })) => send(Event::CardPresent(role)),
             Ok(Some(Presence::Absent)) => {
                 let _ = reader.disconnect();
-                wipe(&photo);
+                session.wipe();
                 send(Event::CardAbsent(role));
             }
             Ok(None) => {}
@@ -96,7 +159,7 @@ pub fn card_worker(
                 if reader_ok {
                     tracing::warn!(reader = %reader.name(), error = %e, "card reader unavailable; retrying");
                     // Whatever was on it is gone for the flow.
-                    wipe(&photo);
+                    session.wipe();
                     send(Event::CardAbsent(role));
                     health(false);
                 }
@@ -104,7 +167,7 @@ pub fn card_worker(
                 // Back off without spinning: wait for a command or the retry slice.
                 match commands.recv_timeout(super::RETRY) {
                     Ok(cmd) => {
-                        if let Some(event) = card_command(&mut reader, cmd, &mut guard, &photo) {
+                        if let Some(event) = card_command(&mut reader, cmd, &mut guard, &session) {
                             send(event);
                         }
                     }
@@ -115,11 +178,21 @@ pub fn card_worker(
         }
     }
     let _ = reader.disconnect();
-    wipe(&photo);
+    session.wipe();
 }
 
-fn wipe(photo: &PhotoSlot) {
-    photo.lock().unwrap_or_else(|p| p.into_inner()).take();
+/// What a card read leaves for the other workers during a session.
+struct Session {
+    photo: PhotoSlot,
+    name: NameSlot,
+}
+
+impl Session {
+    /// Drops (and so zeroizes) the photo and the name image.
+    fn wipe(&self) {
+        self.photo.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.name.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
 }
 
 fn failure_of(kind: ErrorKind) -> CardFailure {
@@ -133,7 +206,7 @@ fn card_command(
     reader: &mut BoxedReader,
     cmd: CardCmd,
     guard: &mut KenmenGuard,
-    photo: &PhotoSlot,
+    session: &Session,
 ) -> Option<Event> {
     Some(match cmd {
         CardCmd::Read {
@@ -151,7 +224,8 @@ fn card_command(
                 SystemTime::now(),
             );
             Event::CardRead(result.map(|reading| {
-                *photo.lock().unwrap_or_else(|p| p.into_inner()) = reading.photo;
+                *session.photo.lock().unwrap_or_else(|p| p.into_inner()) = reading.photo;
+                *session.name.lock().unwrap_or_else(|p| p.into_inner()) = reading.name_image;
                 reading.facts
             }))
         }
@@ -161,7 +235,7 @@ fn card_command(
         CardCmd::Sign(id) => Event::Signed(card::sign(reader, &id)),
         CardCmd::End => {
             let _ = reader.disconnect();
-            wipe(photo);
+            session.wipe();
             return None;
         }
     })
@@ -171,6 +245,8 @@ fn card_command(
 pub enum FaceCmd {
     /// Capture a frame and match it.
     Capture,
+    /// Start (true) or stop (false) the live preview: the face screen is up.
+    Preview(bool),
     /// End of session: forget the enrolled photo.
     End,
 }
@@ -182,8 +258,10 @@ pub fn face_worker(
     commands: Receiver<FaceCmd>,
     events: UnboundedSender<Inbound>,
     photo: PhotoSlot,
+    preview: PreviewTx,
 ) {
     let mut reference: Option<Reference> = None;
+    let mut previewing = false;
     let health = |up: bool| {
         let _ = events.send(Inbound::Device {
             device: Device::Camera,
@@ -199,14 +277,23 @@ pub fn face_worker(
         health(false);
     }
     loop {
-        // While the camera is down, probe it every retry period.
-        let cmd = if camera_ok {
-            commands.recv().map_err(|_| RecvTimeoutError::Disconnected)
-        } else {
+        // While the camera is down, probe it every retry period; while the face
+        // screen is up, capture a preview frame every preview interval.
+        let cmd = if !camera_ok {
             commands.recv_timeout(super::RETRY)
+        } else if previewing {
+            commands.recv_timeout(PREVIEW_INTERVAL)
+        } else {
+            commands.recv().map_err(|_| RecvTimeoutError::Disconnected)
         };
         match cmd {
             Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) if camera_ok => {
+                // Preview frame; a failure here is left to the next attempt to report.
+                if let Ok(frame) = camera.capture() {
+                    preview.offer(frame);
+                }
+            }
             Err(RecvTimeoutError::Timeout) => {
                 if camera.capture().is_ok() {
                     camera_ok = true;
@@ -214,7 +301,11 @@ pub fn face_worker(
                     health(true);
                 }
             }
-            Ok(FaceCmd::End) => reference = None,
+            Ok(FaceCmd::Preview(on)) => previewing = on,
+            Ok(FaceCmd::End) => {
+                reference = None;
+                previewing = false;
+            }
             Ok(FaceCmd::Capture) => {
                 let outcome = attempt(
                     &mut camera,
@@ -222,6 +313,7 @@ pub fn face_worker(
                     &mut reference,
                     &photo,
                     &mut camera_ok,
+                    previewing.then_some(&preview),
                 );
                 if !camera_ok {
                     health(false);
@@ -238,6 +330,7 @@ fn attempt(
     reference: &mut Option<Reference>,
     photo: &PhotoSlot,
     camera_ok: &mut bool,
+    preview: Option<&PreviewTx>,
 ) -> FaceOutcome {
     if reference.is_none() {
         let Some(chip) = photo.lock().unwrap_or_else(|p| p.into_inner()).take() else {
@@ -262,6 +355,10 @@ fn attempt(
             return FaceOutcome::Unavailable;
         }
     };
+    // The patient sees the very frame being matched.
+    if let (Some(preview), Some(copy)) = (preview, copy_frame(&frame)) {
+        preview.offer(copy);
+    }
     match reference {
         Some(r) => matcher.attempt(r, &frame),
         None => FaceOutcome::Unavailable,
@@ -269,25 +366,31 @@ fn attempt(
 }
 
 /// Runs the display: renders each screen, presents it, and announces it on the
-/// control socket.
+/// control socket; draws preview frames on the face screen, and the session's name
+/// image on the screens that show it. A display that stores frames
+/// ([`kaonin_hal::display::Display::stores_frames`]) gets neither.
 pub fn display_worker(
     ui: Arc<Ui>,
     mut display: BoxedDisplay,
-    commands: Receiver<Screen>,
+    commands: Receiver<DisplayCmd>,
     announce: crate::control::Announcer,
     events: UnboundedSender<Inbound>,
+    name: NameSlot,
+    preview_in_flight: Arc<AtomicBool>,
 ) {
     let size = display.size();
+    let private_ok = !display.stores_frames();
     let mut frame = Framebuffer::new(size.width, size.height);
     let mut failing = false;
     let mut shown = ScreenShown {
         id: String::new(),
         lang: String::new(),
     };
+    let mut current: Option<Screen> = None;
     loop {
         // While the panel fails, present the last frame again every retry period.
-        let screen = match commands.recv_timeout(if failing { super::RETRY } else { IDLE_WAIT }) {
-            Ok(screen) => screen,
+        let cmd = match commands.recv_timeout(if failing { super::RETRY } else { IDLE_WAIT }) {
+            Ok(cmd) => cmd,
             Err(RecvTimeoutError::Disconnected) => break,
             Err(RecvTimeoutError::Timeout) => {
                 if failing && display.present(&frame, &shown).is_ok() {
@@ -301,7 +404,33 @@ pub fn display_worker(
                 continue;
             }
         };
-        ui.render(&screen, &mut frame);
+        let screen = match cmd {
+            DisplayCmd::Show(screen) => screen,
+            DisplayCmd::Preview(camera) => {
+                preview_in_flight.store(false, Ordering::Release);
+                let on_face = current.as_ref().filter(|s| s.id == ScreenId::Face);
+                if let (Some(screen), true, false) = (on_face, private_ok, failing) {
+                    let extras = Extras {
+                        preview: Some(&camera),
+                        name: None,
+                    };
+                    ui.render_with(screen, extras, &mut frame);
+                    if let Err(e) = display.present(&frame, &shown) {
+                        tracing::debug!(error = %e, "preview frame not presented");
+                    }
+                }
+                // `camera` is dropped (wiped) here, drawn or not.
+                continue;
+            }
+        };
+        {
+            let slot = name.lock().unwrap_or_else(|p| p.into_inner());
+            let extras = Extras {
+                preview: None,
+                name: slot.as_ref().filter(|_| private_ok),
+            };
+            ui.render_with(&screen, extras, &mut frame);
+        }
         shown = ScreenShown {
             id: screen.id.as_str().into(),
             lang: screen.lang.as_str().into(),
@@ -333,5 +462,6 @@ pub fn display_worker(
             "text": ui.text(&screen),
         });
         announce.screen(line.to_string());
+        current = Some(screen);
     }
 }

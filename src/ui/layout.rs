@@ -689,8 +689,18 @@ fn name_box(input: &LayoutInput, body: Rect, el: &mut Vec<Element>) -> Rect {
     };
     let m = input.metrics;
     let pad = (6.0 * m.scale) as i32;
-    // Never more than a third of the body: the instruction keeps its room.
-    let h = m.name_h.min(body.h / 3).max(2 * pad + 8);
+    // Never more than a third of the body, and smaller still (down to 36 px) when
+    // the instruction would not fit under it: the words keep their room.
+    let rest = |h: i32| Rect::new(body.x, body.y + h + m.gap, body.w, body.h - h - m.gap);
+    let nominal = m.name_h.min(body.h / 3).max(2 * pad + 8);
+    let min_h = (36.0 * m.scale) as i32;
+    let fits = |h: i32, px: u32| stack_body(input, rest(h), px).1 <= rest(h).h;
+    // The largest box under which the text keeps its full size, else the largest
+    // under which it fits at the minimum size.
+    let h = [m.body_px, MIN_BODY_PX]
+        .into_iter()
+        .find_map(|px| (min_h..=nominal).rev().step_by(2).find(|&h| fits(h, px)))
+        .unwrap_or(min_h.min(nominal));
     let inner_h = i64::from(h - 2 * pad);
     let max_w = i64::from((body.w - 2 * pad).max(1));
     let (iw, ih) = (i64::from(iw), i64::from(ih));

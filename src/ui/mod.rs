@@ -53,24 +53,31 @@ impl UiOptions {
     }
 }
 
-/// The touchscreen calibration `[input]` asks for, for a `panel` of (width, height):
-/// raw ranges `touch_x` / `touch_y` (default: the panel's pixels) and orientation.
-pub fn touch_calibration(
-    input: &crate::config::Input,
-    panel: (u32, u32),
-) -> kaonin_drivers::touch::TouchCalibration {
-    let identity = kaonin_drivers::touch::TouchCalibration::identity(panel);
-    let range = |r: &[i32], default: (i32, i32)| match r {
-        [lo, hi] => (*lo, *hi),
-        _ => default,
+/// What `[input]` says about the touchscreen: `touch_x` / `touch_y` override the
+/// axis ranges the device reports (`[]`: ask the device), and the mounting.
+pub fn touch_settings(input: &crate::config::Input) -> kaonin_drivers::touch::TouchSettings {
+    let range = |r: &[i32]| match r {
+        [lo, hi] => Some((*lo, *hi)),
+        _ => None,
     };
-    kaonin_drivers::touch::TouchCalibration {
-        x: range(&input.touch_x, identity.x),
-        y: range(&input.touch_y, identity.y),
+    kaonin_drivers::touch::TouchSettings {
+        x: range(&input.touch_x),
+        y: range(&input.touch_y),
         swap_xy: input.touch_swap_xy,
         invert_x: input.touch_invert_x,
         invert_y: input.touch_invert_y,
     }
+}
+
+/// The touchscreen calibration `[input]` asks for, for a `panel` of (width, height),
+/// when the device's own ranges are not known: raw ranges `touch_x` / `touch_y`
+/// (default: the panel's pixels) and orientation. The daemon asks the device
+/// ([`kaonin_drivers::touch::TouchInput::open_with`]) instead.
+pub fn touch_calibration(
+    input: &crate::config::Input,
+    panel: (u32, u32),
+) -> kaonin_drivers::touch::TouchCalibration {
+    kaonin_drivers::touch::AxisRanges::default().calibration(&touch_settings(input), panel)
 }
 
 /// What the daemon adds to a flow screen when drawing it: the live camera frame (face
