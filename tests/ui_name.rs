@@ -12,6 +12,7 @@ use kaonin::ui::layout::{palette, Rect};
 use kaonin::ui::{samples, Extras, Ui, UiOptions};
 use kaonin_hal::card::CardReader;
 use kaonin_hal::display::Framebuffer;
+use embedded_graphics::pixelcolor::RgbColor;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -78,8 +79,8 @@ fn distance_to(fb: &Framebuffer, image: Rect, name: &NameImage) -> f64 {
                 .pixel((image.x + x) as u32, (image.y + y) as u32)
                 .unwrap();
             // Ink is drawn in the text colour over white: map back to 0–255 grey.
-            let drawn = i64::from(p.g);
-            let ink_expected = 255 - (255 - expected) * (255 - i64::from(palette::TEXT.g)) / 255;
+            let drawn = i64::from(p.g());
+            let ink_expected = 255 - (255 - expected) * (255 - i64::from(palette::TEXT.g())) / 255;
             total += (drawn - ink_expected).unsigned_abs();
         }
     }
