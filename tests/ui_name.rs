@@ -4,6 +4,7 @@
 //! scales it into the name box of the consent screens. The name's text never shows
 //! up in the logs of the read.
 
+use embedded_graphics::pixelcolor::RgbColor;
 use kaonin::card::sim::{Profile, VirtualCard};
 use kaonin::card::{self, KenmenGuard, NameImage, Reading};
 use kaonin::flow::{Lang, PhotoStatus, ScreenId};
@@ -12,7 +13,6 @@ use kaonin::ui::layout::{palette, Rect};
 use kaonin::ui::{samples, Extras, Ui, UiOptions};
 use kaonin_hal::card::CardReader;
 use kaonin_hal::display::Framebuffer;
-use embedded_graphics::pixelcolor::RgbColor;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
