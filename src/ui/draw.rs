@@ -103,11 +103,7 @@ pub fn name_sample(name: &NameImage, image: Rect, x: i32, y: i32) -> u8 {
             n += 1;
         }
     }
-    if n == 0 {
-        255
-    } else {
-        ((sum + n / 2) / n) as u8
-    }
+    (sum + n / 2).checked_div(n).map_or(255, |v| v as u8)
 }
 
 fn draw_target(t: &Target, fonts: &Fonts, fb: &mut Framebuffer) {
