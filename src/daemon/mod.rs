@@ -207,6 +207,8 @@ struct Loop {
     cards: HashMap<ReaderRole, std_mpsc::Sender<CardCmd>>,
     face: std_mpsc::Sender<FaceCmd>,
     display: std_mpsc::Sender<DisplayCmd>,
+    /// The display may show the camera preview (it does not store frames).
+    preview: bool,
     indicator: kaonin_hal::indicator::BoxedIndicator,
     sim: Sim,
     session_role: Option<ReaderRole>,
@@ -261,6 +263,7 @@ impl Loop {
             cards.insert(role, ctx);
         }
         let (display_tx, drx) = std_mpsc::channel();
+        let preview = !kaonin_hal::display::Display::stores_frames(&display);
         let preview_in_flight = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (face, frx) = std_mpsc::channel();
         {
@@ -292,6 +295,7 @@ impl Loop {
             cards,
             face,
             display: display_tx,
+            preview,
             indicator,
             sim,
             session_role: None,
@@ -452,7 +456,7 @@ impl Loop {
         });
         // The live preview runs while the face screen is up.
         let was_face = self.screen.as_ref().is_some_and(|s| s.id == ScreenId::Face);
-        if was_face != (screen.id == ScreenId::Face) {
+        if self.preview && was_face != (screen.id == ScreenId::Face) {
             let _ = self
                 .face
                 .send(FaceCmd::Preview(screen.id == ScreenId::Face));
