@@ -1,7 +1,9 @@
 //! Rendering benchmark (`cargo bench --bench render`): font load time and memory,
 //! draw time of every screen at 800×480 (first draw with a cold glyph cache, then
 //! warm), and the live-preview frame rate the face screen sustains with a 640×480
-//! camera frame. Prints a table; asserts nothing about speed.
+//! camera frame (the daemon sends at most one frame per `PREVIEW_INTERVAL`, 66 ms, so
+//! this is the headroom), and the chip's name image: decode and draw. Prints a table;
+//! asserts nothing about speed.
 
 use kaonin::flow::{Lang, ScreenId};
 use kaonin::ui::{samples, Ui, UiOptions};
@@ -81,6 +83,45 @@ fn main() {
     println!(
         "glyph cache after all screens: {} KiB",
         ui.fonts().cache_bytes() / 1024
+    );
+
+    // The holder's name image, as the virtual card draws it into DF25 (PNG).
+    let png = kaonin::card::sim::name_image::name_png("試験　花子").expect("name png");
+    let t = Instant::now();
+    let name = kaonin::card::NameImage::from_png(&png).expect("name image");
+    let decode = t.elapsed();
+    let consent = samples::sample(ScreenId::Consent, Lang::Ja);
+    let extras = kaonin::ui::Extras {
+        preview: None,
+        name: Some(&name),
+    };
+    ui.render_with(&consent, extras, &mut fb);
+    let with_name = median(
+        (0..15)
+            .map(|_| {
+                let t = Instant::now();
+                ui.render_with(&consent, extras, &mut fb);
+                t.elapsed()
+            })
+            .collect(),
+    );
+    let without = median(
+        (0..15)
+            .map(|_| {
+                let t = Instant::now();
+                ui.render(&consent, &mut fb);
+                t.elapsed()
+            })
+            .collect(),
+    );
+    println!(
+        "name image {}x{} ({} B PNG): decode {:.2} ms; consent 800x480 warm draw {:.2} ms with it, {:.2} ms without",
+        name.width(),
+        name.height(),
+        png.len(),
+        ms(decode),
+        ms(with_name),
+        ms(without)
     );
 
     let face = samples::sample(ScreenId::Face, Lang::Ja);

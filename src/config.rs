@@ -240,9 +240,11 @@ pub struct Input {
     pub control: String,
     /// Extension: the evdev or serial device.
     pub device: PathBuf,
-    /// Extension: raw touch X range `[min, max]` (empty = the panel's pixels).
+    /// Extension: raw touch X range `[min, max]` (empty = the range the device
+    /// reports, else the panel's pixels).
     pub touch_x: Vec<i32>,
-    /// Extension: raw touch Y range `[min, max]` (empty = the panel's pixels).
+    /// Extension: raw touch Y range `[min, max]` (empty = the range the device
+    /// reports, else the panel's pixels).
     pub touch_y: Vec<i32>,
     /// Extension: the touch controller is mounted rotated (X and Y swapped).
     pub touch_swap_xy: bool,

@@ -4,12 +4,13 @@
 //! rendered frame is checked where the layout says things are.
 
 use embedded_graphics::pixelcolor::Rgb888;
+use kaonin::card::NameImage;
 use kaonin::flow::{Button, Lang, Screen, ScreenId};
 use kaonin::ui::layout::{
     contrast, palette, Element, Rect, Role, Scene, TextBlock, MIN_BODY_PX, MIN_GAP, MIN_TARGET_H,
-    MIN_TARGET_W, MIN_TITLE_PX,
+    MIN_TARGET_W, MIN_TITLE_PX, NAME_SCREENS,
 };
-use kaonin::ui::{samples, Hit, Ui, UiOptions};
+use kaonin::ui::{samples, Extras, Hit, Ui, UiOptions};
 use kaonin_hal::display::Framebuffer;
 
 const PANELS: [(u32, u32); 3] = [(800, 480), (1024, 600), (720, 1280)];
@@ -57,6 +58,19 @@ fn footprint(e: &Element) -> Option<Rect> {
         Element::Target(t) => Some(t.rect),
         Element::Preview { rect, .. } => Some(*rect),
         Element::PinDots { rect, .. } => Some(*rect),
+        Element::NameImage { rect, .. } => Some(*rect),
+        // Sits on the preview by design; checked to stay inside it.
+        Element::Badge { .. } => None,
+    }
+}
+
+/// Name-image sizes to lay out: none, a typical one-line name, a very long and a
+/// very tall (odd) image.
+fn name_sizes(s: &Screen) -> Vec<Option<(u32, u32)>> {
+    if NAME_SCREENS.contains(&s.id) {
+        vec![None, Some((300, 64)), Some((2400, 52)), Some((60, 300))]
+    } else {
+        vec![None]
     }
 }
 
@@ -67,6 +81,7 @@ fn colour_under(scene: &Scene, rect: &Rect) -> Rgb888 {
         match e {
             Element::Panel { rect: r, color } if r.encloses(rect) => colour = *color,
             Element::Target(t) if t.rect.encloses(rect) => colour = t.fill,
+            Element::Badge { rect: r, label } if r.encloses(rect) => colour = label.bg,
             _ => {}
         }
     }
@@ -119,15 +134,74 @@ fn check_text(t: &TextBlock, scene: &Scene, what: &str) {
     );
 }
 
+/// The name box (when a name image is given on a name screen) and the countdown
+/// badge (face screen) are where they belong.
+fn check_extras(scene: &Scene, s: &Screen, name: Option<(u32, u32)>, what: &str) {
+    let panel = Rect::new(0, 0, scene.width, scene.height);
+    match (scene.name_image(), name) {
+        (Some((rect, image)), Some((w, h))) => {
+            assert!(NAME_SCREENS.contains(&s.id), "{what}: name on {:?}", s.id);
+            assert!(panel.encloses(&rect) && rect.encloses(&image), "{what}");
+            assert!(image.w > 0 && image.h >= 8, "{what}: name image {image:?}");
+            // The aspect ratio is kept (within a pixel of rounding).
+            let expected_w = image.h as i64 * w as i64 / h as i64;
+            assert!(
+                (image.w as i64 - expected_w).abs() <= 1 + w as i64 / h as i64,
+                "{what}: name image {image:?} distorts {w}x{h}"
+            );
+            // Above the instruction.
+            let body = scene.texts().find(|t| t.role == Role::Body).unwrap();
+            assert!(
+                rect.bottom() <= body.ink().y,
+                "{what}: name box under the text"
+            );
+        }
+        (None, Some(_)) => assert!(!NAME_SCREENS.contains(&s.id), "{what}: no name box"),
+        (Some(_), None) => panic!("{what}: a name box without a name image"),
+        (None, None) => {}
+    }
+    let badge = scene.elements.iter().find_map(|e| match e {
+        Element::Badge { rect, label } => Some((*rect, label)),
+        _ => None,
+    });
+    if let Some((rect, label)) = badge {
+        let (preview, frame) = scene.preview().expect("badge without a preview");
+        assert!(preview.encloses(&rect), "{what}: badge leaves the preview");
+        assert!(
+            rect.encloses(&label.ink()),
+            "{what}: badge text leaves the badge"
+        );
+        // The badge stays clear of the elliptical face frame: the badge point nearest
+        // the ellipse's centre lies outside it.
+        let (a, b) = (frame.w as f64 / 2.0, frame.h as f64 / 2.0);
+        let (cx, cy) = (frame.x as f64 + a, frame.y as f64 + b);
+        let px = cx.clamp(rect.x as f64, rect.right() as f64);
+        let py = cy.clamp(rect.y as f64, rect.bottom() as f64);
+        let inside = ((px - cx) / a).powi(2) + ((py - cy) / b).powi(2);
+        assert!(
+            inside > 1.0,
+            "{what}: badge {rect:?} covers the face frame {frame:?}"
+        );
+        let (failed, allowed) = s.params.face_attempt.unwrap();
+        assert_eq!(label.joined(), allowed.saturating_sub(failed).to_string());
+    } else {
+        assert!(
+            s.id != ScreenId::Face || s.params.face_attempt.is_none(),
+            "{what}: no countdown"
+        );
+    }
+}
+
 fn gap_between(a: &Rect, b: &Rect) -> i32 {
     let dx = (b.x - a.right()).max(a.x - b.right());
     let dy = (b.y - a.bottom()).max(a.y - b.bottom());
     dx.max(dy)
 }
 
-fn check_scene(ui: &Ui, s: &Screen) {
-    let what = label(ui, s);
-    let scene = ui.scene(s);
+fn check_scene(ui: &Ui, s: &Screen, name: Option<(u32, u32)>) {
+    let what = format!("{} name {name:?}", label(ui, s));
+    let scene = ui.scene_with_name(s, name);
+    check_extras(&scene, s, name, &what);
     let panel = Rect::new(0, 0, scene.width, scene.height);
     for t in scene.texts() {
         check_text(t, &scene, &what);
@@ -235,7 +309,9 @@ fn every_screen_fits_every_panel_in_every_language_and_text_mode() {
     assert!(screens.len() > 2 * ScreenId::ALL.len());
     for ui in uis() {
         for s in &screens {
-            check_scene(&ui, s);
+            for name in name_sizes(s) {
+                check_scene(&ui, s, name);
+            }
         }
     }
 }
@@ -424,11 +500,18 @@ fn nothing_is_drawn_outside_the_elements_of_the_scene() {
                 .flat_map(|l| samples::all(l).into_iter().chain(samples::showcase(l)))
                 .collect()
         };
+        // A name image with ink everywhere, so any misplaced pixel shows.
+        let name =
+            NameImage::new(320, 64, (0..320 * 64).map(|i| (i % 7 * 40) as u8).collect()).unwrap();
         for s in screens {
             let what = label(&ui, &s);
-            let scene = ui.scene(&s);
+            let scene = ui.scene_with_name(&s, Some((320, 64)));
             let mut fb = Framebuffer::new(w, h);
-            ui.render(&s, &mut fb);
+            let extras = Extras {
+                preview: None,
+                name: Some(&name),
+            };
+            ui.render_with(&s, extras, &mut fb);
             // The plain colour of each pixel (panels painted in order), and a mask
             // of where elements may draw.
             let (wi, hi) = (w as i32, h as i32);
@@ -445,6 +528,7 @@ fn nothing_is_drawn_outside_the_elements_of_the_scene() {
                 match e {
                     Element::Panel { rect, color } => paint(*rect, &mut |i| plain[i] = *color),
                     Element::Text(t) => paint(grown(t.ink(), 3), &mut |i| allowed[i] = true),
+                    Element::Badge { rect, .. } => paint(*rect, &mut |i| allowed[i] = true),
                     other => {
                         if let Some(r) = footprint(other) {
                             paint(r, &mut |i| allowed[i] = true);

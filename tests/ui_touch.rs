@@ -14,6 +14,7 @@ fn calibrations() -> [TouchCalibration; 2] {
     let plain = TouchCalibration {
         x: (0, RAW_MAX),
         y: (0, RAW_MAX),
+        mt: None,
         swap_xy: false,
         invert_x: false,
         invert_y: false,

@@ -98,6 +98,11 @@ impl Display for PngDisplay {
         self.size
     }
 
+    /// Every frame becomes a file: no camera preview or name image is drawn for it.
+    fn stores_frames(&self) -> bool {
+        true
+    }
+
     fn present(&mut self, frame: &Framebuffer, shown: &ScreenShown) -> Result<(), PngError> {
         if frame.width() != self.size.width || frame.height() != self.size.height {
             return Err(PngError::Size {

@@ -138,6 +138,12 @@ pub trait Display: Send {
     fn size(&self) -> Size;
     /// Shows `frame`, which draws the screen `shown`.
     fn present(&mut self, frame: &Framebuffer, shown: &ScreenShown) -> Result<(), Self::Error>;
+    /// True if the display keeps what it is shown (e.g. writes files): personal
+    /// images (the camera preview, the holder's name image) are then never drawn
+    /// for it. Panels keep nothing (the default).
+    fn stores_frames(&self) -> bool {
+        false
+    }
 }
 
 /// A display whose driver type is erased, for run-time selection.
@@ -153,6 +159,9 @@ impl<T: Display> Display for Erased<T> {
     fn present(&mut self, frame: &Framebuffer, shown: &ScreenShown) -> Result<(), Self::Error> {
         self.0.present(frame, shown).map_err(|e| Box::new(e) as _)
     }
+    fn stores_frames(&self) -> bool {
+        self.0.stores_frames()
+    }
 }
 
 /// Erases the driver type of `display`.
@@ -167,5 +176,8 @@ impl<T: Display + ?Sized> Display for Box<T> {
     }
     fn present(&mut self, frame: &Framebuffer, shown: &ScreenShown) -> Result<(), Self::Error> {
         (**self).present(frame, shown)
+    }
+    fn stores_frames(&self) -> bool {
+        (**self).stores_frames()
     }
 }

@@ -1,6 +1,10 @@
-//! The 券面(事項確認)AP: the card-face data with the holder's photo, opened with
-//! 照合番号B, and the guard that keeps a misread card face from walking the
-//! 照合番号B retry counter (10 tries) down.
+//! The 券面(事項確認)AP: the card-face data with the holder's photo and the image of
+//! the holder's name (DF25, a PNG drawn by the card issuer), opened with 照合番号B,
+//! and the guard that keeps a misread card face from walking the 照合番号B retry
+//! counter (10 tries) down.
+//!
+//! The name is only ever handled as that image: the reader shows it to the patient
+//! and never turns it into text, logs it or writes it anywhere.
 
 use super::apdu::{self, Command, AID_KENMEN};
 use super::error::{CardError, StatusKind};
@@ -116,6 +120,108 @@ impl core::fmt::Debug for ChipPhoto {
     }
 }
 
+/// The holder's name as the card issuer drew it (EF `0002` DF25), decoded from PNG to
+/// 8-bit grey (0 = ink, 255 = paper). Held in memory only and wiped on drop; `Debug`
+/// shows the size, never the pixels.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NameImage {
+    width: u32,
+    height: u32,
+    gray: Zeroizing<Vec<u8>>,
+}
+
+/// Why DF25 could not be used as a name image.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameImageError {
+    /// Not a PNG (no PNG signature), or the PNG does not decode.
+    #[error("the name image is not a readable PNG")]
+    NotPng,
+    /// Zero-sized or larger than [`NameImage::MAX_PIXELS`].
+    #[error("the name image has an unusable size")]
+    BadSize,
+}
+
+impl NameImage {
+    /// The largest image accepted (width × height): far above a card's name field,
+    /// low enough that a hostile chip cannot make the reader allocate much.
+    pub const MAX_PIXELS: u64 = 4096 * 1024;
+
+    /// A grey image from raw pixels; `None` if the buffer does not match the size.
+    pub fn new(width: u32, height: u32, gray: Vec<u8>) -> Option<NameImage> {
+        let gray = Zeroizing::new(gray);
+        let pixels = u64::from(width) * u64::from(height);
+        (pixels > 0 && pixels <= Self::MAX_PIXELS && gray.len() as u64 == pixels).then_some(
+            NameImage {
+                width,
+                height,
+                gray,
+            },
+        )
+    }
+
+    /// Decodes the PNG of DF25 (any PNG colour type; transparency is laid over white
+    /// paper, colour is reduced to luma).
+    pub fn from_png(bytes: &[u8]) -> Result<NameImage, NameImageError> {
+        const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+        if !bytes.starts_with(SIGNATURE) {
+            return Err(NameImageError::NotPng);
+        }
+        let mut reader =
+            image::ImageReader::with_format(std::io::Cursor::new(bytes), image::ImageFormat::Png);
+        let mut limits = image::Limits::default();
+        limits.max_alloc = Some(Self::MAX_PIXELS * 8);
+        reader.limits(limits);
+        let decoded = reader.decode().map_err(|_| NameImageError::NotPng)?;
+        let (width, height) = (decoded.width(), decoded.height());
+        if u64::from(width) * u64::from(height) > Self::MAX_PIXELS {
+            return Err(NameImageError::BadSize);
+        }
+        let rgba = Zeroizing::new(decoded.into_rgba8().into_raw());
+        let gray: Vec<u8> = rgba
+            .chunks_exact(4)
+            .map(|p| {
+                let luma =
+                    (299 * u32::from(p[0]) + 587 * u32::from(p[1]) + 114 * u32::from(p[2])) / 1000;
+                let a = u32::from(p[3]);
+                ((luma * a + 255 * (255 - a) + 127) / 255) as u8
+            })
+            .collect();
+        NameImage::new(width, height, gray).ok_or(NameImageError::BadSize)
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// The grey value at (x, y) (0 = ink, 255 = paper); paper outside the image.
+    pub fn gray(&self, x: u32, y: u32) -> u8 {
+        if x >= self.width || y >= self.height {
+            return 255;
+        }
+        self.gray
+            .get(y as usize * self.width as usize + x as usize)
+            .copied()
+            .unwrap_or(255)
+    }
+
+    /// The pixels, row-major.
+    pub fn pixels(&self) -> &[u8] {
+        &self.gray
+    }
+}
+
+impl core::fmt::Debug for NameImage {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "NameImage({}x{}, hidden)", self.width, self.height)
+    }
+}
+
 /// Remembers, across sessions, the 照合番号B values a card refused, so the same
 /// failing value is never sent twice, and holds the counter floor below which
 /// nothing is sent. Values are kept only as SHA-256 digests bound to the card.
@@ -207,6 +313,9 @@ pub struct FaceFile {
     pub modulus: Vec<u8>,
     /// DF24: the public exponent.
     pub exponent: Vec<u8>,
+    /// DF25: the name image, when it is a readable PNG (else `None`: the reader then
+    /// shows no name rather than failing the reception).
+    pub name: Option<NameImage>,
     /// DF27: the JPEG 2000 photo.
     pub photo: ChipPhoto,
     /// DF28: the issuer's signature (not checked: needs the AP's certificate).
@@ -219,6 +328,7 @@ impl core::fmt::Debug for FaceFile {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("FaceFile")
             .field("photo", &self.photo)
+            .field("name", &self.name)
             .field("modulus_bits", &(self.modulus.len() * 8))
             .finish_non_exhaustive()
     }
@@ -255,8 +365,15 @@ pub fn parse_face_file(bytes: &[u8]) -> Result<FaceFile, TlvError> {
     if photo.is_empty() {
         return Err(TlvError::BadValue(0xDF27));
     }
+    let name = match tlv::find(&items, 0xDF25) {
+        Ok(png) => NameImage::from_png(png)
+            .map_err(|e| tracing::warn!(error = %e, "name image (DF25) unusable; no name shown"))
+            .ok(),
+        Err(_) => None,
+    };
     Ok(FaceFile {
         birth: ascii_field(&items, 0xDF22)?,
+        name,
         sex: ascii_field(&items, 0xDF23)?,
         modulus,
         exponent,

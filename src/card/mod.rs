@@ -1,7 +1,7 @@
 //! The My Number card protocol over an APDU channel ([`CardChannel`]): classify what
 //! is on the reader (card, PIN-less 顔認証カード, Android or iPhone), read the
-//! user-authentication certificate, read the 券面AP photo with 照合番号B under a
-//! guard, check the chip is genuine, query the PIN counter without spending a try,
+//! user-authentication certificate, read the 券面AP photo and name image with
+//! 照合番号B under a guard, check the chip is genuine, query the PIN counter without spending a try,
 //! VERIFY the PIN (never at 0 tries), and sign.
 //!
 //! Facts come from `reference/card-and-pcsc.md`. Every status word maps to a typed
@@ -20,7 +20,7 @@ pub mod tlv;
 pub mod x509;
 
 pub use error::{CardError, StatusKind};
-pub use kenmen::{CardFace, ChipPhoto, FaceError, KenmenGuard};
+pub use kenmen::{CardFace, ChipPhoto, FaceError, KenmenGuard, NameImage};
 
 use crate::flow::{CardFacts, CardFailure, CardKind, PhotoStatus, PinStatus, VerifyOutcome};
 use apdu::{Command, AID_JPKI};
@@ -56,13 +56,16 @@ pub const TOKEN_ANDROID: &str = "JPKIAPGPSETOKEN";
 /// iPhone.
 pub const TOKEN_IPHONE: &str = "JPKIAPIOSTOKEN";
 
-/// What [`read_card`] learned: the flow's facts and, for cards, the photo. `Debug`
-/// shows neither the certificate nor the photo.
+/// What [`read_card`] learned: the flow's facts and, for cards, the photo and the
+/// name image. `Debug` shows neither the certificate nor the images.
 pub struct Reading {
     /// Kind, certificate and photo status for the flow.
     pub facts: CardFacts,
     /// The 券面AP photo (JPEG 2000) when `facts.photo` is `Available`.
     pub photo: Option<ChipPhoto>,
+    /// The holder's name as drawn by the issuer (券面AP DF25), read with the photo
+    /// under the same 照合番号B; for the screens only, never turned into text.
+    pub name_image: Option<NameImage>,
 }
 
 impl std::fmt::Debug for Reading {
@@ -76,6 +79,7 @@ impl std::fmt::Debug for Reading {
             )
             .field("photo_status", &self.facts.photo)
             .field("photo", &self.photo)
+            .field("name_image", &self.name_image)
             .finish()
     }
 }
@@ -114,9 +118,9 @@ fn read_card_inner<C: CardChannel + ?Sized>(
         x509::validity(&der)?.check(now)?;
         Some(der)
     };
-    let (photo_status, photo) = match (kind.is_phone(), card_face, &certificate) {
-        (true, _, _) => (PhotoStatus::NotOnDevice, None),
-        (false, None, _) => (PhotoStatus::NoCardFace, None),
+    let (photo_status, photo, name_image) = match (kind.is_phone(), card_face, &certificate) {
+        (true, _, _) => (PhotoStatus::NotOnDevice, None, None),
+        (false, None, _) => (PhotoStatus::NoCardFace, None, None),
         (false, Some(face), cert) => {
             let card_id = cert.as_deref().unwrap_or_default();
             photo_with_guard(ch, face, card_id, guard)?
@@ -130,20 +134,26 @@ fn read_card_inner<C: CardChannel + ?Sized>(
             photo: photo_status,
         },
         photo,
+        name_image,
     })
 }
+
+type FaceRead = (PhotoStatus, Option<ChipPhoto>, Option<NameImage>);
 
 fn photo_with_guard<C: CardChannel + ?Sized>(
     ch: &mut C,
     face: &CardFace,
     card_id: &[u8],
     guard: &mut KenmenGuard,
-) -> Result<(PhotoStatus, Option<ChipPhoto>), CardError> {
+) -> Result<FaceRead, CardError> {
     Ok(match kenmen::read_photo(ch, face, card_id, guard)? {
-        kenmen::PhotoRead::Read(file) => (PhotoStatus::Available, Some(file.photo.clone())),
-        kenmen::PhotoRead::CounterLow => (PhotoStatus::CounterLow, None),
-        kenmen::PhotoRead::Refused => (PhotoStatus::KeyRefused, None),
-        kenmen::PhotoRead::NoKey => (PhotoStatus::NoCardFace, None),
+        kenmen::PhotoRead::Read(file) => {
+            let file = *file;
+            (PhotoStatus::Available, Some(file.photo), file.name)
+        }
+        kenmen::PhotoRead::CounterLow => (PhotoStatus::CounterLow, None, None),
+        kenmen::PhotoRead::Refused => (PhotoStatus::KeyRefused, None, None),
+        kenmen::PhotoRead::NoKey => (PhotoStatus::NoCardFace, None, None),
     })
 }
 

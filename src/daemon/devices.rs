@@ -123,9 +123,9 @@ pub fn build_devices(config: &Config) -> Result<(Devices, Sim), DaemonError> {
         InputKind::Touch => {
             let panel = (config.display.width, config.display.height);
             let device = config.input.device.clone();
-            let calibration = crate::ui::touch_calibration(&config.input, panel);
+            let settings = crate::ui::touch_settings(&config.input);
             let touch = Lazy::new(device.display().to_string(), move || {
-                kaonin_drivers::touch::TouchInput::open_calibrated(&device, panel, calibration)
+                kaonin_drivers::touch::TouchInput::open_with(&device, panel, &settings)
                     .map(kaonin_hal::input::boxed)
                     .map_err(|e| e.to_string())
             });

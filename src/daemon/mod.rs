@@ -35,7 +35,7 @@ use std::sync::mpsc as std_mpsc;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
-use workers::{CardCmd, FaceCmd, PhotoSlot};
+use workers::{CardCmd, DisplayCmd, FaceCmd, NameSlot, PhotoSlot, PreviewTx};
 use zeroize::Zeroizing;
 
 /// How often a failed device is tried again.
@@ -226,7 +226,9 @@ struct Loop {
     status: watch::Sender<StatusSnapshot>,
     cards: HashMap<ReaderRole, std_mpsc::Sender<CardCmd>>,
     face: std_mpsc::Sender<FaceCmd>,
-    display: std_mpsc::Sender<Screen>,
+    display: std_mpsc::Sender<DisplayCmd>,
+    /// The display may show the camera preview (it does not store frames).
+    preview: bool,
     indicator: kaonin_hal::indicator::BoxedIndicator,
     sim: Sim,
     session_role: Option<ReaderRole>,
@@ -272,31 +274,35 @@ impl Loop {
             card_face,
         } = devices;
         let photo = PhotoSlot::default();
+        let name = NameSlot::default();
         let mut workers = Vec::new();
         let mut cards = HashMap::new();
         let readers = std::iter::once((ReaderRole::Card, reader))
             .chain(phone_reader.map(|r| (ReaderRole::Phone, r)));
         for (role, reader) in readers {
             let (ctx, crx) = std_mpsc::channel();
-            let (tx, photo) = (tx.clone(), photo.clone());
+            let (tx, photo, name) = (tx.clone(), photo.clone(), name.clone());
             let guard = KenmenGuard::new(config.card_face_floor());
             workers.push(spawn_worker("card", move || {
-                workers::card_worker(role, reader, crx, tx, photo, guard)
+                workers::card_worker(role, reader, crx, tx, photo, name, guard)
             }));
             cards.insert(role, ctx);
         }
+        let (display_tx, drx) = std_mpsc::channel();
+        let preview = !kaonin_hal::display::Display::stores_frames(&display);
+        let preview_in_flight = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (face, frx) = std_mpsc::channel();
         {
             let (tx, photo) = (tx.clone(), photo.clone());
+            let preview = PreviewTx::new(display_tx.clone(), preview_in_flight.clone());
             workers.push(spawn_worker("face", move || {
-                workers::face_worker(camera, matcher, frx, tx, photo)
+                workers::face_worker(camera, matcher, frx, tx, photo, preview)
             }));
         }
-        let (display_tx, drx) = std_mpsc::channel();
         {
             let (ui, announce, tx) = (ui.clone(), announce.clone(), tx.clone());
             workers.push(spawn_worker("display", move || {
-                workers::display_worker(ui, display, drx, announce, tx)
+                workers::display_worker(ui, display, drx, announce, tx, name, preview_in_flight)
             }));
         }
         if let Some(input) = input {
@@ -323,6 +329,7 @@ impl Loop {
             cards,
             face,
             display: display_tx,
+            preview,
             indicator,
             sim,
             session_role: None,
@@ -544,7 +551,14 @@ impl Loop {
             card_present: self.card_present,
             failed_devices,
         });
-        let _ = self.display.send(screen.clone());
+        // The live preview runs while the face screen is up.
+        let was_face = self.screen.as_ref().is_some_and(|s| s.id == ScreenId::Face);
+        if self.preview && was_face != (screen.id == ScreenId::Face) {
+            let _ = self
+                .face
+                .send(FaceCmd::Preview(screen.id == ScreenId::Face));
+        }
+        let _ = self.display.send(DisplayCmd::Show(screen.clone()));
         self.screen = Some(screen);
     }
 

@@ -1,10 +1,45 @@
 //! `kaonin render`: writes screens as PNG files — one screen, or every screen ×
 //! language × panel size plus a contact sheet of all screens at 800×480.
+//!
+//! The samples show what the daemon adds at run time with synthetic stand-ins: the
+//! consent screens a name image drawn from the made-up name 見本　花子 (as the
+//! virtual card draws its holder's), the face screen an empty-counter camera frame.
 
-use super::{samples, Ui, UiError, UiOptions};
-use crate::flow::{Lang, ScreenId};
+use super::{samples, Extras, Ui, UiError, UiOptions};
+use crate::card::NameImage;
+use crate::flow::{Lang, Screen, ScreenId};
+use kaonin_hal::camera::Frame;
 use kaonin_hal::display::Framebuffer;
 use std::path::Path;
+
+/// The made-up name of the sample name image.
+pub const SAMPLE_NAME: &str = "見本　花子";
+
+/// Stand-ins for the camera frame and the chip's name image.
+struct SampleExtras {
+    name: Option<NameImage>,
+    camera: Frame,
+}
+
+impl SampleExtras {
+    fn new() -> SampleExtras {
+        let name = crate::card::sim::name_image::draw_name(SAMPLE_NAME)
+            .ok()
+            .and_then(|(w, h, pixels)| NameImage::new(w, h, pixels));
+        SampleExtras {
+            name,
+            camera: Frame::empty_scene(640, 480),
+        }
+    }
+
+    fn draw(&self, ui: &Ui, screen: &Screen, fb: &mut Framebuffer) {
+        let extras = Extras {
+            preview: (screen.id == ScreenId::Face).then_some(&self.camera),
+            name: self.name.as_ref(),
+        };
+        ui.render_with(screen, extras, fb);
+    }
+}
 
 /// The panel sizes `--all` renders.
 pub const RESOLUTIONS: [(u32, u32); 3] = [(800, 480), (1024, 600), (720, 1280)];
@@ -35,19 +70,20 @@ pub fn render_cli(
     })?;
     let ui = Ui::new(800, 480, UiOptions::default())?;
     let mut fb = Framebuffer::new(800, 480);
-    ui.render(&samples::sample(id, lang.unwrap_or_default()), &mut fb);
+    SampleExtras::new().draw(&ui, &samples::sample(id, lang.unwrap_or_default()), &mut fb);
     save_png(&fb, out)
 }
 
 fn render_all(lang: Option<Lang>, dir: &Path) -> Result<(), UiError> {
     std::fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
     let langs: Vec<Lang> = lang.map_or(Lang::ALL.to_vec(), |l| vec![l]);
+    let extras = SampleExtras::new();
     for (w, h) in RESOLUTIONS {
         let ui = Ui::new(w, h, UiOptions::default())?;
         for &lang in &langs {
             for screen in samples::all(lang) {
                 let mut fb = Framebuffer::new(w, h);
-                ui.render(&screen, &mut fb);
+                extras.draw(&ui, &screen, &mut fb);
                 let name = format!("{w}x{h}-{}-{}.png", screen.id.as_str(), lang.as_str());
                 save_png(&fb, &dir.join(name))?;
             }
@@ -60,6 +96,7 @@ fn render_all(lang: Option<Lang>, dir: &Path) -> Result<(), UiError> {
 /// Every screen at 800×480, languages side by side, then the showcase variants.
 fn sheet_frames(langs: &[Lang]) -> Result<Vec<Framebuffer>, UiError> {
     let ui = Ui::new(800, 480, UiOptions::default())?;
+    let extras = SampleExtras::new();
     let mut frames = Vec::new();
     let per_lang: Vec<Vec<_>> = langs
         .iter()
@@ -75,7 +112,7 @@ fn sheet_frames(langs: &[Lang]) -> Result<Vec<Framebuffer>, UiError> {
         for screens in &per_lang {
             if let Some(screen) = screens.get(i) {
                 let mut fb = Framebuffer::new(800, 480);
-                ui.render(screen, &mut fb);
+                extras.draw(&ui, screen, &mut fb);
                 frames.push(fb);
             }
         }

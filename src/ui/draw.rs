@@ -1,9 +1,12 @@
 //! Drawing a [`Scene`] into the framebuffer: panels and buttons with
 //! embedded-graphics primitives, text as anti-aliased glyph coverage blended over
-//! what is already there, and the camera preview scaled into its box.
+//! what is already there, the camera preview scaled into its box, and the holder's
+//! name image from the chip scaled (area-averaged) into the name box.
 
 use super::font::Fonts;
 use super::layout::{palette, Align, Element, Rect, Scene, Target, TextBlock};
+use super::Extras;
+use crate::card::NameImage;
 use embedded_graphics::pixelcolor::{Rgb888, RgbColor};
 use embedded_graphics::prelude::*;
 use embedded_graphics::primitives::{
@@ -21,6 +24,16 @@ fn eg_rect(r: Rect) -> Rectangle {
 
 /// Draws `scene`, with `preview` in the preview box when given.
 pub fn draw(scene: &Scene, fonts: &Fonts, preview: Option<&Frame>, fb: &mut Framebuffer) {
+    let extras = Extras {
+        preview,
+        name: None,
+    };
+    draw_with(scene, fonts, extras, fb);
+}
+
+/// Draws `scene` with the camera frame and the name image of `extras`.
+pub fn draw_with(scene: &Scene, fonts: &Fonts, extras: Extras<'_>, fb: &mut Framebuffer) {
+    let preview = extras.preview;
     let _ = fb.clear(palette::BACKGROUND);
     for e in &scene.elements {
         match e {
@@ -33,8 +46,64 @@ pub fn draw(scene: &Scene, fonts: &Fonts, preview: Option<&Frame>, fb: &mut Fram
             Element::Target(t) => draw_target(t, fonts, fb),
             Element::Preview { rect, frame } => draw_preview(*rect, *frame, preview, fb),
             Element::PinDots { rect, typed, total } => draw_dots(*rect, *typed, *total, fb),
+            Element::NameImage { rect, image } => draw_name(*rect, *image, extras.name, fb),
+            Element::Badge { rect, label } => {
+                let _ = Circle::new(Point::new(rect.x, rect.y), rect.w.min(rect.h) as u32)
+                    .into_styled(PrimitiveStyle::with_fill(label.bg))
+                    .draw(fb);
+                draw_text(label, fonts, fb);
+            }
         }
     }
+}
+
+/// The name box: paper white with a navy border, the chip's image scaled into
+/// `image` by area averaging (each panel pixel is the mean of the image pixels it
+/// covers), ink drawn in the text colour.
+fn draw_name(rect: Rect, image: Rect, name: Option<&NameImage>, fb: &mut Framebuffer) {
+    let style = PrimitiveStyleBuilder::new()
+        .fill_color(palette::BACKGROUND)
+        .stroke_color(palette::NAVY)
+        .stroke_width(2)
+        .stroke_alignment(StrokeAlignment::Inside)
+        .build();
+    let _ = eg_rect(rect).into_styled(style).draw(fb);
+    let Some(name) = name else {
+        return;
+    };
+    for y in 0..image.h.max(0) {
+        for x in 0..image.w.max(0) {
+            let g = name_sample(name, image, x, y);
+            let ink = 255 - g;
+            if ink == 0 {
+                continue;
+            }
+            let (px, py) = ((image.x + x) as u32, (image.y + y) as u32);
+            if let Some(bg) = fb.pixel(px, py) {
+                fb.set_pixel(px, py, blend(bg, palette::TEXT, ink));
+            }
+        }
+    }
+}
+
+/// The grey value of `name` for the panel pixel (x, y) of the box `image`: the mean
+/// of the image pixels that pixel covers (at least the nearest one).
+pub fn name_sample(name: &NameImage, image: Rect, x: i32, y: i32) -> u8 {
+    let (nw, nh) = (i64::from(name.width()), i64::from(name.height()));
+    let (bw, bh) = (i64::from(image.w.max(1)), i64::from(image.h.max(1)));
+    let (x, y) = (i64::from(x), i64::from(y));
+    let x0 = x * nw / bw;
+    let x1 = ((x + 1) * nw / bw).max(x0 + 1).min(nw);
+    let y0 = y * nh / bh;
+    let y1 = ((y + 1) * nh / bh).max(y0 + 1).min(nh);
+    let (mut sum, mut n) = (0u64, 0u64);
+    for sy in y0..y1 {
+        for sx in x0..x1 {
+            sum += u64::from(name.gray(sx as u32, sy as u32));
+            n += 1;
+        }
+    }
+    (sum + n / 2).checked_div(n).map_or(255, |v| v as u8)
 }
 
 fn draw_target(t: &Target, fonts: &Fonts, fb: &mut Framebuffer) {

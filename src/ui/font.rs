@@ -19,6 +19,12 @@ pub const BOLD_FILE: &str = "BIZUDPGothic-Bold.ttf";
 static REGULAR: &[u8] = include_bytes!("../../assets/fonts/BIZUDPGothic-Regular.ttf");
 static BOLD: &[u8] = include_bytes!("../../assets/fonts/BIZUDPGothic-Bold.ttf");
 
+/// The embedded regular face (TrueType bytes), e.g. for the virtual card that draws
+/// a holder's name the way the card issuer does.
+pub fn embedded_regular() -> &'static [u8] {
+    REGULAR
+}
+
 /// Regular or bold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Weight {

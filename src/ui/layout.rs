@@ -152,7 +152,18 @@ pub enum Element {
         typed: usize,
         total: usize,
     },
+    /// The holder's name as the chip's image (券面AP DF25): a paper-white box `rect`
+    /// with the image scaled (aspect kept) into `image`. The image itself is given
+    /// at drawing time; the scene only knows its size.
+    NameImage { rect: Rect, image: Rect },
+    /// A round badge over the camera preview counting down the face attempts left
+    /// before the fallback (PIN, or staff); `rect` is the circle's square.
+    Badge { rect: Rect, label: TextBlock },
 }
+
+/// Screens on which the patient confirms who they are: the holder's name image
+/// from the chip is shown there when the card gave one.
+pub const NAME_SCREENS: [ScreenId; 2] = [ScreenId::Consent, ScreenId::ConsentItems];
 
 /// A screen laid out for one panel.
 #[derive(Debug, Clone, PartialEq)]
@@ -163,11 +174,26 @@ pub struct Scene {
 }
 
 impl Scene {
-    /// Every text block, including button labels.
+    /// Every text block, including button and badge labels.
     pub fn texts(&self) -> impl Iterator<Item = &TextBlock> {
         self.elements.iter().filter_map(|e| match e {
             Element::Text(t) => Some(t),
             Element::Target(t) => Some(&t.label),
+            Element::Badge { label, .. } => Some(label),
+            _ => None,
+        })
+    }
+    /// The name-image box and the image's place in it, if the scene has one.
+    pub fn name_image(&self) -> Option<(Rect, Rect)> {
+        self.elements.iter().find_map(|e| match e {
+            Element::NameImage { rect, image } => Some((*rect, *image)),
+            _ => None,
+        })
+    }
+    /// The camera preview box and its face frame, if the scene has one.
+    pub fn preview(&self) -> Option<(Rect, Rect)> {
+        self.elements.iter().find_map(|e| match e {
+            Element::Preview { rect, frame } => Some((*rect, *frame)),
             _ => None,
         })
     }
@@ -203,6 +229,8 @@ pub struct Metrics {
     pub gap: i32,
     pub button_h: i32,
     pub key_h: i32,
+    /// Height of the name-image box.
+    pub name_h: i32,
 }
 
 /// Smallest sizes allowed at any panel (issue 6).
@@ -237,6 +265,7 @@ impl Metrics {
             gap: len(16.0).max(MIN_GAP),
             button_h: len(if large_text { 96.0 } else { 84.0 }).max(MIN_TARGET_H),
             key_h: len(80.0).max(MIN_TARGET_H),
+            name_h: len(if large_text { 64.0 } else { 56.0 }),
         }
     }
     fn line_height(px: u32) -> i32 {
@@ -256,6 +285,11 @@ pub struct LayoutInput<'a> {
     /// PIN-pad digit order: slot → digit (slots 0–8 the first three rows, 9 the last).
     pub pad: [u8; 10],
     pub typed: usize,
+    /// Size (width, height) of the holder's name image when the card gave one; it is
+    /// shown on the [`NAME_SCREENS`].
+    pub name: Option<(u32, u32)>,
+    /// Face screen: attempts left before the fallback (the preview's countdown).
+    pub attempts_left: Option<u32>,
 }
 
 /// Fits `text` into `rect`, trying sizes from `px` down to `min_px`.
@@ -450,6 +484,11 @@ pub fn layout(screen: &Screen, input: &LayoutInput, width: u32, height: u32) -> 
         ScreenId::Face => face_layout(input, area, &buttons, &mut el),
         _ => {
             let body = button_row(input, area, &buttons, &mut el);
+            let body = if NAME_SCREENS.contains(&screen.id) {
+                name_box(input, body, &mut el)
+            } else {
+                body
+            };
             body_text(input, body, &mut el);
         }
     }
@@ -642,6 +681,42 @@ fn stack_body(input: &LayoutInput, rect: Rect, px: u32) -> (Vec<Element>, i32) {
     (out, used)
 }
 
+/// The name image at the top of `body`, as large as the box allows with its aspect
+/// kept; returns the space left under it. Without a name image, `body` unchanged.
+fn name_box(input: &LayoutInput, body: Rect, el: &mut Vec<Element>) -> Rect {
+    let Some((iw, ih)) = input.name.filter(|&(w, h)| w > 0 && h > 0) else {
+        return body;
+    };
+    let m = input.metrics;
+    let pad = (6.0 * m.scale) as i32;
+    // Never more than a third of the body, and smaller still (down to 36 px) when
+    // the instruction would not fit under it: the words keep their room.
+    let rest = |h: i32| Rect::new(body.x, body.y + h + m.gap, body.w, body.h - h - m.gap);
+    let nominal = m.name_h.min(body.h / 3).max(2 * pad + 8);
+    let min_h = (36.0 * m.scale) as i32;
+    let fits = |h: i32, px: u32| stack_body(input, rest(h), px).1 <= rest(h).h;
+    // The largest box under which the text keeps its full size, else the largest
+    // under which it fits at the minimum size.
+    let h = [m.body_px, MIN_BODY_PX]
+        .into_iter()
+        .find_map(|px| (min_h..=nominal).rev().step_by(2).find(|&h| fits(h, px)))
+        .unwrap_or(min_h.min(nominal));
+    let inner_h = i64::from(h - 2 * pad);
+    let max_w = i64::from((body.w - 2 * pad).max(1));
+    let (iw, ih) = (i64::from(iw), i64::from(ih));
+    let (mut img_w, mut img_h) = (inner_h * iw / ih, inner_h);
+    if img_w > max_w {
+        img_w = max_w;
+        img_h = (max_w * ih / iw).max(1);
+    }
+    let (img_w, img_h) = (img_w.max(1) as i32, img_h as i32);
+    let rect = Rect::new(body.x, body.y, img_w + 2 * pad, h);
+    let image = Rect::new(rect.x + pad, rect.y + (h - img_h) / 2, img_w, img_h);
+    el.push(Element::NameImage { rect, image });
+    let top = rect.bottom() + m.gap;
+    Rect::new(body.x, top, body.w, body.bottom() - top)
+}
+
 /// Face screen: camera preview on the left (top in portrait), text beside it.
 fn face_layout(input: &LayoutInput, area: Rect, buttons: &[Button], el: &mut Vec<Element>) {
     let m = input.metrics;
@@ -679,6 +754,22 @@ fn face_layout(input: &LayoutInput, area: Rect, buttons: &[Button], el: &mut Vec
         rect: preview,
         frame,
     });
+    if let Some(left) = input.attempts_left {
+        // Top right of the preview, clear of the face frame.
+        let d = ((48.0 * m.scale) as i32).min(preview.w / 4);
+        let inset = (6.0 * m.scale) as i32;
+        let rect = Rect::new(preview.right() - inset - d, preview.y + inset, d, d);
+        let mut label = centered_label(
+            input.fonts,
+            &left.to_string(),
+            rect,
+            m.body_px,
+            palette::ON_DARK,
+            palette::NAVY,
+        );
+        label.role = Role::Body;
+        el.push(Element::Badge { rect, label });
+    }
     body_text(input, text, el);
 }
 

@@ -18,6 +18,7 @@ pub mod text;
 
 pub use cli::{contact_sheet, render_cli, save_png};
 
+use crate::card::NameImage;
 use crate::flow::{Button, Lang, Screen, ScreenId};
 use catalog::Catalog;
 use content::{button_key, content, Content};
@@ -52,24 +53,44 @@ impl UiOptions {
     }
 }
 
-/// The touchscreen calibration `[input]` asks for, for a `panel` of (width, height):
-/// raw ranges `touch_x` / `touch_y` (default: the panel's pixels) and orientation.
-pub fn touch_calibration(
-    input: &crate::config::Input,
-    panel: (u32, u32),
-) -> kaonin_drivers::touch::TouchCalibration {
-    let identity = kaonin_drivers::touch::TouchCalibration::identity(panel);
-    let range = |r: &[i32], default: (i32, i32)| match r {
-        [lo, hi] => (*lo, *hi),
-        _ => default,
+/// What `[input]` says about the touchscreen: `touch_x` / `touch_y` override the
+/// axis ranges the device reports (`[]`: ask the device), and the mounting.
+pub fn touch_settings(input: &crate::config::Input) -> kaonin_drivers::touch::TouchSettings {
+    let range = |r: &[i32]| match r {
+        [lo, hi] => Some((*lo, *hi)),
+        _ => None,
     };
-    kaonin_drivers::touch::TouchCalibration {
-        x: range(&input.touch_x, identity.x),
-        y: range(&input.touch_y, identity.y),
+    kaonin_drivers::touch::TouchSettings {
+        x: range(&input.touch_x),
+        y: range(&input.touch_y),
         swap_xy: input.touch_swap_xy,
         invert_x: input.touch_invert_x,
         invert_y: input.touch_invert_y,
     }
+}
+
+/// The touchscreen calibration `[input]` asks for, for a `panel` of (width, height),
+/// when the device's own ranges are not known: raw ranges `touch_x` / `touch_y`
+/// (default: the panel's pixels) and orientation. The daemon asks the device
+/// ([`kaonin_drivers::touch::TouchInput::open_with`]) instead.
+pub fn touch_calibration(
+    input: &crate::config::Input,
+    panel: (u32, u32),
+) -> kaonin_drivers::touch::TouchCalibration {
+    kaonin_drivers::touch::AxisRanges::default().calibration(&touch_settings(input), panel)
+}
+
+/// What the daemon adds to a flow screen when drawing it: the live camera frame (face
+/// screen) and the holder's name image from the chip (on [`layout::NAME_SCREENS`]).
+///
+/// Privacy: both are personal data. Draw them only for a panel (never for a display
+/// that stores frames), and drop them after drawing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras<'a> {
+    /// The camera frame for the preview box (face screen).
+    pub preview: Option<&'a Frame>,
+    /// The name image for the name box.
+    pub name: Option<&'a NameImage>,
 }
 
 /// What a touch landed on.
@@ -187,7 +208,14 @@ impl Ui {
     /// (`params.pin_dots`, or [`Ui::set_pin_typed`]) show as ●; when the pin screen appears (drawn after
     /// another screen) a scrambled pad gets a new order.
     pub fn render(&self, screen: &Screen, fb: &mut Framebuffer) {
-        self.render_full(screen, self.typed_for(screen), None, fb);
+        self.render_full(screen, self.typed_for(screen), Extras::default(), fb);
+    }
+
+    /// Draws `screen` with the daemon's [`Extras`]: the camera frame in the face
+    /// screen's preview box, the name image in the name box of the screens that show
+    /// it. Buttons and touch targets are the same as without them.
+    pub fn render_with(&self, screen: &Screen, extras: Extras<'_>, fb: &mut Framebuffer) {
+        self.render_full(screen, self.typed_for(screen), extras, fb);
     }
 
     /// Tells the UI how many PIN digits have been typed (0–4), for the ● row of the
@@ -233,24 +261,23 @@ impl Ui {
         preview: Option<&Frame>,
         fb: &mut Framebuffer,
     ) {
-        self.render_full(screen, self.typed_for(screen), preview, fb);
+        let extras = Extras {
+            preview,
+            name: None,
+        };
+        self.render_full(screen, self.typed_for(screen), extras, fb);
     }
 
     /// Draws the pin screen with `typed` digits shown as ●.
     pub fn render_pin_progress(&self, screen: &Screen, typed: usize, fb: &mut Framebuffer) {
-        self.render_full(screen, typed, None, fb);
+        self.render_full(screen, typed, Extras::default(), fb);
     }
 
-    fn render_full(
-        &self,
-        screen: &Screen,
-        typed: usize,
-        preview: Option<&Frame>,
-        fb: &mut Framebuffer,
-    ) {
+    fn render_full(&self, screen: &Screen, typed: usize, extras: Extras<'_>, fb: &mut Framebuffer) {
         self.note_drawn(screen);
-        let scene = self.scene_typed(screen, typed);
-        draw::draw(&scene, &self.fonts, preview, fb);
+        let name = extras.name.map(|n| (n.width(), n.height()));
+        let scene = self.scene_full(screen, typed, name);
+        draw::draw_with(&scene, &self.fonts, extras, fb);
     }
 
     /// The words of `screen`.
@@ -301,10 +328,16 @@ impl Ui {
 
     /// The laid-out scene of `screen` (what `render` draws and `hit` tests).
     pub fn scene(&self, screen: &Screen) -> Scene {
-        self.scene_typed(screen, self.typed_for(screen))
+        self.scene_full(screen, self.typed_for(screen), None)
     }
 
-    fn scene_typed(&self, screen: &Screen, typed: usize) -> Scene {
+    /// The scene of `screen` drawn with a name image of `name` = (width, height)
+    /// (what [`Ui::render_with`] draws when given a name image).
+    pub fn scene_with_name(&self, screen: &Screen, name: Option<(u32, u32)>) -> Scene {
+        self.scene_full(screen, self.typed_for(screen), name)
+    }
+
+    fn scene_full(&self, screen: &Screen, typed: usize, name: Option<(u32, u32)>) -> Scene {
         let cat = self.catalog(screen.lang);
         let content = self.content(screen);
         let label = |b: Button| cat.get(button_key(b)).to_string();
@@ -317,6 +350,11 @@ impl Ui {
             preview_label: cat.get("common.preview"),
             pad: self.pin_pad(),
             typed: typed.min(4),
+            name,
+            attempts_left: match (screen.id, screen.params.face_attempt) {
+                (ScreenId::Face, Some((failed, allowed))) => Some(allowed.saturating_sub(failed)),
+                _ => None,
+            },
         };
         layout(screen, &input, self.width, self.height)
     }

@@ -234,7 +234,18 @@ impl VirtualCard {
                 key: "card_face",
                 reason: e.to_string(),
             })?;
-        let face = build_face_file(profile, &key, &public, &photo, profile.faults.corrupt_tlv);
+        let name_png = match &profile.holder.name_image {
+            Some(path) => profile.read(path)?,
+            None => super::name_image::name_png(&profile.holder.name)?,
+        };
+        let images = FaceImages {
+            name: &name_png,
+            // The reader never uses the address: its text stands in for the image
+            // (drawing it would only lengthen every read of the file).
+            address: profile.holder.address.as_bytes(),
+            photo: &photo,
+        };
+        let face = build_face_file(profile, &key, &public, &images, profile.faults.corrupt_tlv);
         let k = |ef| (Ap::Kenmen, ef);
         files.insert(
             k(EF_KEY_B),
@@ -525,22 +536,31 @@ impl VirtualCard {
     }
 }
 
+/// The images of the 券面 file: name (DF25) as PNG, address (DF26; a placeholder),
+/// photo (DF27) as JPEG 2000.
+struct FaceImages<'a> {
+    name: &'a [u8],
+    address: &'a [u8],
+    photo: &'a [u8],
+}
+
 /// The 券面 file `FF20 { DF21 … DF2A }`.
 fn build_face_file(
     profile: &Profile,
     key: &RsaPrivateKey,
     public: &rsa::RsaPublicKey,
-    photo: &[u8],
+    images: &FaceImages<'_>,
     corrupt: bool,
 ) -> Vec<u8> {
+    let photo = images.photo;
     let birth = encode(0xDF22, profile.holder.birth.as_bytes());
     let sex = encode(0xDF23, profile.holder.sex.as_bytes());
     let mut pk = encode(0x90, &public.e().to_bytes_be());
     pk.extend_from_slice(&encode(0x91, &public.n().to_bytes_be()));
     let pubkey = encode(0xDF24, &pk);
-    // Placeholders for the name and address images (the simulator has no renderer).
-    let name = encode(0xDF25, profile.holder.name.as_bytes());
-    let address = encode(0xDF26, profile.holder.address.as_bytes());
+    // The name as an image, drawn at profile load like the issuer does.
+    let name = encode(0xDF25, images.name);
+    let address = encode(0xDF26, images.address);
     let mut photo_tlv = encode(0xDF27, photo);
     let mut signed = Vec::new();
     for part in [&birth, &sex, &pubkey, &photo_tlv] {

@@ -4,6 +4,7 @@
 //! attaches it to a real pcscd through the vsmartcard vpcd driver.
 
 mod card;
+pub mod name_image;
 mod profile;
 mod vpcd;
 

@@ -111,7 +111,8 @@ fn parse_hex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// The holder as recorded on the chip.
+/// The holder as recorded on the chip. The chip holds the name only as an image
+/// (券面AP DF25): the simulated card draws `name` into a PNG when it is built.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Holder {
@@ -124,6 +125,10 @@ pub struct Holder {
     /// 住所.
     #[serde(default)]
     pub address: String,
+    /// Optional PNG put into DF25 as it is, instead of drawing `name` (e.g. a
+    /// particular issuer's image, or a broken one to test the reader with).
+    #[serde(default)]
+    pub name_image: Option<PathBuf>,
 }
 
 /// A secret and its retry counter.
