@@ -69,7 +69,11 @@ fn main() {
         frames.len()
     );
     println!("model load (2 width plans, optimise): {:.1} ms", ms(load));
-    let kib = |v: Option<u64>| v.map_or("unknown".to_string(), |k| format!("{:.1} MB", k as f64 / 1024.0));
+    let kib = |v: Option<u64>| {
+        v.map_or("unknown".to_string(), |k| {
+            format!("{:.1} MB", k as f64 / 1024.0)
+        })
+    };
     println!(
         "RSS before load {}, after load {}, after reading {} (added by the recogniser: {})",
         kib(rss_before),
@@ -80,7 +84,10 @@ fn main() {
             _ => "unknown".into(),
         }
     );
-    println!("peak RSS (VmHWM, incl. the generated frames): {}", kib(status_kib("VmHWM:")));
+    println!(
+        "peak RSS (VmHWM, incl. the generated frames): {}",
+        kib(status_kib("VmHWM:"))
+    );
     println!("frames without a card found: {no_card}");
     print_stats("localise", &mut locate);
     print_stats("recognise", &mut recognise);

@@ -508,6 +508,36 @@ mod tests {
         assert_eq!(rows[0].2.as_ref().unwrap().security_code, "1234");
         assert!(rows[1].2.is_none());
         assert!(parse_truth(dir, "card1\ta.png\t1980").is_err());
+        // Malformed values are refused with the line number, never guessed.
+        for bad in [
+            "c\ta.png\t1980021\t20300217\t1234",
+            "c\ta.png\t19800217\t20300217\t123",
+            "c\ta.png\t19800217\t2030-02-17\t1234",
+        ] {
+            let err = parse_truth(dir, bad).unwrap_err().to_string();
+            assert!(err.contains("line 1"), "{err}");
+        }
+        // CRLF line ends are accepted.
+        let rows = parse_truth(dir, "c\ta.png\t19800217\t20300217\t1234\r\n").unwrap();
+        assert_eq!(rows[0].2.as_ref().unwrap().security_code, "1234");
+    }
+
+    #[test]
+    fn today_line_and_day_flag() {
+        assert_eq!(
+            truth_today("# x\n# today 2026-11-25\nc\ta\t1\t2\t3\n"),
+            Some((2026, 11, 25))
+        );
+        assert_eq!(truth_today("c\ta\t1\t2\t3\n"), None);
+        assert_eq!(parse_day("2024-02-29"), Ok((2024, 2, 29)));
+        assert!(parse_day("2023-02-29").is_err());
+        assert!(parse_day("20231129").is_err());
+    }
+
+    #[test]
+    fn nothing_to_evaluate_is_a_usage_error() {
+        let err = ocr_eval_command(&OcrEvalCmd::default()).unwrap_err();
+        assert!(matches!(err, EvalError::Usage(_)), "{err}");
     }
 
     #[test]
@@ -521,14 +551,15 @@ mod tests {
         assert_eq!(quantiles(&[]), (0.0, 0.0));
     }
 
+    /// The CI-sized acceptance run (the full one: scripts/ocr-acceptance.sh).
     #[test]
     #[ignore = "needs models: scripts/fetch-ocr-model.sh"]
-    fn synthetic_cards_are_read_and_nothing_wrong_is_sent() {
+    fn thirty_cards_nothing_wrong_sent() {
         let args = OcrEvalArgs {
             models: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"),
             source: EvalSource::Synth {
                 seed: 20261125,
-                cards: 20,
+                cards: 30,
                 frames: 3,
                 stress: false,
             },
@@ -536,8 +567,13 @@ mod tests {
         };
         let report = ocr_eval_cli(&args).unwrap();
         println!("{report}");
-        assert_eq!(report.wrong_sent, 0);
-        assert!(report.exact_cards >= 15, "{report}");
+        assert_eq!(report.cards, 30);
+        assert_eq!(report.frames, 90);
+        assert_eq!(report.wrong_sent, 0, "{report}");
+        assert!(report.exact_cards >= 28, "{report}");
+        // Every refused card is accounted for by a reason.
+        let refused: usize = report.refused.values().sum();
+        assert_eq!(report.exact_cards + refused, 30, "{report}");
     }
 
     #[test]
