@@ -257,3 +257,41 @@ fn debug_output_hides_digits() {
     vote.push(check(&f));
     assert!(!format!("{vote:?}").contains("1234"));
 }
+
+#[test]
+fn era_years_past_the_era_and_impossible_expiry() {
+    // An era year after the era ended, and year 0, are refused (never wrapped).
+    for birth in [
+        "平成32年 1月 1日生",
+        "昭和65年 1月 1日生",
+        "大正16年 1月 1日生",
+        "令和 0年 5月 1日生",
+    ] {
+        let f = frame(birth, "2030年 1月 1日まで有効", "1234");
+        let got = check(&f).map(drop);
+        assert!(
+            matches!(
+                got,
+                Err(CardFaceRefusal::OutsideEra
+                    | CardFaceRefusal::ImpossibleDate(Field::Birth)
+                    | CardFaceRefusal::Unreadable(Field::Birth))
+            ),
+            "{birth}: {got:?}"
+        );
+    }
+    let f = frame("昭和55年 4月31日生", "2030年 4月31日まで有効", "1234");
+    assert_eq!(
+        check(&f).map(drop),
+        Err(CardFaceRefusal::ImpossibleDate(Field::Birth))
+    );
+    let f = frame("昭和55年 4月30日生", "2030年 4月31日まで有効", "1234");
+    assert_eq!(
+        check(&f).map(drop),
+        Err(CardFaceRefusal::ImpossibleDate(Field::Expiry))
+    );
+    let f = frame("昭和55年13月 1日生", "2030年13月 1日まで有効", "1234");
+    assert_eq!(
+        check(&f).map(drop),
+        Err(CardFaceRefusal::ImpossibleDate(Field::Birth))
+    );
+}
