@@ -295,3 +295,46 @@ fn era_years_past_the_era_and_impossible_expiry() {
         Err(CardFaceRefusal::ImpossibleDate(Field::Birth))
     );
 }
+
+#[test]
+fn the_floor_covers_every_value_character_and_not_the_fixed_tail() {
+    // A weak 効 (cut by the crop edge) does not refuse the frame ...
+    let mut f = good();
+    let last = f.expiry.probs.len() - 1;
+    f.expiry.probs[last] = 0.2;
+    assert!(check(&f).is_ok());
+    // ... nor does a cut tail, but a weak 日 or digit does.
+    let mut f = frame("昭和55年 2月17日生", "2030年 2月17日まで有", "1234");
+    assert!(check(&f).is_ok());
+    let day_mark = f.expiry.text.chars().position(|c| c == '日').unwrap();
+    f.expiry.probs[day_mark] = 0.4;
+    assert_eq!(
+        check(&f).map(drop),
+        Err(CardFaceRefusal::LowConfidence(Field::Expiry))
+    );
+    let mut f = good();
+    let day_digit = f.birth.text.chars().position(|c| c == '日').unwrap() - 1;
+    f.birth.probs[day_digit] = 0.4;
+    assert_eq!(
+        check(&f).map(drop),
+        Err(CardFaceRefusal::LowConfidence(Field::Birth))
+    );
+    // A weak 生 is only decoration.
+    let mut f = good();
+    let last = f.birth.probs.len() - 1;
+    f.birth.probs[last] = 0.1;
+    assert!(check(&f).is_ok());
+    // Anything but a leading part of まで有効 after 日 is not an expiry line.
+    for tail in ["有効", "まで効", "まで有効5", "5"] {
+        let f = frame(
+            "昭和55年 2月17日生",
+            &format!("2030年 2月17日{tail}"),
+            "1234",
+        );
+        assert_eq!(
+            check(&f).map(drop),
+            Err(CardFaceRefusal::Unreadable(Field::Expiry)),
+            "{tail}"
+        );
+    }
+}
