@@ -583,7 +583,7 @@ mod tests {
             models: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"),
             source: EvalSource::Synth {
                 seed: 77,
-                cards: 20,
+                cards: 10,
                 frames: 3,
                 stress: true,
             },
