@@ -729,7 +729,8 @@ mod tests {
         )
         .unwrap();
         let truth = std::fs::read_to_string(std::path::Path::new(&dir).join(TRUTH_FILE)).unwrap();
-        assert_eq!(truth.lines().count(), 6);
+        assert_eq!(truth.lines().filter(|l| !l.starts_with('#')).count(), 6);
+        assert!(truth.contains("# today 2026-11-25\n"), "{truth}");
     }
 
     #[test]
