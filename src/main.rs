@@ -1,5 +1,5 @@
 //! The `kaonin` command line (CONTRACT §1): the daemon, the demo, the virtual card,
-//! the reference PC receiver, screen rendering and config checking.
+//! the reference PC receiver, screen rendering, evaluation tools and config checking.
 //!
 //! Exit codes: 0 success; 2 usage or configuration error (one line naming the
 //! problem); 1 any other failure. Logs go to stderr; stdout carries only data.
@@ -89,6 +89,9 @@ enum Cmd {
     /// Evaluate the face matcher on a pairs file (LFW pairs.txt or CSV), or make a
     /// chip-style photo from a face image.
     FaceEval(kaonin::face::FaceEvalArgs),
+    /// Evaluate card-face reading (照合番号B by OCR) on a directory of images with
+    /// a truth file, or generate a synthetic set (docs/ocr.md).
+    OcrEval(kaonin::cardface::eval::OcrEvalCmd),
     /// Validate a config file.
     CheckConfig {
         /// Config file.
@@ -179,6 +182,23 @@ fn dispatch(command: Cmd) -> anyhow::Result<()> {
         Cmd::FaceEval(args) => {
             print!("{}", kaonin::face::face_eval_cli(&args)?);
             Ok(())
+        }
+        Cmd::OcrEval(cmd) => {
+            use kaonin::cardface::eval::EvalError;
+            match kaonin::cardface::eval::ocr_eval_command(&cmd) {
+                Ok(outcome) => {
+                    println!("{outcome}");
+                    Ok(())
+                }
+                Err(e @ (EvalError::Usage(_) | EvalError::BadToday)) => {
+                    Err(kaonin::cli::UsageError {
+                        flag: "ocr-eval".into(),
+                        reason: e.to_string(),
+                    }
+                    .into())
+                }
+                Err(e) => Err(e.into()),
+            }
         }
         Cmd::CheckConfig { file } => {
             Config::load(&file)?;

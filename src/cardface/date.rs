@@ -44,6 +44,29 @@ impl Date {
         (self.year + years, self.month, self.day)
     }
 
+    /// Today in Japan (UTC+9, no daylight saving), from the system clock.
+    pub fn today_jst() -> Date {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Date::from_days_since_epoch(((secs + 9 * 3600) / 86_400) as i64)
+    }
+
+    /// The date `days` after 1970-01-01 (proleptic Gregorian).
+    pub fn from_days_since_epoch(days: i64) -> Date {
+        // Civil-from-days over 400-year cycles of 146 097 days, years starting in March.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+
     /// As a comparable tuple.
     pub fn ymd(self) -> (i32, u32, u32) {
         (self.year, self.month, self.day)
@@ -287,6 +310,18 @@ mod tests {
                 assert_eq!(era_yymmdd(&date.yyyymmdd()).unwrap(), want, "{date:?}");
             }
         }
+    }
+
+    #[test]
+    fn days_since_epoch() {
+        assert_eq!(Date::from_days_since_epoch(0), d(1970, 1, 1));
+        assert_eq!(Date::from_days_since_epoch(-1), d(1969, 12, 31));
+        // 2000-02-29 (a 400-year leap day) and 2026-11-25.
+        assert_eq!(Date::from_days_since_epoch(11_016), d(2000, 2, 29));
+        assert_eq!(Date::from_days_since_epoch(20_782), d(2026, 11, 25));
+        assert_eq!(Date::from_days_since_epoch(-25_567), d(1900, 1, 1));
+        let today = Date::today_jst();
+        assert!(today.year >= 2025, "{today:?}");
     }
 
     #[test]

@@ -3,11 +3,14 @@
 //! 照合番号B rate per card, per-field accuracy per frame, how many wrong values
 //! would have been sent to the chip, refusals, and latency.
 //!
-//! Truth file ([`super::synth::TRUTH_FILE`], tab-separated, one line per frame):
-//! `card  frame-file  birth(YYYYMMDD|western)  expiry(YYYYMMDD)  code`. Frames of a
-//! card are used in file order, as a camera would deliver them.
+//! Truth file ([`super::synth::TRUTH_FILE`], UTF-8, tab-separated, one line per
+//! frame): `card  frame-file  birth(YYYYMMDD|western)  expiry(YYYYMMDD)  code`.
+//! Lines of one card are consecutive; its frames are used in file order, as a
+//! camera would deliver them. `#` starts a comment line; `# today YYYY-MM-DD` sets
+//! the date the expiry window is checked against (the generator writes it; the
+//! `--today` flag overrides it; default: today in Japan). Format: docs/ocr.md.
 
-use super::synth::{synth_card, Degradation, TRUTH_FILE};
+use super::synth::{synth_card, write_set, Degradation, TRUTH_FILE};
 use super::{check_frame, CardFaceReader, CardFaceRefusal, Date, FrameText, OcrError, Vote};
 use crate::card::CardFace;
 use crate::ui::font::Fonts;
@@ -37,8 +40,119 @@ pub struct OcrEvalArgs {
     /// Directory holding `ocr/ppocrv5-rec.onnx` (default `models`).
     pub models: PathBuf,
     pub source: EvalSource,
-    /// The date the expiry window is checked against.
-    pub today: (i32, u32, u32),
+    /// The date the expiry window is checked against (`None`: the truth file's
+    /// `# today` line, else today in Japan).
+    pub today: Option<(i32, u32, u32)>,
+}
+
+/// The command line of `kaonin ocr-eval`.
+#[derive(Clone, Debug, Default, PartialEq, clap::Args)]
+pub struct OcrEvalCmd {
+    /// Evaluate the images of DIR against DIR/truth.tsv.
+    #[arg(long, conflicts_with = "generate")]
+    pub dir: Option<PathBuf>,
+    /// Generate N synthetic cards (with --out: write them and their truth file
+    /// there and stop; without: evaluate them in memory).
+    #[arg(long, value_name = "N")]
+    pub generate: Option<u64>,
+    /// Seed of the generated set.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Captures per generated card.
+    #[arg(long, default_value_t = 3)]
+    pub frames: usize,
+    /// Heavier blur, noise, lighting and glare, lower JPEG quality.
+    #[arg(long)]
+    pub stress: bool,
+    /// Where --generate writes the set.
+    #[arg(long, requires = "generate")]
+    pub out: Option<PathBuf>,
+    /// Directory holding ocr/ppocrv5-rec.onnx.
+    #[arg(long, default_value = "models")]
+    pub models: PathBuf,
+    /// The date expiry is checked against, YYYY-MM-DD.
+    #[arg(long, value_parser = parse_day)]
+    pub today: Option<(i32, u32, u32)>,
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_day(s: &str) -> Result<(i32, u32, u32), String> {
+    let mut it = s.trim().splitn(3, '-');
+    let mut next = || it.next().and_then(|p| p.parse::<i64>().ok());
+    let (Some(y), Some(m), Some(d)) = (next(), next(), next()) else {
+        return Err(format!("{s:?} is not YYYY-MM-DD"));
+    };
+    let ymd = (y as i32, m as u32, d as u32);
+    Date::from_ymd(ymd)
+        .map(Date::ymd)
+        .ok_or_else(|| format!("{s:?} is not a date"))
+}
+
+/// What `kaonin ocr-eval` did.
+#[derive(Debug)]
+pub enum OcrEvalOutcome {
+    /// A set was written: its directory, cards and frames.
+    Written {
+        dir: PathBuf,
+        cards: u64,
+        frames: u64,
+    },
+    /// An evaluation ran.
+    Report(Box<EvalReport>),
+}
+
+impl fmt::Display for OcrEvalOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OcrEvalOutcome::Written { dir, cards, frames } => write!(
+                f,
+                "wrote {cards} cards ({frames} frames) and {TRUTH_FILE} to {}",
+                dir.display()
+            ),
+            OcrEvalOutcome::Report(r) => write!(f, "{r}"),
+        }
+    }
+}
+
+/// Runs `kaonin ocr-eval` from its command line.
+pub fn ocr_eval_command(cmd: &OcrEvalCmd) -> Result<OcrEvalOutcome, EvalError> {
+    let deg = if cmd.stress {
+        Degradation::stress()
+    } else {
+        Degradation::normal()
+    };
+    if let (Some(cards), Some(out)) = (cmd.generate, &cmd.out) {
+        let today = cmd.today.unwrap_or_else(|| Date::today_jst().ymd());
+        let today = Date::from_ymd(today).ok_or(EvalError::BadToday)?;
+        let fonts = Fonts::load(None).map_err(|e| EvalError::Fonts(e.to_string()))?;
+        write_set(out, &fonts, cmd.seed, cards, cmd.frames, &deg, today).map_err(|e| {
+            EvalError::Input {
+                path: out.clone(),
+                reason: e.to_string(),
+            }
+        })?;
+        return Ok(OcrEvalOutcome::Written {
+            dir: out.clone(),
+            cards,
+            frames: cards * cmd.frames as u64,
+        });
+    }
+    let source = match (cmd.generate, &cmd.dir) {
+        (Some(cards), _) => EvalSource::Synth {
+            seed: cmd.seed,
+            cards,
+            frames: cmd.frames,
+            stress: cmd.stress,
+        },
+        (None, Some(dir)) => EvalSource::Dir(dir.clone()),
+        (None, None) => return Err(EvalError::Usage("give --dir DIR or --generate N".into())),
+    };
+    let args = OcrEvalArgs {
+        models: cmd.models.clone(),
+        source,
+        today: cmd.today,
+    };
+    Ok(OcrEvalOutcome::Report(Box::new(ocr_eval_cli(&args)?)))
 }
 
 /// Why the evaluation could not run.
@@ -52,6 +166,8 @@ pub enum EvalError {
     BadToday,
     #[error("fonts: {0}")]
     Fonts(String),
+    #[error("{0}")]
+    Usage(String),
 }
 
 /// What the evaluation measured.
@@ -65,6 +181,10 @@ pub struct EvalReport {
     pub wrong_sent: usize,
     /// Cards with no accepted value, by reason.
     pub refused: BTreeMap<String, usize>,
+    /// Frames that did not pass the checks, by reason.
+    pub frame_refusals: BTreeMap<String, usize>,
+    /// Cards where two passing frames gave different values.
+    pub conflicting_cards: usize,
     /// Western-calendar cards, and how many were refused as such.
     pub western_cards: usize,
     pub western_refused: usize,
@@ -79,6 +199,11 @@ pub struct EvalReport {
     pub load: Duration,
     pub locate: Vec<Duration>,
     pub recognise: Vec<Duration>,
+    /// Per card: the time from its first frame until a value was accepted (or all
+    /// its frames were used), frames read strictly one after another.
+    pub per_card: Vec<Duration>,
+    /// Frames read per card before the decision.
+    pub frames_used: usize,
 }
 
 fn pct(n: usize, d: usize) -> f64 {
@@ -127,6 +252,16 @@ impl fmt::Display for EvalReport {
         for (reason, n) in &self.refused {
             writeln!(f, "  {reason}: {n}")?;
         }
+        writeln!(
+            f,
+            "cards where two passing frames disagreed: {}",
+            self.conflicting_cards
+        )?;
+        let frame_refused: usize = self.frame_refusals.values().sum();
+        writeln!(f, "refused frames: {frame_refused}")?;
+        for (reason, n) in &self.frame_refusals {
+            writeln!(f, "  {reason}: {n}")?;
+        }
         let nf = self.frames;
         writeln!(
             f,
@@ -141,7 +276,13 @@ impl fmt::Display for EvalReport {
         let (rm, rp) = quantiles(&self.recognise);
         writeln!(f, "model load {:.0} ms", self.load.as_secs_f64() * 1e3)?;
         writeln!(f, "localise per frame: median {lm:.1} ms, p99 {lp:.1} ms")?;
-        write!(f, "recognise per frame: median {rm:.1} ms, p99 {rp:.1} ms")
+        writeln!(f, "recognise per frame: median {rm:.1} ms, p99 {rp:.1} ms")?;
+        let (cm, cp) = quantiles(&self.per_card);
+        write!(
+            f,
+            "per card until decided: median {cm:.1} ms, p99 {cp:.1} ms ({:.2} frames read on average)",
+            self.frames_used as f64 / self.cards.max(1) as f64
+        )
     }
 }
 
@@ -168,9 +309,14 @@ impl EvalReport {
         self.western_cards += card.truth.is_none() as usize;
         let mut vote = Vote::new();
         let mut accepted = None;
+        let mut until_decided = Duration::ZERO;
         for frame in &card.frames {
             self.frames += 1;
             let (text, timing) = reader.read_frame_timed(frame);
+            if accepted.is_none() {
+                until_decided += timing.locate + timing.recognise;
+                self.frames_used += 1;
+            }
             self.locate.push(timing.locate);
             if timing.recognise > Duration::ZERO {
                 self.recognise.push(timing.recognise);
@@ -190,15 +336,17 @@ impl EvalReport {
                 }
                 check_frame(&t, today, &reader.policy)
             });
-            if let Ok(face) = &checked {
-                if card.truth.as_ref() != Some(face) {
-                    self.frame_wrong_passing += 1;
-                }
+            match &checked {
+                Ok(face) if card.truth.as_ref() != Some(face) => self.frame_wrong_passing += 1,
+                Ok(_) => {}
+                Err(reason) => *self.frame_refusals.entry(reason.to_string()).or_default() += 1,
             }
             if accepted.is_none() {
                 accepted = vote.push(checked);
             }
         }
+        self.per_card.push(until_decided);
+        self.conflicting_cards += vote.conflicting() as usize;
         match (accepted, &card.truth) {
             (Some(face), Some(truth)) if face == *truth => self.exact_cards += 1,
             (Some(_), _) => self.wrong_sent += 1,
@@ -227,6 +375,14 @@ fn load_frame(path: &Path) -> Result<Frame, EvalError> {
     })
 }
 
+/// The `# today YYYY-MM-DD` line of a truth file, if any.
+fn truth_today(text: &str) -> Option<(i32, u32, u32)> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix('#'))
+        .filter_map(|l| l.trim().strip_prefix("today"))
+        .find_map(|d| parse_day(d).ok())
+}
+
 /// Parses a truth file into (card id, frame file, truth) rows.
 fn parse_truth(
     dir: &Path,
@@ -239,13 +395,23 @@ fn parse_truth(
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
     {
-        let cols: Vec<&str> = line.split('\t').collect();
+        let cols: Vec<&str> = line.trim_end_matches('\r').split('\t').collect();
         let [card, file, birth, expiry, code] = cols[..] else {
             return Err(EvalError::Input {
                 path,
                 reason: format!("line {}: expected 5 tab-separated columns", n + 1),
             });
         };
+        let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+        if !(birth == "western" || digits(birth, 8)) || !digits(expiry, 8) || !digits(code, 4) {
+            return Err(EvalError::Input {
+                path,
+                reason: format!(
+                    "line {}: birth must be YYYYMMDD or western, expiry YYYYMMDD, code 4 digits",
+                    n + 1
+                ),
+            });
+        }
         let truth = (birth != "western").then(|| CardFace {
             birth: birth.to_string(),
             expiry: expiry.to_string(),
@@ -258,7 +424,23 @@ fn parse_truth(
 
 /// Runs the evaluation and returns its report (print it with `{}`).
 pub fn ocr_eval_cli(args: &OcrEvalArgs) -> Result<EvalReport, EvalError> {
-    let today = Date::from_ymd(args.today).ok_or(EvalError::BadToday)?;
+    let truth_text = match &args.source {
+        EvalSource::Dir(dir) => {
+            let path = dir.join(TRUTH_FILE);
+            Some(
+                std::fs::read_to_string(&path).map_err(|e| EvalError::Input {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?,
+            )
+        }
+        EvalSource::Synth { .. } => None,
+    };
+    let today = args
+        .today
+        .or_else(|| truth_text.as_deref().and_then(truth_today))
+        .unwrap_or_else(|| Date::today_jst().ymd());
+    let today = Date::from_ymd(today).ok_or(EvalError::BadToday)?;
     let start = Instant::now();
     let reader = CardFaceReader::load(&args.models)?;
     let mut report = EvalReport {
@@ -267,27 +449,21 @@ pub fn ocr_eval_cli(args: &OcrEvalArgs) -> Result<EvalReport, EvalError> {
     };
     match &args.source {
         EvalSource::Dir(dir) => {
-            let path = dir.join(TRUTH_FILE);
-            let text = std::fs::read_to_string(&path).map_err(|e| EvalError::Input {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
-            let mut cards: Vec<(String, EvalCard)> = Vec::new();
+            let text = truth_text.unwrap_or_default();
+            // Group the rows by card; load one card's frames at a time.
+            let mut cards: Vec<(String, Option<CardFace>, Vec<PathBuf>)> = Vec::new();
             for (id, file, truth) in parse_truth(dir, &text)? {
-                let frame = load_frame(&file)?;
                 match cards.last_mut() {
-                    Some((last, card)) if *last == id => card.frames.push(frame),
-                    _ => cards.push((
-                        id,
-                        EvalCard {
-                            truth,
-                            frames: vec![frame],
-                        },
-                    )),
+                    Some((last, _, files)) if *last == id => files.push(file),
+                    _ => cards.push((id, truth, vec![file])),
                 }
             }
-            for (_, card) in &cards {
-                report.add_card(&reader, card, today);
+            for (_, truth, files) in cards {
+                let frames = files
+                    .iter()
+                    .map(|f| load_frame(f))
+                    .collect::<Result<Vec<_>, _>>()?;
+                report.add_card(&reader, &EvalCard { truth, frames }, today);
             }
         }
         EvalSource::Synth {
@@ -332,6 +508,36 @@ mod tests {
         assert_eq!(rows[0].2.as_ref().unwrap().security_code, "1234");
         assert!(rows[1].2.is_none());
         assert!(parse_truth(dir, "card1\ta.png\t1980").is_err());
+        // Malformed values are refused with the line number, never guessed.
+        for bad in [
+            "c\ta.png\t1980021\t20300217\t1234",
+            "c\ta.png\t19800217\t20300217\t123",
+            "c\ta.png\t19800217\t2030-02-17\t1234",
+        ] {
+            let err = parse_truth(dir, bad).unwrap_err().to_string();
+            assert!(err.contains("line 1"), "{err}");
+        }
+        // CRLF line ends are accepted.
+        let rows = parse_truth(dir, "c\ta.png\t19800217\t20300217\t1234\r\n").unwrap();
+        assert_eq!(rows[0].2.as_ref().unwrap().security_code, "1234");
+    }
+
+    #[test]
+    fn today_line_and_day_flag() {
+        assert_eq!(
+            truth_today("# x\n# today 2026-11-25\nc\ta\t1\t2\t3\n"),
+            Some((2026, 11, 25))
+        );
+        assert_eq!(truth_today("c\ta\t1\t2\t3\n"), None);
+        assert_eq!(parse_day("2024-02-29"), Ok((2024, 2, 29)));
+        assert!(parse_day("2023-02-29").is_err());
+        assert!(parse_day("20231129").is_err());
+    }
+
+    #[test]
+    fn nothing_to_evaluate_is_a_usage_error() {
+        let err = ocr_eval_command(&OcrEvalCmd::default()).unwrap_err();
+        assert!(matches!(err, EvalError::Usage(_)), "{err}");
     }
 
     #[test]
@@ -345,23 +551,29 @@ mod tests {
         assert_eq!(quantiles(&[]), (0.0, 0.0));
     }
 
+    /// The CI-sized acceptance run (the full one: scripts/ocr-acceptance.sh).
     #[test]
     #[ignore = "needs models: scripts/fetch-ocr-model.sh"]
-    fn synthetic_cards_are_read_and_nothing_wrong_is_sent() {
+    fn thirty_cards_nothing_wrong_sent() {
         let args = OcrEvalArgs {
             models: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"),
             source: EvalSource::Synth {
                 seed: 20261125,
-                cards: 20,
+                cards: 30,
                 frames: 3,
                 stress: false,
             },
-            today: (2026, 11, 25),
+            today: Some((2026, 11, 25)),
         };
         let report = ocr_eval_cli(&args).unwrap();
         println!("{report}");
-        assert_eq!(report.wrong_sent, 0);
-        assert!(report.exact_cards >= 15, "{report}");
+        assert_eq!(report.cards, 30);
+        assert_eq!(report.frames, 90);
+        assert_eq!(report.wrong_sent, 0, "{report}");
+        assert!(report.exact_cards >= 28, "{report}");
+        // Every refused card is accounted for by a reason.
+        let refused: usize = report.refused.values().sum();
+        assert_eq!(report.exact_cards + refused, 30, "{report}");
     }
 
     #[test]
@@ -371,11 +583,11 @@ mod tests {
             models: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"),
             source: EvalSource::Synth {
                 seed: 77,
-                cards: 20,
+                cards: 10,
                 frames: 3,
                 stress: true,
             },
-            today: (2026, 11, 25),
+            today: Some((2026, 11, 25)),
         };
         let report = ocr_eval_cli(&args).unwrap();
         println!("{report}");

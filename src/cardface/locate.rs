@@ -160,12 +160,14 @@ fn dist(a: Point, b: Point) -> f64 {
 /// The card's corners (TL, TR, BR, BL) in frame pixels, or `None` when no
 /// card-shaped quadrilateral is found.
 /// Tries the Otsu threshold, then two higher ones (a bright background or glare
-/// can join the card's region).
+/// can join the card's region), then two lower ones (a dark lighting gradient can
+/// cut a corner off the card). Every candidate must pass the shape check.
 pub fn find_card(img: &GrayImage) -> Option<[Point; 4]> {
-    let t = otsu(img);
-    [0u8, 20, 40]
+    let t = i32::from(otsu(img));
+    [0, 20, 40, -20, -40]
         .into_iter()
-        .find_map(|extra| find_card_at(img, t.saturating_add(extra)))
+        .map(|d| (t + d).clamp(1, 254) as u8)
+        .find_map(|t| find_card_at(img, t))
 }
 
 fn find_card_at(img: &GrayImage, t: u8) -> Option<[Point; 4]> {

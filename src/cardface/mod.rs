@@ -88,6 +88,20 @@ impl FieldText {
         }
         self.probs.iter().copied().fold(f32::INFINITY, f32::min)
     }
+
+    /// The lowest probability over the characters up to and including the first
+    /// `end` character (the ones that carry the value; the tail after it — 生,
+    /// まで有効 — is fixed text the parser checks by shape). Without `end` in the
+    /// text: over every character.
+    pub fn min_prob_through(&self, end: char) -> f32 {
+        match self.text.chars().position(|c| c == end) {
+            Some(i) if i < self.probs.len() => self.probs[..=i]
+                .iter()
+                .copied()
+                .fold(f32::INFINITY, f32::min),
+            _ => self.min_prob(),
+        }
+    }
 }
 
 impl fmt::Debug for FieldText {
@@ -220,9 +234,15 @@ pub fn check_frame(
     if parse::birth_line(&text.birth.text) == Err(ParseError::WesternCalendar) {
         return Err(CardFaceRefusal::WesternCalendar);
     }
+    // Every character that carries the value must reach the floor: the whole code,
+    // and the date lines through 日 (their fixed tails are checked by the parser).
+    let value_prob = |f: Field| match f {
+        Field::Birth | Field::Expiry => text.field(f).min_prob_through('日'),
+        Field::Code => text.field(f).min_prob(),
+    };
     if let Some(field) = Field::ALL
         .into_iter()
-        .find(|&f| text.field(f).min_prob() < policy.confidence_floor)
+        .find(|&f| value_prob(f) < policy.confidence_floor)
     {
         return Err(CardFaceRefusal::LowConfidence(field));
     }

@@ -84,7 +84,8 @@ pub fn birth_line(text: &str) -> Result<Date, ParseError> {
     })
 }
 
-/// The expiry line: 4-digit year, 年, month, 月, day, 日, and optionally まで有効.
+/// The expiry line: 4-digit year, 年, month, 月, day, 日, and optionally まで有効
+/// (or its first characters, when the crop cuts the line's end).
 pub fn expiry_line(text: &str) -> Result<Date, ParseError> {
     let s = normalise(text);
     let bad = ParseError::Format(Field::Expiry);
@@ -94,7 +95,9 @@ pub fn expiry_line(text: &str) -> Result<Date, ParseError> {
     }
     let s = rest.strip_prefix('年').ok_or(bad)?;
     let (month, day, s) = month_day(s, Field::Expiry)?;
-    if !(s.is_empty() || s == "まで有効") {
+    // The tail carries no value: it may be cut by the crop edge, so any leading
+    // part of まで有効 is accepted, and nothing else.
+    if !"まで有効".starts_with(s) {
         return Err(bad);
     }
     Date::new(year as i32, month, day).ok_or(ParseError::Impossible(Field::Expiry))

@@ -650,7 +650,11 @@ pub fn write_set(
     today: Date,
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let mut truth = String::new();
+    let mut truth = format!(
+        "# kaonin ocr-eval truth file: card, frame file, birth (YYYYMMDD or western), expiry (YYYYMMDD), code\n\
+         # synthetic set: seed {seed}, {cards} cards x {frames} frames\n# today {:04}-{:02}-{:02}\n",
+        today.year, today.month, today.day
+    );
     for index in 0..cards {
         let card = synth_card(fonts, seed, index, frames, deg, today);
         let birth = match card.spec.western {
@@ -770,7 +774,8 @@ mod tests {
         )
         .unwrap();
         let truth = std::fs::read_to_string(std::path::Path::new(&dir).join(TRUTH_FILE)).unwrap();
-        assert_eq!(truth.lines().count(), 6);
+        assert_eq!(truth.lines().filter(|l| !l.starts_with('#')).count(), 6);
+        assert!(truth.contains("# today 2026-11-25\n"), "{truth}");
     }
 
     #[test]

@@ -257,3 +257,84 @@ fn debug_output_hides_digits() {
     vote.push(check(&f));
     assert!(!format!("{vote:?}").contains("1234"));
 }
+
+#[test]
+fn era_years_past_the_era_and_impossible_expiry() {
+    // An era year after the era ended, and year 0, are refused (never wrapped).
+    for birth in [
+        "平成32年 1月 1日生",
+        "昭和65年 1月 1日生",
+        "大正16年 1月 1日生",
+        "令和 0年 5月 1日生",
+    ] {
+        let f = frame(birth, "2030年 1月 1日まで有効", "1234");
+        let got = check(&f).map(drop);
+        assert!(
+            matches!(
+                got,
+                Err(CardFaceRefusal::OutsideEra
+                    | CardFaceRefusal::ImpossibleDate(Field::Birth)
+                    | CardFaceRefusal::Unreadable(Field::Birth))
+            ),
+            "{birth}: {got:?}"
+        );
+    }
+    let f = frame("昭和55年 4月31日生", "2030年 4月31日まで有効", "1234");
+    assert_eq!(
+        check(&f).map(drop),
+        Err(CardFaceRefusal::ImpossibleDate(Field::Birth))
+    );
+    let f = frame("昭和55年 4月30日生", "2030年 4月31日まで有効", "1234");
+    assert_eq!(
+        check(&f).map(drop),
+        Err(CardFaceRefusal::ImpossibleDate(Field::Expiry))
+    );
+    let f = frame("昭和55年13月 1日生", "2030年13月 1日まで有効", "1234");
+    assert_eq!(
+        check(&f).map(drop),
+        Err(CardFaceRefusal::ImpossibleDate(Field::Birth))
+    );
+}
+
+#[test]
+fn the_floor_covers_every_value_character_and_not_the_fixed_tail() {
+    // A weak 効 (cut by the crop edge) does not refuse the frame ...
+    let mut f = good();
+    let last = f.expiry.probs.len() - 1;
+    f.expiry.probs[last] = 0.2;
+    assert!(check(&f).is_ok());
+    // ... nor does a cut tail, but a weak 日 or digit does.
+    let mut f = frame("昭和55年 2月17日生", "2030年 2月17日まで有", "1234");
+    assert!(check(&f).is_ok());
+    let day_mark = f.expiry.text.chars().position(|c| c == '日').unwrap();
+    f.expiry.probs[day_mark] = 0.4;
+    assert_eq!(
+        check(&f).map(drop),
+        Err(CardFaceRefusal::LowConfidence(Field::Expiry))
+    );
+    let mut f = good();
+    let day_digit = f.birth.text.chars().position(|c| c == '日').unwrap() - 1;
+    f.birth.probs[day_digit] = 0.4;
+    assert_eq!(
+        check(&f).map(drop),
+        Err(CardFaceRefusal::LowConfidence(Field::Birth))
+    );
+    // A weak 生 is only decoration.
+    let mut f = good();
+    let last = f.birth.probs.len() - 1;
+    f.birth.probs[last] = 0.1;
+    assert!(check(&f).is_ok());
+    // Anything but a leading part of まで有効 after 日 is not an expiry line.
+    for tail in ["有効", "まで効", "まで有効5", "5"] {
+        let f = frame(
+            "昭和55年 2月17日生",
+            &format!("2030年 2月17日{tail}"),
+            "1234",
+        );
+        assert_eq!(
+            check(&f).map(drop),
+            Err(CardFaceRefusal::Unreadable(Field::Expiry)),
+            "{tail}"
+        );
+    }
+}
