@@ -6,7 +6,7 @@
 //! and landmark offsets. Decoding follows the model's published reference decoder.
 
 use super::gray::Rect;
-use super::net::{Net, Output};
+use super::net::{Backend, Net, Output};
 use super::rgb::RgbImage;
 use super::FaceError;
 use std::path::Path;
@@ -50,12 +50,13 @@ const NMS_IOU: f32 = 0.3;
 impl Detector {
     /// Loads the detector for `width` × `height` inputs (multiples of 32).
     pub fn load(
+        backend: &Backend,
         path: &Path,
         width: u32,
         height: u32,
         threshold: f32,
     ) -> Result<Detector, FaceError> {
-        let net = Net::load(path, [1, 3, height as usize, width as usize])?;
+        let net = Net::load_with(backend, path, [1, 3, height as usize, width as usize])?;
         Ok(Detector {
             net,
             width,

@@ -9,7 +9,7 @@
 use super::align::aligned_input;
 use super::detect::{Detection, Detector};
 use super::liveness::Liveness;
-use super::net::Net;
+use super::net::{Backend, Net};
 use super::quality::{choose_patient, judge, QualityFigures, QualityLimits};
 use super::rgb::RgbImage;
 use super::{cosine, decode_chip_photo, FaceError, FaceMatcher, Reference, Template};
@@ -78,16 +78,19 @@ impl core::fmt::Debug for OnnxMatcher {
 impl OnnxMatcher {
     /// Loads the models named in `config`; a missing file is an error naming it.
     pub fn from_config(config: &FaceConfig) -> Result<OnnxMatcher, FaceError> {
+        let backend = Backend::from_config(config);
         let detector = Detector::load(
+            &backend,
             &config.detector_model,
             config.detector_width,
             config.detector_height,
             config.detector_threshold,
         )?;
         let side = config.embedder_size as usize;
-        let embedder = Net::load(&config.embedder_model, [1, 3, side, side])?;
+        let embedder = Net::load_with(&backend, &config.embedder_model, [1, 3, side, side])?;
         let liveness = if config.liveness {
             Some(Liveness::load(
+                &backend,
                 &config.liveness_model,
                 config.liveness_class,
             )?)
