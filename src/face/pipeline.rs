@@ -126,19 +126,13 @@ impl OnnxMatcher {
         image: &RgbImage,
         face: &Detection,
     ) -> Result<Zeroizing<Vec<f32>>, FaceError> {
-        let source;
-        let image = if self.config.grey_embedding && image.is_colour() {
-            source = image.to_gray_rgb();
-            &source
-        } else {
-            image
-        };
         let input = aligned_input(
             image,
             &face.landmarks,
             self.config.embedder_size,
             self.config.embedder_mean,
             self.config.embedder_scale,
+            self.config.grey_embedding,
         )
         .ok_or_else(|| FaceError::Inference("degenerate landmarks".into()))?;
         self.embed_input(input)
@@ -235,8 +229,7 @@ impl OnnxMatcher {
         FaceError,
     > {
         let mut figures = QualityFigures::default();
-        let (mean, _) = image.to_gray().mean_and_std();
-        if mean < self.config.min_face_brightness * 0.6 {
+        if image.mean_luma_sparse() < self.config.min_face_brightness * 0.6 {
             return Ok((Err(NoEmbedding::Guidance(Guidance::TooDark)), figures, None));
         }
         let t = Instant::now();
@@ -266,19 +259,13 @@ impl OnnxMatcher {
             }
         }
         let t = Instant::now();
-        let source;
-        let aligned_from = if self.config.grey_embedding && image.is_colour() {
-            source = image.to_gray_rgb();
-            &source
-        } else {
-            image
-        };
         let input = aligned_input(
-            aligned_from,
+            image,
             &face.landmarks,
             self.config.embedder_size,
             self.config.embedder_mean,
             self.config.embedder_scale,
+            self.config.grey_embedding,
         );
         timings.align = t.elapsed();
         let Some(input) = input else {
