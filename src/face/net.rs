@@ -73,7 +73,7 @@ impl Net {
         check_model(path)?;
         let engine = match backend {
             Backend::Tract => Engine::Tract(load_tract(path, input_shape)?),
-            Backend::Ort(library) => load_ort(library, path)?,
+            Backend::Ort(library) => load_ort(library, path, input_shape)?,
         };
         Ok(Net {
             engine,
@@ -126,15 +126,15 @@ fn run_tract(
 }
 
 #[cfg(not(feature = "ort"))]
-fn load_ort(_library: &Path, _path: &Path) -> Result<Engine, FaceError> {
+fn load_ort(_library: &Path, _path: &Path, _shape: [usize; 4]) -> Result<Engine, FaceError> {
     Err(FaceError::Unavailable(
         "[face] runtime = \"ort\" needs a build with the `ort` feature (cargo build --features ort); use runtime = \"tract\"".into(),
     ))
 }
 
 #[cfg(feature = "ort")]
-fn load_ort(library: &Path, path: &Path) -> Result<Engine, FaceError> {
-    ort_backend::load(library, path).map(|s| Engine::Ort(std::sync::Mutex::new(s)))
+fn load_ort(library: &Path, path: &Path, input_shape: [usize; 4]) -> Result<Engine, FaceError> {
+    ort_backend::load(library, path, input_shape).map(|s| Engine::Ort(std::sync::Mutex::new(s)))
 }
 
 #[cfg(feature = "ort")]
@@ -181,7 +181,11 @@ mod ort_backend {
         Ok(env)
     }
 
-    pub(super) fn load(library: &Path, path: &Path) -> Result<Session, FaceError> {
+    pub(super) fn load(
+        library: &Path,
+        path: &Path,
+        input_shape: [usize; 4],
+    ) -> Result<Session, FaceError> {
         let env = environment(library)?;
         let invalid = |reason: String| FaceError::ModelInvalid {
             path: path.to_owned(),
@@ -195,9 +199,30 @@ mod ort_backend {
         let builder = builder.with_intra_threads(1).map_err(e)?;
         let builder = builder.with_inter_threads(1).map_err(e)?;
         let mut builder = builder.with_parallel_execution(false).map_err(e)?;
-        builder
+        let session = builder
             .commit_from_file(path)
-            .map_err(|e| invalid(e.to_string()))
+            .map_err(|e| invalid(e.to_string()))?;
+        // tract takes any input size for a model that declares a fixed one (the
+        // shipped CenterFace says 10x3x32x32); ONNX Runtime refuses a mismatch at
+        // run time, so say so now, naming the file.
+        if let Some(ort::value::ValueType::Tensor { shape, .. }) =
+            session.inputs().first().map(|i| i.dtype())
+        {
+            let fits = shape.len() == 4
+                && shape
+                    .iter()
+                    .zip(input_shape)
+                    .all(|(&d, want)| d < 0 || d as usize == want);
+            if !fits {
+                return Err(invalid(format!(
+                    "ONNX Runtime needs the model's declared input {:?} to allow {:?}; \
+                     give the model free (symbolic) input dimensions or use runtime = \"tract\"",
+                    &shape[..],
+                    input_shape
+                )));
+            }
+        }
+        Ok(session)
     }
 
     pub(super) fn run(
