@@ -198,7 +198,11 @@ mod ort_backend {
             .map_err(e)?;
         let builder = builder.with_intra_threads(1).map_err(e)?;
         let builder = builder.with_inter_threads(1).map_err(e)?;
-        let mut builder = builder.with_parallel_execution(false).map_err(e)?;
+        let builder = builder.with_parallel_execution(false).map_err(e)?;
+        let builder = builder.with_intra_op_spinning(false).map_err(e)?;
+        // Denormal activations made fr_feature.onnx 10x slower on ONNX Runtime (measured:
+        // about 400 ms instead of 37 ms per run); flushing them to zero fixes that.
+        let mut builder = builder.with_flush_to_zero().map_err(e)?;
         let session = builder
             .commit_from_file(path)
             .map_err(|e| invalid(e.to_string()))?;
