@@ -3,9 +3,12 @@
 //! on a 640×480 MJPEG-style frame, plus model load time, enrolment time and peak RSS.
 //!
 //! Needs the models: `scripts/fetch-models.sh`, then `cargo bench --bench face`.
-//! `KAONIN_BENCH_LIVENESS=1` also runs the liveness classifier.
+//! `KAONIN_BENCH_LIVENESS=1` also runs the liveness classifier;
+//! `KAONIN_BENCH_DETECTOR=WxH` sets the detector input (default: the config's);
+//! `KAONIN_FACE_RUNTIME=ort` runs the models on ONNX Runtime (needs
+//! `--features ort` and `scripts/fetch-onnxruntime.sh`).
 
-use kaonin::config::FaceConfig;
+use kaonin::config::{FaceConfig, FaceRuntime};
 use kaonin::face::{simulate_chip, FaceMatcher, OnnxMatcher, RgbImage, Timings};
 use kaonin_hal::camera::{Frame, PixelFormat};
 use std::path::PathBuf;
@@ -17,13 +20,25 @@ fn main() {
     let models = std::env::var_os("KAONIN_MODELS")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"));
-    let config = FaceConfig {
+    let mut config = FaceConfig {
         detector_model: models.join("centerface.onnx"),
         embedder_model: models.join("fr_feature.onnx"),
         liveness_model: models.join("fr_liveness.onnx"),
         liveness: std::env::var_os("KAONIN_BENCH_LIVENESS").is_some(),
+        onnxruntime_library: models.join("libonnxruntime.so.1.32.0"),
         ..FaceConfig::default()
     };
+    if std::env::var("KAONIN_FACE_RUNTIME").as_deref() == Ok("ort") {
+        config.runtime = FaceRuntime::Ort;
+    }
+    if let Ok(size) = std::env::var("KAONIN_BENCH_DETECTOR") {
+        let (w, h) = size
+            .split_once('x')
+            .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+            .expect("KAONIN_BENCH_DETECTOR=WxH");
+        config.detector_width = w;
+        config.detector_height = h;
+    }
     if !config.detector_model.exists() {
         eprintln!(
             "face bench: models missing in {}: run scripts/fetch-models.sh",
@@ -48,8 +63,10 @@ fn main() {
     let jpeg = counter_jpeg(&matcher, &probe);
 
     let mut runs: Vec<(Duration, Timings)> = Vec::with_capacity(ATTEMPTS);
+    let mut on_cpu: Vec<Duration> = Vec::with_capacity(ATTEMPTS);
     let mut outcome = None;
     for _ in 0..ATTEMPTS {
+        let cpu = thread_cpu();
         let t = Instant::now();
         let rgb = kaonin_drivers::v4l2::mjpeg_to_rgb(640, 480, &jpeg).expect("jpeg");
         let frame = Frame::new(640, 480, PixelFormat::Rgb8, rgb).expect("frame");
@@ -58,10 +75,17 @@ fn main() {
         let mut timings = report.timings;
         timings.decode += jpeg_decode;
         runs.push((t.elapsed(), timings));
+        if let (Some(a), Some(b)) = (cpu, thread_cpu()) {
+            on_cpu.push(b.saturating_sub(a));
+        }
         outcome = Some(report.outcome);
     }
 
-    println!("face bench: tract-onnx, 1 thread, {ATTEMPTS} attempts, 640x480 MJPEG frame");
+    let runtime = match config.runtime {
+        FaceRuntime::Tract => "tract-onnx",
+        FaceRuntime::Ort => "onnxruntime 1.32.0 (ort, load-dynamic)",
+    };
+    println!("face bench: {runtime}, 1 thread, {ATTEMPTS} attempts, 640x480 MJPEG frame");
     println!(
         "detector {}x{}, embedder {}x{}, liveness {}",
         config.detector_width,
@@ -92,6 +116,16 @@ fn main() {
     stage("compare", &|t| t.compare);
     let mut total: Vec<Duration> = runs.iter().map(|(d, _)| *d).collect();
     print_stats("total", &mut total);
+    if on_cpu.len() == ATTEMPTS {
+        // Time this thread actually ran: less disturbed by other load on the machine.
+        print_stats("on-CPU", &mut on_cpu);
+    }
+    println!(
+        "load average at the end: {}",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
     println!(
         "peak RSS (VmHWM): {}",
         peak_rss().unwrap_or_else(|| "unknown".into())
@@ -146,6 +180,13 @@ fn counter_jpeg(m: &OnnxMatcher, image: &RgbImage) -> Vec<u8> {
         .write_to(&mut out, image::ImageFormat::Jpeg)
         .expect("encode");
     out.into_inner()
+}
+
+/// CPU time of the calling thread (Linux `/proc/thread-self/schedstat`).
+fn thread_cpu() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
 }
 
 fn peak_rss() -> Option<String> {

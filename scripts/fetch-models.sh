@@ -92,9 +92,7 @@ done
 
 # --- optional: onnxruntime shared library for `--features ort` ---------------------
 if [[ ${1:-} == --ort ]]; then
-    whl=onnxruntime-1.32.0-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl
-    pip_get onnxruntime==1.32.0 "$whl" --only-binary=:all: --platform manylinux_2_28_x86_64 --python-version 3.11
-    take "$whl" onnxruntime/capi/libonnxruntime.so.1.32.0 libonnxruntime.so.1.32.0
+    "$ROOT/scripts/fetch-onnxruntime.sh"
 fi
 
 log "ok: models and photos in $DEST"

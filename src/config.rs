@@ -443,6 +443,18 @@ pub enum MatcherKind {
     TestThumbnail,
 }
 
+/// Which inference runtime runs the face models.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaceRuntime {
+    /// `tract-onnx`: pure Rust, always built.
+    #[default]
+    Tract,
+    /// ONNX Runtime through the `ort` crate (cargo feature `ort`), loading
+    /// `onnxruntime_library` at start-up.
+    Ort,
+}
+
 /// `[face]` (extension of CONTRACT §2): the face matcher, its models and thresholds.
 ///
 /// Relative model paths are taken from the working directory; `scripts/fetch-models.sh`
@@ -484,6 +496,10 @@ pub struct FaceConfig {
     pub liveness_class: usize,
     /// Embed camera faces in greyscale, like the chip photo.
     pub grey_embedding: bool,
+    /// Inference runtime for the models (`tract`, or `ort` in builds with that feature).
+    pub runtime: FaceRuntime,
+    /// `libonnxruntime.so` loaded when `runtime = "ort"` (scripts/fetch-onnxruntime.sh).
+    pub onnxruntime_library: PathBuf,
 }
 
 impl Default for FaceConfig {
@@ -508,6 +524,8 @@ impl Default for FaceConfig {
             liveness_threshold: 0.5,
             liveness_class: 1,
             grey_embedding: true,
+            runtime: FaceRuntime::Tract,
+            onnxruntime_library: PathBuf::from("models/libonnxruntime.so.1.32.0"),
         }
     }
 }

@@ -94,13 +94,16 @@ pub fn template(size: u32) -> [[f32; 2]; 5] {
 }
 
 /// Warps the face with `landmarks` onto the template: a `size` × `size` RGB crop, NCHW
-/// planes, each value `(pixel - mean) / scale`. `None` for degenerate landmarks.
+/// planes, each value `(pixel - mean) / scale`. With `grey`, every plane holds the
+/// luma (BT.601) of the warped colour, so a colour frame needs no greyscale copy.
+/// `None` for degenerate landmarks.
 pub fn aligned_input(
     image: &RgbImage,
     landmarks: &[[f32; 2]; 5],
     size: u32,
     mean: f32,
     scale: f32,
+    grey: bool,
 ) -> Option<Vec<f32>> {
     let to_template = Similarity::estimate(landmarks, &template(size))?;
     let to_image = to_template.inverse()?;
@@ -125,6 +128,10 @@ pub fn aligned_input(
                 }
             }
             let k = (taps * taps) as f32;
+            if grey {
+                let y = (0.299 * acc[0] + 0.587 * acc[1] + 0.114 * acc[2]) / k;
+                acc = [y * k; 3];
+            }
             for c in 0..3 {
                 out[c * n * n + v * n + u] = (acc[c] / k - mean) / scale;
             }
@@ -174,8 +181,17 @@ mod tests {
     #[test]
     fn template_landmarks_align_to_themselves() {
         let img = RgbImage::new(112, 112, vec![200; 112 * 112 * 3]).unwrap();
-        let input = aligned_input(&img, &TEMPLATE_112, 112, 127.0, 128.0).unwrap();
+        let input = aligned_input(&img, &TEMPLATE_112, 112, 127.0, 128.0, false).unwrap();
         assert_eq!(input.len(), 3 * 112 * 112);
         assert!(input.iter().all(|&v| (v - 73.0 / 128.0).abs() < 1e-4));
+    }
+
+    #[test]
+    fn grey_alignment_writes_the_luma_to_every_plane() {
+        let px: Vec<u8> = (0..112 * 112).flat_map(|_| [200u8, 100, 50]).collect();
+        let img = RgbImage::new(112, 112, px).unwrap();
+        let input = aligned_input(&img, &TEMPLATE_112, 112, 0.0, 1.0, true).unwrap();
+        let luma = 0.299 * 200.0 + 0.587 * 100.0 + 0.114 * 50.0;
+        assert!(input.iter().all(|&v| (v - luma).abs() < 1e-3));
     }
 }

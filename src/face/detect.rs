@@ -6,7 +6,7 @@
 //! and landmark offsets. Decoding follows the model's published reference decoder.
 
 use super::gray::Rect;
-use super::net::{Net, Output};
+use super::net::{Backend, Net, Output};
 use super::rgb::RgbImage;
 use super::FaceError;
 use std::path::Path;
@@ -44,18 +44,59 @@ pub struct Detector {
     threshold: f32,
 }
 
+/// Downscales by a whole `k` into the NCHW `input` (`w`×`h` planes, top-left
+/// `fit_w`×`fit_h` filled): each value is the mean of a k×k block — the same as the
+/// general path's k×k bilinear taps, which land exactly on pixel centres, but read
+/// straight from the bytes.
+fn box_downscale(
+    image: &RgbImage,
+    k: usize,
+    fit_w: usize,
+    fit_h: usize,
+    w: usize,
+    h: usize,
+    input: &mut [f32],
+) {
+    let iw = image.width() as usize;
+    let px = image.pixels();
+    let fit_w = fit_w.min(iw / k);
+    let fit_h = fit_h.min(image.height() as usize / k);
+    let plane = w * h;
+    let norm = 1.0 / (k * k) as f32;
+    let mut acc = vec![0u32; fit_w * 3];
+    for y in 0..fit_h {
+        acc.iter_mut().for_each(|a| *a = 0);
+        for sy in y * k..(y + 1) * k {
+            let row = &px[sy * iw * 3..sy * iw * 3 + fit_w * k * 3];
+            for (x, block) in row.chunks_exact(3 * k).enumerate() {
+                for p in block.chunks_exact(3) {
+                    acc[x * 3] += u32::from(p[0]);
+                    acc[x * 3 + 1] += u32::from(p[1]);
+                    acc[x * 3 + 2] += u32::from(p[2]);
+                }
+            }
+        }
+        for x in 0..fit_w {
+            for c in 0..3 {
+                input[c * plane + y * w + x] = acc[x * 3 + c] as f32 * norm;
+            }
+        }
+    }
+}
+
 /// Overlap above which the weaker of two boxes is dropped.
 const NMS_IOU: f32 = 0.3;
 
 impl Detector {
     /// Loads the detector for `width` × `height` inputs (multiples of 32).
     pub fn load(
+        backend: &Backend,
         path: &Path,
         width: u32,
         height: u32,
         threshold: f32,
     ) -> Result<Detector, FaceError> {
-        let net = Net::load(path, [1, 3, height as usize, width as usize])?;
+        let net = Net::load_with(backend, path, [1, 3, height as usize, width as usize])?;
         Ok(Detector {
             net,
             width,
@@ -92,6 +133,11 @@ impl Detector {
         let mut input = vec![0.0f32; 3 * w * h];
         let fit_w = ((image.width() as f32 * scale).round() as usize).min(w);
         let fit_h = ((image.height() as f32 * scale).round() as usize).min(h);
+        let factor = (1.0 / scale).round();
+        if factor >= 2.0 && (1.0 / scale - factor).abs() < 1e-3 {
+            box_downscale(image, factor as usize, fit_w, fit_h, w, h, &mut input);
+            return (input, scale);
+        }
         // Downscaling by more than 2 aliases with plain bilinear: average a few taps.
         let taps = ((1.0 / scale).ceil() as usize).clamp(1, 4);
         for y in 0..fit_h {

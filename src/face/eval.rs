@@ -70,6 +70,10 @@ pub struct FaceEvalArgs {
     /// Chip photo target size in bytes.
     #[arg(long, default_value_t = 1900)]
     pub chip_bytes: usize,
+    /// List the faces found in these images (count, and boxes from the left, as the
+    /// `#k` selectors of a pairs file count them), to help write a pairs file.
+    #[arg(long, num_args = 1..)]
+    pub list_faces: Vec<PathBuf>,
 }
 
 impl Default for FaceEvalArgs {
@@ -87,6 +91,7 @@ impl Default for FaceEvalArgs {
             chip_out: None,
             chip_size: "150x200".into(),
             chip_bytes: 1900,
+            list_faces: Vec::new(),
         }
     }
 }
@@ -122,12 +127,23 @@ pub fn face_eval_cli(args: &FaceEvalArgs) -> Result<String, FaceError> {
     face.detector_height = dh;
     let (cw, ch) = parse_size(&args.chip_size)?;
     let mut report = String::new();
-    if args.chip_in.is_none() && args.pairs.is_none() {
+    if args.chip_in.is_none() && args.pairs.is_none() && args.list_faces.is_empty() {
         return Err(FaceError::Input(
-            "nothing to do: give --pairs or --chip-in/--chip-out".into(),
+            "nothing to do: give --pairs, --chip-in/--chip-out or --list-faces".into(),
         ));
     }
     let matcher = OnnxMatcher::from_config(&face)?;
+    for path in &args.list_faces {
+        let image = RgbImage::open(path).map_err(|reason| file_err(path, reason))?;
+        let mut faces = matcher.detect(&image)?;
+        faces.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
+        let _ = write!(report, "faces: {} {}", path.display(), faces.len());
+        for (k, f) in faces.iter().enumerate() {
+            let b = f.bbox;
+            let _ = write!(report, "  #{k} {:.0},{:.0} {:.0}x{:.0}", b.x, b.y, b.w, b.h);
+        }
+        report.push('\n');
+    }
     if let (Some(input), Some(output)) = (&args.chip_in, &args.chip_out) {
         let image = RgbImage::open(input).map_err(|reason| file_err(input, reason))?;
         let jp2 = simulate_chip(&image, Some(&matcher), cw, ch, args.chip_bytes)?;

@@ -4,7 +4,7 @@
 //! see docs/face.md for what was measured and what was not).
 
 use super::detect::Detection;
-use super::net::Net;
+use super::net::{Backend, Net};
 use super::rgb::RgbImage;
 use super::FaceError;
 use std::path::Path;
@@ -23,9 +23,9 @@ pub struct Liveness {
 
 impl Liveness {
     /// Loads the classifier; `live_class` is the output index meaning "real face".
-    pub fn load(path: &Path, live_class: usize) -> Result<Liveness, FaceError> {
+    pub fn load(backend: &Backend, path: &Path, live_class: usize) -> Result<Liveness, FaceError> {
         Ok(Liveness {
-            net: Net::load(path, [1, 3, SIDE, SIDE])?,
+            net: Net::load_with(backend, path, [1, 3, SIDE, SIDE])?,
             live_class,
         })
     }

@@ -9,7 +9,7 @@
 use super::align::aligned_input;
 use super::detect::{Detection, Detector};
 use super::liveness::Liveness;
-use super::net::Net;
+use super::net::{Backend, Net};
 use super::quality::{choose_patient, judge, QualityFigures, QualityLimits};
 use super::rgb::RgbImage;
 use super::{cosine, decode_chip_photo, FaceError, FaceMatcher, Reference, Template};
@@ -78,16 +78,19 @@ impl core::fmt::Debug for OnnxMatcher {
 impl OnnxMatcher {
     /// Loads the models named in `config`; a missing file is an error naming it.
     pub fn from_config(config: &FaceConfig) -> Result<OnnxMatcher, FaceError> {
+        let backend = Backend::from_config(config);
         let detector = Detector::load(
+            &backend,
             &config.detector_model,
             config.detector_width,
             config.detector_height,
             config.detector_threshold,
         )?;
         let side = config.embedder_size as usize;
-        let embedder = Net::load(&config.embedder_model, [1, 3, side, side])?;
+        let embedder = Net::load_with(&backend, &config.embedder_model, [1, 3, side, side])?;
         let liveness = if config.liveness {
             Some(Liveness::load(
+                &backend,
                 &config.liveness_model,
                 config.liveness_class,
             )?)
@@ -123,19 +126,13 @@ impl OnnxMatcher {
         image: &RgbImage,
         face: &Detection,
     ) -> Result<Zeroizing<Vec<f32>>, FaceError> {
-        let source;
-        let image = if self.config.grey_embedding && image.is_colour() {
-            source = image.to_gray_rgb();
-            &source
-        } else {
-            image
-        };
         let input = aligned_input(
             image,
             &face.landmarks,
             self.config.embedder_size,
             self.config.embedder_mean,
             self.config.embedder_scale,
+            self.config.grey_embedding,
         )
         .ok_or_else(|| FaceError::Inference("degenerate landmarks".into()))?;
         self.embed_input(input)
@@ -232,8 +229,7 @@ impl OnnxMatcher {
         FaceError,
     > {
         let mut figures = QualityFigures::default();
-        let (mean, _) = image.to_gray().mean_and_std();
-        if mean < self.config.min_face_brightness * 0.6 {
+        if image.mean_luma_sparse() < self.config.min_face_brightness * 0.6 {
             return Ok((Err(NoEmbedding::Guidance(Guidance::TooDark)), figures, None));
         }
         let t = Instant::now();
@@ -263,19 +259,13 @@ impl OnnxMatcher {
             }
         }
         let t = Instant::now();
-        let source;
-        let aligned_from = if self.config.grey_embedding && image.is_colour() {
-            source = image.to_gray_rgb();
-            &source
-        } else {
-            image
-        };
         let input = aligned_input(
-            aligned_from,
+            image,
             &face.landmarks,
             self.config.embedder_size,
             self.config.embedder_mean,
             self.config.embedder_scale,
+            self.config.grey_embedding,
         );
         timings.align = t.elapsed();
         let Some(input) = input else {

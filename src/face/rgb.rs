@@ -105,6 +105,25 @@ impl RgbImage {
             .unwrap_or_else(|| GrayImage::new(1, 1, vec![0]).expect("1x1 image is valid"))
     }
 
+    /// Mean luma (0–255) over every 4th pixel of every 4th row: a cheap whole-frame
+    /// brightness, without a greyscale copy.
+    pub fn mean_luma_sparse(&self) -> f32 {
+        let (w, h) = (self.width as usize, self.height as usize);
+        let (mut sum, mut n) = (0u64, 0u64);
+        for y in (0..h).step_by(4) {
+            let row = &self.pixels[y * w * 3..(y + 1) * w * 3];
+            for px in row.chunks_exact(3).step_by(4) {
+                sum += u64::from(super::gray::luma(px));
+                n += 1;
+            }
+        }
+        if n == 0 {
+            0.0
+        } else {
+            sum as f32 / n as f32
+        }
+    }
+
     /// The same picture in greyscale, still three channels.
     pub fn to_gray_rgb(&self) -> RgbImage {
         RgbImage::from_gray(&self.to_gray())
