@@ -153,6 +153,8 @@ def screen(*wanted):
         if not line:
             sys.exit("bench-ops: the control socket closed")
         ev = json.loads(line)
+        if os.environ.get("BENCH_DEBUG"):
+            print("event:", line.strip()[:300], file=sys.stderr)
         if ev.get("event") == "screen" and ev.get("id") in wanted:
             return ev["id"]
         if ev.get("event") == "error":
@@ -187,7 +189,7 @@ def sample():
 sampler = threading.Thread(target=sample)
 sampler.start()
 t0 = time.monotonic()
-send({"camera": "models/photos/face_recognition/obama.jpg"})
+send({"camera": os.path.abspath("models/photos/face_recognition/obama.jpg")})
 send({"card": "insert", "profile": f"{work}/card.toml"})
 if screen("method_select", "card_error") != "method_select":
     sys.exit("bench-ops: the TEST card was refused (card_error)")
