@@ -1,56 +1,97 @@
 #!/usr/bin/env bash
-# Cross build for the Raspberry Pi (aarch64) and the flow and card-protocol unit
-# tests under qemu-user, with the plain-cargo recipe of .cargo/config.toml.
+# Cross build for the Raspberry Pi (aarch64) with the plain-cargo recipe of
+# .cargo/config.toml, then tests of the aarch64 build under qemu-user
+# (`qemu-aarch64 -cpu cortex-a72`, the runner in .cargo/config.toml):
+#   1. the release binary (features pcsc,gpio): size, stripped size, glibc floor;
+#   2. `kaonin --version` under qemu;
+#   3. the flow, card-protocol and figures unit tests, the card-protocol integration
+#      tests (tests/card_protocol.rs) and the driver tests (GPIO patterns, serial
+#      keypad over a pty pair);
+#   4. one whole face reception through a real pcscd: the host's x86-64 pcscd with
+#      vpcd (scripts/with-pcscd.sh), the aarch64 test binary and the aarch64
+#      `kaonin run` / `kaonin pc` / `kaonin vcard` it starts, whose libpcsclite talks
+#      to pcscd over its socket.
+# This is what CI runs and what docs/board.md tells developers to run.
 #
-# Installs nothing. Needs (once, as root; CI's .ci/run does it):
-#   dpkg --add-architecture arm64 && apt-get update
-#   apt-get install -y --no-install-recommends crossbuild-essential-arm64 \
-#       libpcsclite-dev:arm64 pkgconf:arm64 qemu-user
-#   rustup target add aarch64-unknown-linux-gnu
+# Needs the setup of scripts/cross-setup.sh (run once, as root). Step 4 needs root
+# and Linux >= 6.7: the test harness starts aarch64 programs itself, so the script
+# registers qemu-aarch64 with binfmt_misc inside a private user namespace (the
+# host's binfmt settings are not touched; QEMU_CPU=cortex-a72 for those programs).
 #
-# Optional: CROSS_E2E_TEST=<integration test name> also runs that test target for
-# aarch64 under scripts/with-pcscd.sh (the host's pcscd serves the emulated binary).
-# Prints the time of each step, the stripped binary size and its glibc floor.
+# Environment: CROSS_FEATURES (default pcsc,gpio); CROSS_E2E=0 skips step 4.
+# Prints the time of each step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TARGET=aarch64-unknown-linux-gnu
 FEATURES=${CROSS_FEATURES:-pcsc,gpio}
-TARGET_DIR=${CARGO_TARGET_DIR:-target}
+E2E_TEST=reception_pcscd
+E2E_NAME=face_reception_through_pcscd
+CARGO_FLAGS=(--release --target "$TARGET" --features "$FEATURES")
+
+# Step 4, inside the user namespace: a binfmt_misc instance of our own, then the
+# private pcscd, then the one test.
+if [ "${1:-}" = __e2e_inside ]; then
+    mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || {
+        echo "cross-test: cannot mount binfmt_misc in a user namespace (needs Linux >= 6.7)" >&2
+        exit 2
+    }
+    # ELF64, little endian, e_machine 0xb7 (AArch64), executable or shared object.
+    magic='\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00'
+    mask='\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff'
+    printf ':kaonin-aarch64:M::%s:%s:%s:F' "$magic" "$mask" "$(command -v qemu-aarch64)" \
+        >/proc/sys/fs/binfmt_misc/register
+    export QEMU_CPU=cortex-a72
+    exec scripts/with-pcscd.sh cargo test "${CARGO_FLAGS[@]}" --test "$E2E_TEST" \
+        -- --include-ignored --exact "$E2E_NAME"
+fi
 
 need() {
-    command -v "$1" >/dev/null || { echo "cross-test: $1 is missing ($2)" >&2; exit 2; }
+    command -v "$1" >/dev/null || { echo "cross-test: $1 is missing (run scripts/cross-setup.sh)" >&2; exit 2; }
 }
-need aarch64-linux-gnu-gcc "apt-get install crossbuild-essential-arm64"
-need aarch64-linux-gnu-pkg-config "apt-get install pkgconf:arm64"
-need qemu-aarch64 "apt-get install qemu-user"
+need aarch64-linux-gnu-gcc
+need aarch64-linux-gnu-pkg-config
+need qemu-aarch64
 rustup target list --installed 2>/dev/null | grep -qx "$TARGET" \
-    || { echo "cross-test: rustup target add $TARGET" >&2; exit 2; }
+    || { echo "cross-test: no rust-std for $TARGET (run scripts/cross-setup.sh)" >&2; exit 2; }
 
 step() {
     local name=$1; shift
     local start=$SECONDS
-    echo "== $name"
+    echo "== cross: $name"
     "$@"
-    echo "== $name: $((SECONDS - start)) s"
+    echo "== cross: $name: $((SECONDS - start)) s"
 }
 
-step "build (release, $TARGET, features $FEATURES)" \
-    cargo build --release --target "$TARGET" --features "$FEATURES" --bin kaonin
-
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 BIN="$TARGET_DIR/$TARGET/release/kaonin"
+
+step "1 build release binary ($TARGET, features $FEATURES)" \
+    cargo build "${CARGO_FLAGS[@]}" --bin kaonin
 aarch64-linux-gnu-strip -o "$BIN.stripped" "$BIN"
-echo "binary: $(stat -c %s "$BIN") bytes, stripped $(stat -c %s "$BIN.stripped") bytes"
+echo "binary: $BIN: $(stat -c %s "$BIN") bytes, stripped $(stat -c %s "$BIN.stripped") bytes"
 echo "glibc floor: $(aarch64-linux-gnu-objdump -T "$BIN" | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -1)"
-step "smoke: kaonin --version under qemu" qemu-aarch64 -cpu cortex-a72 "$BIN" --version
+echo "shared libraries: $(aarch64-linux-gnu-readelf -d "$BIN" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')"
 
-# The runner of .cargo/config.toml runs the test binary under qemu-aarch64.
-step "unit tests under qemu: flow, card protocol, figures, drivers" bash -c "
-    cargo test --release --target $TARGET --features $FEATURES --lib -- flow:: card:: stats:: &&
-    cargo test --release --target $TARGET --features $FEATURES -p kaonin-drivers"
+step "2 kaonin --version under qemu-aarch64 -cpu cortex-a72" \
+    qemu-aarch64 -cpu cortex-a72 "$BIN" --version
 
-if [ -n "${CROSS_E2E_TEST:-}" ]; then
-    step "end to end under qemu through pcscd: $CROSS_E2E_TEST" \
-        scripts/with-pcscd.sh cargo test --release --target "$TARGET" --features "$FEATURES" \
-        --test "$CROSS_E2E_TEST" -- --include-ignored
+step "3a build test binaries (lib, card protocol)" \
+    cargo test "${CARGO_FLAGS[@]}" -p kaonin --lib --test card_protocol --no-run
+step "3b tests under qemu: flow, card protocol, figures (lib)" \
+    cargo test "${CARGO_FLAGS[@]}" -p kaonin --lib -- flow:: card:: stats::
+step "3c tests under qemu: card protocol (tests/card_protocol.rs)" \
+    cargo test "${CARGO_FLAGS[@]}" -p kaonin --test card_protocol
+step "3d build and run under qemu: driver tests (GPIO patterns, serial keypad, ...)" \
+    cargo test "${CARGO_FLAGS[@]}" -p kaonin-drivers
+
+if [ "${CROSS_E2E:-1}" != 0 ]; then
+    step "4a build the end-to-end test ($E2E_TEST)" \
+        cargo test "${CARGO_FLAGS[@]}" --test "$E2E_TEST" --no-run
+    if [ "$(id -u)" != 0 ]; then
+        echo "cross-test: step 4 needs root (namespaces); CROSS_E2E=0 skips it" >&2
+        exit 2
+    fi
+    step "4b one face reception through pcscd, aarch64 under qemu ($E2E_NAME)" \
+        unshare --user --map-root-user --mount --fork -- "$0" __e2e_inside
 fi

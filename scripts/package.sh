@@ -38,10 +38,17 @@ dpkg-deb --field "$deb" Package Version Architecture Depends
 echo "== files"
 listing=$(dpkg-deb --contents "$deb")
 echo "$listing"
+# The binary, the conffile, the unit, the text catalogs, the card profiles and test
+# faces of `kaonin demo`, the pinned face models with their sums, the docs.
 for path in ./usr/bin/kaonin ./etc/kaonin/kaonin.toml /systemd/system/kaonin.service \
-    ./usr/share/kaonin/ ./usr/share/kaonin/models/ ./usr/share/doc/kaonin/; do
+    ./usr/share/kaonin/i18n/ja.toml ./usr/share/kaonin/i18n/en.toml \
+    ./usr/share/kaonin/cards/alice.toml ./usr/share/kaonin/faces/ \
+    ./usr/share/kaonin/models/SHA256SUMS ./usr/share/kaonin/models/centerface.onnx \
+    ./usr/share/kaonin/models/fr_feature.onnx ./usr/share/kaonin/models/fr_liveness.onnx \
+    ./usr/share/doc/kaonin/board.md; do
     grep -q -- "$path" <<<"$listing" || fail "the package lacks $path"
 done
+! grep -q -- '/models/photos' <<<"$listing" || fail "the package carries the test photos"
 grep -E '^-rw-r----- .* \./etc/kaonin/kaonin\.toml$' <<<"$listing" >/dev/null \
     || fail "/etc/kaonin/kaonin.toml is not mode 0640"
 
@@ -57,9 +64,25 @@ grep -q 'deb-systemd-helper' "$work/DEBIAN/postinst" || fail "postinst does not 
 grep -q 'deb-systemd-invoke' "$work/DEBIAN/prerm" || fail "prerm does not stop the unit"
 echo "postinst, prerm, postrm: ok"
 
-echo "== the unit"
+echo "== fonts (a dependency: the Japanese font the screens use)"
+dpkg-deb --field "$deb" Depends | grep -q fonts-morisawa-bizud-gothic \
+    || fail "the package does not depend on fonts-morisawa-bizud-gothic"
+echo "Depends names fonts-morisawa-bizud-gothic"
+
+echo "== the models match their pinned sums"
 root="$work/root"
 dpkg-deb --extract "$deb" "$root"
+(cd "$root/usr/share/kaonin/models" &&
+    grep -E '^[0-9a-f]{64}  [^/]+\.onnx$' SHA256SUMS | sha256sum --check --strict) || fail "a packaged model does not match SHA256SUMS"
+
+echo "== the packaged binary reads the packaged config"
+arch=$(dpkg-deb --field "$deb" Architecture)
+run=()
+[ "$arch" = arm64 ] && run=(qemu-aarch64 -cpu cortex-a72)
+KAONIN_ASSETS="$root/usr/share/kaonin" "${run[@]}" "$root/usr/bin/kaonin" \
+    check-config "$root/etc/kaonin/kaonin.toml" || fail "kaonin check-config refuses the packaged config"
+
+echo "== the unit"
 unit=$(find "$root" -path '*/systemd/system/kaonin.service' | head -1)
 [ -n "$unit" ] || fail "no unit in the package"
 for key in Type=notify WatchdogSec= Restart=on-failure StateDirectory=kaonin \

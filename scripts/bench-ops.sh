@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# Operations benchmark of the daemon, for the figures of docs/board.md:
+#   - size of the release binary, and stripped;
+#   - start-up time of `kaonin run` to READY=1 (a NOTIFY_SOCKET datagram socket, as
+#     systemd's), median of several starts;
+#   - resident memory (VmRSS) idle after READY, and the peak during one face
+#     reception with the real face models (VmHWM, and the highest VmRSS sampled
+#     every 10 ms), driven over the control socket with a `kaonin pc` receiver;
+#   - the time of that reception, from the card to the done screen.
+# The hardware is simulated (mock card reader with a TEST card whose chip photo is
+# made from a pinned test photo, image camera, PNG display), the face models are
+# the real pinned ones (scripts/fetch-models.sh).
+#
+# Usage: scripts/bench-ops.sh [x86_64|aarch64]...   (default: both)
+#   x86_64   the native release build (`cargo build --release --features pcsc`)
+#   aarch64  the build of scripts/cross-test.sh, run under qemu-aarch64 -cpu
+#            cortex-a72: EMULATED. Its times and memory are qemu's (the translator
+#            and its code cache count in the RSS); they say nothing about a real Pi.
+# Environment: BENCH_STARTS (default 5 natively, 3 under qemu); BENCH_NO_BUILD=1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+arches=("$@")
+[ ${#arches[@]} -gt 0 ] || arches=(x86_64 aarch64)
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+scripts/fetch-models.sh >/dev/null
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+for arch in "${arches[@]}"; do
+    case $arch in
+    x86_64)
+        [ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release --features pcsc --bin kaonin
+        bin="$TARGET_DIR/release/kaonin"
+        strip -o "$work/kaonin.x86_64" "$bin"
+        runner=()
+        starts=${BENCH_STARTS:-5}
+        how="x86_64, native"
+        ;;
+    aarch64)
+        [ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release --target aarch64-unknown-linux-gnu --features pcsc,gpio --bin kaonin
+        bin="$TARGET_DIR/aarch64-unknown-linux-gnu/release/kaonin"
+        aarch64-linux-gnu-strip -o "$work/kaonin.aarch64" "$bin"
+        runner=(qemu-aarch64 -cpu cortex-a72)
+        starts=${BENCH_STARTS:-3}
+        how="aarch64, EMULATED: $(qemu-aarch64 --version | head -1), -cpu cortex-a72"
+        ;;
+    *) echo "bench-ops: unknown arch $arch" >&2; exit 2 ;;
+    esac
+    echo "== $how"
+    # The TEST card: alice's keys and data, with a chip photo (JPEG 2000, 150x200,
+    # about 1900 bytes, as on a real card) that `kaonin face-eval` makes from one
+    # pinned test photo; the camera sees another photo of the same person.
+    "${runner[@]}" "$bin" face-eval --chip-in models/photos/face_recognition/obama2.jpg \
+        --chip-out "$work/chip.jp2" >/dev/null
+    sed -e "s|^photo = .*|photo = \"$work/chip.jp2\"|" \
+        -e "s|\"keys/|\"$PWD/assets/cards/keys/|" assets/cards/alice.toml >"$work/card.toml"
+    echo "binary: $(stat -c %s "$bin") bytes; stripped: $(stat -c %s "$work/kaonin.$arch") bytes"
+    python3 - "$work" "$starts" "${runner[@]}" "$work/kaonin.$arch" <<'EOF'
+import json, os, socket, statistics, subprocess, sys, threading, time
+
+work, starts, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+DEADLINE = 300  # seconds; qemu is slow, and a broken build must not hang
+
+def config(d):
+    os.makedirs(f"{d}/screens", exist_ok=True)
+    text = f"""[terminal]
+id = "bench"
+state_dir = "{d}/state"
+[reader]
+kind = "mock"
+[camera]
+kind = "images"
+[display]
+kind = "png"
+dir = "{d}/screens"
+[input]
+kind = "control"
+control = "unix:{d}/control.sock"
+[link]
+endpoint = "unix:{d}/link.sock"
+[policy]
+face_retry_ms = 50
+auto_face_s = 0
+"""
+    with open(f"{d}/kaonin.toml", "w") as f:
+        f.write(text)
+    return f"{d}/kaonin.toml"
+
+def kb(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+def start(d):
+    """Starts `kaonin run`; returns (process, seconds to READY=1)."""
+    path = f"{d}/notify.sock"
+    if os.path.exists(path):
+        os.unlink(path)
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(path)
+    notify.settimeout(DEADLINE)
+    env = dict(os.environ, NOTIFY_SOCKET=path, KAONIN_LOG="warn")
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd + ["run", "--config", config(d)], env=env,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    while True:
+        msg = notify.recv(256)
+        if b"READY=1" in msg.split(b"\n"):
+            break
+    took = time.monotonic() - t0
+    notify.close()
+    return p, took
+
+def stop(p):
+    p.terminate()
+    try:
+        p.wait(30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+
+# Start-up to READY=1.
+times = []
+for i in range(starts):
+    d = f"{work}/start{i}"
+    os.makedirs(d)
+    p, took = start(d)
+    times.append(took)
+    stop(p)
+print(f"start-up to READY=1: median {statistics.median(times)*1000:.0f} ms "
+      f"(min {min(times)*1000:.0f}, max {max(times)*1000:.0f}; {starts} starts)")
+
+# Idle, then one face reception.
+d = f"{work}/reception"
+os.makedirs(d)
+p, _ = start(d)
+ctl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+ctl.connect(f"{d}/control.sock")
+ctl.settimeout(DEADLINE)
+lines = ctl.makefile("r")
+
+def send(obj):
+    ctl.sendall((json.dumps(obj) + "\n").encode())
+
+def screen(*wanted):
+    while True:
+        line = lines.readline()
+        if not line:
+            sys.exit("bench-ops: the control socket closed")
+        ev = json.loads(line)
+        if os.environ.get("BENCH_DEBUG"):
+            print("event:", line.strip()[:300], file=sys.stderr)
+        if ev.get("event") == "screen" and ev.get("id") in wanted:
+            return ev["id"]
+        if ev.get("event") == "error":
+            sys.exit(f"bench-ops: control error: {ev}")
+
+screen("idle")
+pc = subprocess.Popen(cmd + ["pc", "--listen", f"unix:{d}/link.sock", "--passcode", "staff-01=2580"],
+                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
+                      env=dict(os.environ, KAONIN_LOG="warn"))
+def pc_expect(kind):
+    while True:
+        line = pc.stdout.readline()
+        if not line:
+            sys.exit(f"bench-ops: kaonin pc ended before {kind}")
+        if json.loads(line).get("type") == kind:
+            return
+pc_expect("hello")
+pc_expect("ok")
+time.sleep(3)  # a benchmark, not a test: let start-up allocations settle
+idle = kb(p.pid, "VmRSS")
+idle_hwm = kb(p.pid, "VmHWM")
+
+peak = [0]
+done = threading.Event()
+def sample():
+    while not done.is_set():
+        try:
+            peak[0] = max(peak[0], kb(p.pid, "VmRSS"))
+        except OSError:
+            return
+        time.sleep(0.01)
+sampler = threading.Thread(target=sample)
+sampler.start()
+t0 = time.monotonic()
+send({"camera": os.path.abspath("models/photos/face_recognition/obama.jpg")})
+send({"card": "insert", "profile": f"{work}/card.toml"})
+if screen("method_select", "card_error") != "method_select":
+    sys.exit("bench-ops: the TEST card was refused (card_error)")
+send({"press": "face"})
+outcome = screen("consent", "pin", "staff_call", "card_error", "visual_armed")
+if outcome == "consent":
+    send({"press": "consent_all"})
+    screen("done")
+    pc_expect("identity")
+took = time.monotonic() - t0
+done.set()
+sampler.join()
+hwm = kb(p.pid, "VmHWM")
+after = kb(p.pid, "VmRSS")
+print(f"RSS idle: {idle/1024:.1f} MiB (peak so far {idle_hwm/1024:.1f} MiB)")
+print(f"RSS during a face reception: peak sampled {peak[0]/1024:.1f} MiB, VmHWM {hwm/1024:.1f} MiB, "
+      f"after {after/1024:.1f} MiB")
+print(f"face reception (card in to done screen, real models): {took:.2f} s, "
+      f"face {'matched' if outcome == 'consent' else 'NOT matched: ' + outcome}")
+send({"card": "remove"})
+stop(p)
+pc.kill()
+pc.wait()
+if outcome != "consent":
+    sys.exit(1)
+EOF
+done
