@@ -20,6 +20,7 @@ pub mod face;
 pub mod flow;
 pub mod ids;
 pub mod link;
+pub mod logs;
 pub mod staff;
 pub mod stats;
 pub mod ui;

@@ -133,11 +133,17 @@ fn init_logs() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KAONIN_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     use std::io::IsTerminal;
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if kaonin::logs::to_journal() {
+        // Under systemd: priorities the journal understands, its own timestamps.
+        logs.with_ansi(false)
+            .event_format(kaonin::logs::JournalFormat)
+            .init();
+    } else {
+        logs.with_ansi(std::io::stderr().is_terminal()).init();
+    }
 }
 
 fn dispatch(command: Cmd) -> anyhow::Result<()> {
