@@ -282,12 +282,15 @@ mod pcscd {
         let (mut t, mut pc) = terminal_and_pc(options(Some(
             "kind = \"pcsc\"\nname_contains = \"Virtual PCD 00 00\"\nphone_name_contains = \"Virtual PCD 00 01\"",
         )));
-        // What the card-face scanner reads: alice's printed face (the profile's).
-        t.send(json!({"card_face": {
-            "birth": "19850412", "expiry": "20350412", "security_code": "4821"
-        }}));
         let card = std::cell::RefCell::new(Vcard::start(&f.profile, 35963));
-        let mut insert = |_: &mut Terminal| card.borrow_mut().say("insert");
+        // Each card placed comes with what the card-face scanner reads: alice's
+        // printed face (the profile's). The daemon forgets it when the card leaves.
+        let mut insert = |t: &mut Terminal| {
+            t.send(json!({"card_face": {
+                "birth": "19850412", "expiry": "20350412", "security_code": "4821"
+            }}));
+            card.borrow_mut().say("insert");
+        };
         let mut remove = |_: &mut Terminal| card.borrow_mut().say("remove");
         same_person_is_forwarded_with_its_score(
             &mut t,
