@@ -404,62 +404,6 @@ fn a_pad_that_falls_silent_mid_pin_is_treated_as_unplugged_until_it_speaks() {
 #[cfg(feature = "pcsc")]
 static READERS: Mutex<()> = Mutex::new(());
 
-/// A `kaonin vcard` process on the card slot's vpcd port.
-#[cfg(feature = "pcsc")]
-struct Vcard {
-    child: std::process::Child,
-    stdin: std::process::ChildStdin,
-}
-
-#[cfg(feature = "pcsc")]
-impl Vcard {
-    fn start(profile_name: &str) -> Vcard {
-        let mut child = kaonin()
-            .args(["vcard", "--profile"])
-            .arg(profile(profile_name))
-            .args(["--vpcd", "127.0.0.1:35963"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        Vcard { child, stdin }
-    }
-
-    fn say(&mut self, command: &str) {
-        writeln!(self.stdin, "{command}").unwrap();
-    }
-}
-
-#[cfg(feature = "pcsc")]
-impl Drop for Vcard {
-    fn drop(&mut self) {
-        let _ = writeln!(self.stdin, "quit");
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The status words answering each PIN VERIFY that carried digits (`00 20 00 80
-/// 04 …`; a VERIFY without data only asks the tries left) in pcscd's APDU log.
-#[cfg(feature = "pcsc")]
-fn pin_verifies() -> Vec<String> {
-    let log = std::env::var("KAONIN_PCSCD_LOG").expect("run under scripts/with-pcscd.sh");
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let mut lines = text.lines();
-    let mut answers = Vec::new();
-    while let Some(line) = lines.next() {
-        if line.contains("APDU: 00 20 00 80 04 ") {
-            let sw = lines
-                .by_ref()
-                .find_map(|l| l.split_once("SW: ").map(|(_, sw)| sw.trim().to_owned()))
-                .unwrap_or_default();
-            answers.push(sw);
-        }
-    }
-    answers
-}
-
 #[cfg(feature = "pcsc")]
 #[test]
 #[ignore = "needs pcscd with vpcd: scripts/with-pcscd.sh"]
@@ -486,8 +430,8 @@ fn through_pcscd_an_unplug_sends_no_verify_and_the_pad_pin_verifies_once() {
     );
     let mut pc = Pc::start(&t.link_socket(), &[]);
     pc.expect("hello");
-    let before = pin_verifies().len();
-    let mut card = Vcard::start("alice");
+    let before = pcscd_answers(PIN_VERIFY).len();
+    let mut card = Vcard::start(profile("alice"), VPCD_CARD);
     card.say("insert");
     t.expect("method_select");
     t.press("pin");
@@ -499,7 +443,7 @@ fn through_pcscd_an_unplug_sends_no_verify_and_the_pad_pin_verifies_once() {
     let mut pad = Pad::plug(&link);
     t.expect("idle");
     assert_eq!(
-        pin_verifies().len(),
+        pcscd_answers(PIN_VERIFY).len(),
         before,
         "no VERIFY for a PIN cut short by the unplug"
     );
@@ -518,7 +462,7 @@ fn through_pcscd_an_unplug_sends_no_verify_and_the_pad_pin_verifies_once() {
     t.expect("done");
     assert_eq!(pc.expect("identity")["method"], "pin");
     // Exactly one VERIFY with the PIN reached the card, and it was accepted.
-    assert_eq!(pin_verifies()[before..], ["90 00"]);
+    assert_eq!(pcscd_answers(PIN_VERIFY)[before..], ["90 00"]);
     card.say("remove");
     t.expect("idle");
     assert_pin_not_logged(&t, "1234");

@@ -17,46 +17,11 @@ use common::*;
 use kaonin::card::CardFace;
 use kaonin::cardface::synth::{spec_for, write_captures, CardSpec, Degradation};
 use serde_json::{json, Value};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Stdio};
 use std::sync::Mutex;
 
 /// The virtual readers are shared: one test at a time.
 static READERS: Mutex<()> = Mutex::new(());
-
-struct Vcard {
-    child: Child,
-    stdin: ChildStdin,
-}
-
-impl Vcard {
-    fn start(profile_name: &str) -> Vcard {
-        let mut child = kaonin()
-            .args(["vcard", "--profile"])
-            .arg(profile(profile_name))
-            .arg("--vpcd")
-            .arg("127.0.0.1:35963")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        Vcard { child, stdin }
-    }
-
-    fn say(&mut self, command: &str) {
-        writeln!(self.stdin, "{command}").unwrap();
-    }
-}
-
-impl Drop for Vcard {
-    fn drop(&mut self) {
-        let _ = writeln!(self.stdin, "quit");
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn models_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
@@ -109,27 +74,6 @@ fn terminal_limited(images: &Path, max_frames: u32, time_limit_s: u32) -> (Termi
     terminal_and_pc(options)
 }
 
-fn log_path() -> String {
-    std::env::var("KAONIN_PCSCD_LOG").expect("run under scripts/with-pcscd.sh")
-}
-
-/// The status words answering each 14-digit VERIFY (照合番号B) in the pcscd log.
-fn kenmen_verifies(log: &str) -> Vec<String> {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let mut lines = text.lines();
-    let mut answers = Vec::new();
-    while let Some(line) = lines.next() {
-        if line.contains("APDU: 00 20 00 80 0E ") {
-            let sw = lines
-                .by_ref()
-                .find_map(|l| l.split_once("SW: ").map(|(_, sw)| sw.trim().to_owned()))
-                .unwrap_or_default();
-            answers.push(sw);
-        }
-    }
-    answers
-}
-
 fn buttons(screen: &Value) -> Vec<String> {
     screen["buttons"]
         .as_array()
@@ -162,9 +106,9 @@ fn the_camera_reads_the_card_face_and_the_chip_photo_opens() {
     let images = tempfile::tempdir().unwrap();
     photograph(images.path(), &printed_face("alice"), false, 0.0, 3);
     let (mut t, mut pc) = terminal(images.path(), 6);
-    let before = kenmen_verifies(&log_path()).len();
+    let before = pcscd_answers(KENMEN_VERIFY).len();
     t.camera(Some("alice-camera.png"));
-    let mut card = Vcard::start("alice");
+    let mut card = Vcard::start(profile("alice"), VPCD_CARD);
     card.say("insert");
     let screen = t.expect("method_select");
     let offered = buttons(&screen);
@@ -172,7 +116,7 @@ fn the_camera_reads_the_card_face_and_the_chip_photo_opens() {
     // still has its PIN.
     assert!(offered.contains(&"face".to_owned()), "{screen}");
     assert!(offered.contains(&"pin".to_owned()), "{screen}");
-    let sent = &kenmen_verifies(&log_path())[before..];
+    let sent = &pcscd_answers(KENMEN_VERIFY)[before..];
     assert_eq!(sent, ["90 00"], "{sent:?}");
     t.press("face");
     consent_all(&mut t);
@@ -196,8 +140,8 @@ fn a_misprinted_code_costs_at_most_one_try_then_pin_or_staff() {
     let images = tempfile::tempdir().unwrap();
     photograph(images.path(), &face, false, 0.0, 3);
     let (mut t, _pc) = terminal(images.path(), 6);
-    let before = kenmen_verifies(&log_path()).len();
-    let mut card = Vcard::start("alice");
+    let before = pcscd_answers(KENMEN_VERIFY).len();
+    let mut card = Vcard::start(profile("alice"), VPCD_CARD);
     card.say("insert");
     let screen = expect_text(&mut t, "method_select", &catalog("card_face.key_refused"));
     let offered = buttons(&screen);
@@ -205,7 +149,7 @@ fn a_misprinted_code_costs_at_most_one_try_then_pin_or_staff() {
     assert!(offered.contains(&"pin".to_owned()), "{screen}");
     // Exactly one 照合番号B VERIFY reached the card (the two agreeing frames' wrong
     // value), costing one of its ten tries.
-    let sent = kenmen_verifies(&log_path())[before..].to_vec();
+    let sent = pcscd_answers(KENMEN_VERIFY)[before..].to_vec();
     assert_eq!(sent, ["63 C9"], "{sent:?}");
     // No automatic retry, and the same card again with the same misprint: the
     // failed value is never sent a second time.
@@ -213,7 +157,7 @@ fn a_misprinted_code_costs_at_most_one_try_then_pin_or_staff() {
     t.expect("idle");
     card.say("insert");
     t.expect("method_select");
-    let again = kenmen_verifies(&log_path())[before..].to_vec();
+    let again = pcscd_answers(KENMEN_VERIFY)[before..].to_vec();
     assert_eq!(again, sent, "the refused value was sent again");
     // The PIN path still works.
     t.press("pin");
@@ -229,8 +173,8 @@ fn a_blurred_card_sends_nothing_and_offers_pin_or_staff() {
     let images = tempfile::tempdir().unwrap();
     photograph(images.path(), &printed_face("alice"), false, 6.0, 3);
     let (mut t, _pc) = terminal(images.path(), 4);
-    let before = kenmen_verifies(&log_path()).len();
-    let mut card = Vcard::start("alice");
+    let before = pcscd_answers(KENMEN_VERIFY).len();
+    let mut card = Vcard::start(profile("alice"), VPCD_CARD);
     card.say("insert");
     // The patient is told to hold the card still while it is read.
     expect_text(&mut t, "reading", &catalog("card_face.hold_still"));
@@ -238,7 +182,7 @@ fn a_blurred_card_sends_nothing_and_offers_pin_or_staff() {
     let offered = buttons(&screen);
     assert_eq!(offered.first().map(String::as_str), Some("pin"), "{screen}");
     assert!(!offered.contains(&"face".to_owned()), "{screen}");
-    assert!(kenmen_verifies(&log_path())[before..].is_empty());
+    assert!(pcscd_answers(KENMEN_VERIFY)[before..].is_empty());
 }
 
 #[test]
@@ -250,7 +194,7 @@ fn the_face_auth_marking_removes_the_pin_option() {
     photograph(images.path(), &printed_face("alice"), true, 0.0, 3);
     let (mut t, mut pc) = terminal(images.path(), 6);
     t.camera(Some("alice-camera.png"));
-    let mut card = Vcard::start("alice");
+    let mut card = Vcard::start(profile("alice"), VPCD_CARD);
     card.say("insert");
     let screen = t.expect("method_select");
     let offered = buttons(&screen);
@@ -269,8 +213,8 @@ fn the_control_action_wins_over_the_camera() {
     let images = tempfile::tempdir().unwrap();
     let (mut t, _pc) = terminal(images.path(), 50);
     let face = printed_face("alice");
-    let before = kenmen_verifies(&log_path()).len();
-    let mut card = Vcard::start("alice");
+    let before = pcscd_answers(KENMEN_VERIFY).len();
+    let mut card = Vcard::start(profile("alice"), VPCD_CARD);
     card.say("insert");
     expect_text(&mut t, "reading", &catalog("card_face.place_flat"));
     t.send(json!({"card_face": {
@@ -278,7 +222,7 @@ fn the_control_action_wins_over_the_camera() {
     }}));
     let screen = t.expect("method_select");
     assert!(buttons(&screen).contains(&"face".to_owned()), "{screen}");
-    assert_eq!(kenmen_verifies(&log_path())[before..], ["90 00"]);
+    assert_eq!(pcscd_answers(KENMEN_VERIFY)[before..], ["90 00"]);
 }
 
 /// Alice's profile with only `tries` 照合番号B tries left on the chip, in `dir`.
@@ -306,21 +250,12 @@ fn below_the_counter_floor_nothing_is_sent_and_staff_are_called() {
     photograph(images.path(), &printed_face("alice"), false, 0.0, 3);
     let (mut t, _pc) = terminal(images.path(), 6);
     let low = alice_with_kenmen_tries(images.path(), 2);
-    let before = kenmen_verifies(&log_path()).len();
-    let mut child = kaonin()
-        .args(["vcard", "--profile", &low, "--vpcd", "127.0.0.1:35963"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut card = Vcard {
-        stdin: child.stdin.take().unwrap(),
-        child,
-    };
+    let before = pcscd_answers(KENMEN_VERIFY).len();
+    let mut card = Vcard::start(&low, VPCD_CARD);
     card.say("insert");
     let screen = expect_text(&mut t, "method_select", &catalog("card_face.counter_low"));
     assert!(!buttons(&screen).contains(&"face".to_owned()), "{screen}");
-    assert!(kenmen_verifies(&log_path())[before..].is_empty());
+    assert!(pcscd_answers(KENMEN_VERIFY)[before..].is_empty());
 }
 
 #[test]
@@ -332,8 +267,8 @@ fn a_western_calendar_card_is_refused_with_its_reason() {
     spec.western = true;
     photograph_spec(images.path(), &spec, 0.0, 3);
     let (mut t, _pc) = terminal(images.path(), 6);
-    let before = kenmen_verifies(&log_path()).len();
-    let mut card = Vcard::start("alice");
+    let before = pcscd_answers(KENMEN_VERIFY).len();
+    let mut card = Vcard::start(profile("alice"), VPCD_CARD);
     card.say("insert");
     let screen = expect_text(
         &mut t,
@@ -342,7 +277,7 @@ fn a_western_calendar_card_is_refused_with_its_reason() {
     );
     assert!(buttons(&screen).contains(&"pin".to_owned()), "{screen}");
     assert!(!buttons(&screen).contains(&"face".to_owned()), "{screen}");
-    assert!(kenmen_verifies(&log_path())[before..].is_empty());
+    assert!(pcscd_answers(KENMEN_VERIFY)[before..].is_empty());
 }
 
 #[test]
@@ -353,13 +288,13 @@ fn no_card_in_view_gives_up_within_the_time_limit() {
     // of reading can use, so the time limit ends the read.
     let images = tempfile::tempdir().unwrap();
     let (mut t, _pc) = terminal_limited(images.path(), 50, 1);
-    let before = kenmen_verifies(&log_path()).len();
-    let mut card = Vcard::start("alice");
+    let before = pcscd_answers(KENMEN_VERIFY).len();
+    let mut card = Vcard::start(profile("alice"), VPCD_CARD);
     card.say("insert");
     expect_text(&mut t, "reading", &catalog("card_face.place_flat"));
     let screen = expect_text(&mut t, "method_select", &catalog("card_face.unreadable"));
     assert!(buttons(&screen).contains(&"pin".to_owned()), "{screen}");
-    assert!(kenmen_verifies(&log_path())[before..].is_empty());
+    assert!(pcscd_answers(KENMEN_VERIFY)[before..].is_empty());
 }
 
 /// Photographs of alice's card with a reflection saturating the security code.
@@ -401,13 +336,13 @@ fn glare_over_a_field_is_reported_and_nothing_is_sent() {
     let images = tempfile::tempdir().unwrap();
     photograph_with_glare(images.path(), 3);
     let (mut t, _pc) = terminal(images.path(), 3);
-    let before = kenmen_verifies(&log_path()).len();
-    let mut card = Vcard::start("alice");
+    let before = pcscd_answers(KENMEN_VERIFY).len();
+    let mut card = Vcard::start(profile("alice"), VPCD_CARD);
     card.say("insert");
     expect_text(&mut t, "reading", &catalog("card_face.glare"));
     let screen = expect_text(&mut t, "method_select", &catalog("card_face.unreadable"));
     assert!(buttons(&screen).contains(&"pin".to_owned()), "{screen}");
-    assert!(kenmen_verifies(&log_path())[before..].is_empty());
+    assert!(pcscd_answers(KENMEN_VERIFY)[before..].is_empty());
 }
 
 #[test]
@@ -416,7 +351,7 @@ fn removing_the_card_while_its_face_is_read_goes_back_to_idle() {
     let _lock = READERS.lock().unwrap_or_else(|p| p.into_inner());
     let images = tempfile::tempdir().unwrap();
     let (mut t, _pc) = terminal(images.path(), 50);
-    let mut card = Vcard::start("alice");
+    let mut card = Vcard::start(profile("alice"), VPCD_CARD);
     card.say("insert");
     expect_text(&mut t, "reading", &catalog("card_face.place_flat"));
     card.say("remove");

@@ -239,41 +239,6 @@ mod pcscd {
     //! The same receptions with the card behind a real pcscd (`kaonin vcard`).
 
     use super::*;
-    use std::io::Write;
-    use std::process::{Child, ChildStdin, Stdio};
-
-    struct Vcard {
-        child: Child,
-        stdin: ChildStdin,
-    }
-
-    impl Vcard {
-        fn start(profile: &Path, port: u16) -> Vcard {
-            let mut child = kaonin()
-                .args(["vcard", "--profile"])
-                .arg(profile)
-                .arg("--vpcd")
-                .arg(format!("127.0.0.1:{port}"))
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .spawn()
-                .unwrap();
-            let stdin = child.stdin.take().unwrap();
-            Vcard { child, stdin }
-        }
-
-        fn say(&mut self, command: &str) {
-            writeln!(self.stdin, "{command}").unwrap();
-        }
-    }
-
-    impl Drop for Vcard {
-        fn drop(&mut self) {
-            let _ = writeln!(self.stdin, "quit");
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
 
     #[test]
     #[ignore = "needs pcscd with vpcd (scripts/with-pcscd.sh) and the models"]
@@ -282,7 +247,7 @@ mod pcscd {
         let (mut t, mut pc) = terminal_and_pc(options(Some(
             "kind = \"pcsc\"\nname_contains = \"Virtual PCD 00 00\"\nphone_name_contains = \"Virtual PCD 00 01\"",
         )));
-        let card = std::cell::RefCell::new(Vcard::start(&f.profile, 35963));
+        let card = std::cell::RefCell::new(Vcard::start(&f.profile, VPCD_CARD));
         // Each card placed comes with what the card-face scanner reads: alice's
         // printed face (the profile's). The daemon forgets it when the card leaves.
         let mut insert = |t: &mut Terminal| {

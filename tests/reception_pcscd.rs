@@ -12,53 +12,10 @@ mod common;
 
 use common::*;
 use serde_json::json;
-use std::io::Write;
-use std::process::{Child, ChildStdin, Stdio};
 use std::sync::Mutex;
 
 /// The virtual readers are shared: one test at a time.
 static READERS: Mutex<()> = Mutex::new(());
-
-/// A `kaonin vcard` process.
-struct Vcard {
-    child: Child,
-    stdin: ChildStdin,
-}
-
-impl Vcard {
-    fn start(profile_name: &str, port: u16) -> Vcard {
-        let mut child = kaonin()
-            .args(["vcard", "--profile"])
-            .arg(profile(profile_name))
-            .arg("--vpcd")
-            .arg(format!("127.0.0.1:{port}"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        Vcard { child, stdin }
-    }
-
-    fn say(&mut self, command: &str) {
-        writeln!(self.stdin, "{command}").unwrap();
-    }
-}
-
-impl Drop for Vcard {
-    fn drop(&mut self) {
-        let _ = writeln!(self.stdin, "quit");
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn pcsc_options() -> Options {
-    Options {
-        reader: "kind = \"pcsc\"\nname_contains = \"Virtual PCD 00 00\"\nphone_name_contains = \"Virtual PCD 00 01\"".into(),
-        ..Options::default()
-    }
-}
 
 /// Tells the terminal what the card-face scanner reads from the profile's card.
 fn card_face(t: &mut Terminal, name: &str) {
@@ -76,7 +33,7 @@ fn face_reception_through_pcscd() {
     let (mut t, mut pc) = terminal_and_pc(pcsc_options());
     t.camera(Some("alice-camera.png"));
     card_face(&mut t, "alice");
-    let mut card = Vcard::start("alice", 35963);
+    let mut card = Vcard::start(profile("alice"), VPCD_CARD);
     card.say("insert");
     t.expect("reading");
     t.expect("method_select");
@@ -93,7 +50,7 @@ fn face_reception_through_pcscd() {
 fn pin_then_lock_then_visual_through_pcscd() {
     let _lock = READERS.lock().unwrap_or_else(|p| p.into_inner());
     let (mut t, mut pc) = terminal_and_pc(pcsc_options());
-    let mut card = Vcard::start("alice", 35963);
+    let mut card = Vcard::start(profile("alice"), VPCD_CARD);
     card.say("insert");
     t.expect("method_select");
     t.press("pin");
@@ -126,7 +83,7 @@ fn pinless_card_through_pcscd() {
     let (mut t, mut pc) = terminal_and_pc(pcsc_options());
     t.camera(Some("bob.png"));
     card_face(&mut t, "bob-pinless");
-    let mut card = Vcard::start("bob-pinless", 35963);
+    let mut card = Vcard::start(profile("bob-pinless"), VPCD_CARD);
     card.say("insert");
     let screen = t.expect("method_select");
     assert!(!screen["buttons"]
@@ -145,7 +102,7 @@ fn smartphones_on_the_second_reader() {
     let (mut t, mut pc) = terminal_and_pc(pcsc_options());
     t.press("phone");
     t.expect("phone");
-    let mut android = Vcard::start("carol-android", 35964);
+    let mut android = Vcard::start(profile("carol-android"), VPCD_PHONE);
     android.say("insert");
     t.expect("pin");
     t.send(json!({"pin": "2468"}));
@@ -157,7 +114,7 @@ fn smartphones_on_the_second_reader() {
 
     t.press("phone");
     t.expect("phone");
-    let mut iphone = Vcard::start("carol-iphone", 35964);
+    let mut iphone = Vcard::start(profile("carol-iphone"), VPCD_PHONE);
     iphone.say("insert");
     consent_all(&mut t);
     assert_eq!(pc.expect("identity")["method"], "smartphone");
@@ -179,16 +136,15 @@ fn wrong_security_code_costs_one_try_and_offers_pin_or_staff() {
     t.send(
         json!({"card_face": {"birth": face.birth, "expiry": face.expiry, "security_code": wrong}}),
     );
-    let log = std::env::var("KAONIN_PCSCD_LOG").expect("run under scripts/with-pcscd.sh");
-    let before = kenmen_verifies(&log);
-    let mut card = Vcard::start("alice", 35963);
+    let before = pcscd_answers(KENMEN_VERIFY);
+    let mut card = Vcard::start(common::profile("alice"), VPCD_CARD);
     card.say("insert");
     let screen = t.expect("method_select");
     let buttons = screen["buttons"].as_array().unwrap();
     assert!(!buttons.contains(&json!("face")), "{screen}");
     assert!(buttons.contains(&json!("pin")), "{screen}");
     // Exactly one 照合番号B VERIFY reached the card, and it cost one of ten tries.
-    let sent = &kenmen_verifies(&log)[before.len()..];
+    let sent = &pcscd_answers(KENMEN_VERIFY)[before.len()..];
     assert_eq!(sent, ["63 C9"], "{sent:?}");
     // The same card again, with the same misread: nothing is sent this time.
     card.say("remove");
@@ -198,22 +154,5 @@ fn wrong_security_code_costs_one_try_and_offers_pin_or_staff() {
     );
     card.say("insert");
     t.expect("method_select");
-    assert_eq!(kenmen_verifies(&log).len(), before.len() + 1);
-}
-
-/// The status words answering each 14-digit VERIFY (照合番号B) in the pcscd APDU log.
-fn kenmen_verifies(log: &str) -> Vec<String> {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let mut lines = text.lines();
-    let mut answers = Vec::new();
-    while let Some(line) = lines.next() {
-        if line.contains("APDU: 00 20 00 80 0E ") {
-            let sw = lines
-                .by_ref()
-                .find_map(|l| l.split_once("SW: ").map(|(_, sw)| sw.trim().to_owned()))
-                .unwrap_or_default();
-            answers.push(sw);
-        }
-    }
-    answers
+    assert_eq!(pcscd_answers(KENMEN_VERIFY).len(), before.len() + 1);
 }

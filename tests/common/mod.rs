@@ -370,3 +370,79 @@ pub fn face_reception(terminal: &mut Terminal, after: &str) {
     terminal.press("consent_all");
     terminal.expect(after);
 }
+
+// ---- real pcscd with the vsmartcard virtual readers (scripts/with-pcscd.sh) ----------
+
+/// vpcd's port for the card slot ("Virtual PCD 00 00").
+pub const VPCD_CARD: u16 = 35963;
+/// vpcd's port for the smartphone reader ("Virtual PCD 00 01").
+pub const VPCD_PHONE: u16 = 35964;
+
+/// `[reader]` settings for the PC/SC driver on the two virtual readers.
+pub fn pcsc_options() -> Options {
+    Options {
+        reader: "kind = \"pcsc\"\nname_contains = \"Virtual PCD 00 00\"\nphone_name_contains = \"Virtual PCD 00 01\"".into(),
+        ..Options::default()
+    }
+}
+
+/// A `kaonin vcard` process: the card of a profile file on a vpcd port. `say`
+/// sends it `insert`, `remove`, …; dropping it ends the process.
+pub struct Vcard {
+    child: Child,
+    stdin: std::process::ChildStdin,
+}
+
+impl Vcard {
+    /// Starts the card of the profile file `profile` (see [`profile`]) on `port`.
+    pub fn start(profile: impl AsRef<std::ffi::OsStr>, port: u16) -> Vcard {
+        let mut child = kaonin()
+            .args(["vcard", "--profile"])
+            .arg(profile)
+            .arg("--vpcd")
+            .arg(format!("127.0.0.1:{port}"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        Vcard { child, stdin }
+    }
+
+    pub fn say(&mut self, command: &str) {
+        writeln!(self.stdin, "{command}").unwrap();
+    }
+}
+
+impl Drop for Vcard {
+    fn drop(&mut self) {
+        let _ = writeln!(self.stdin, "quit");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A PIN VERIFY carrying digits (a VERIFY without data only asks the tries left).
+pub const PIN_VERIFY: &str = "00 20 00 80 04 ";
+/// A 照合番号B VERIFY (14 digits).
+pub const KENMEN_VERIFY: &str = "00 20 00 80 0E ";
+
+/// The status words answering each APDU that starts with `header`, in the order
+/// they reached the card, from pcscd's APDU log (`KAONIN_PCSCD_LOG`).
+pub fn pcscd_answers(header: &str) -> Vec<String> {
+    let log = std::env::var("KAONIN_PCSCD_LOG").expect("run under scripts/with-pcscd.sh");
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let wanted = format!("APDU: {header}");
+    let mut lines = text.lines();
+    let mut answers = Vec::new();
+    while let Some(line) = lines.next() {
+        if line.contains(&wanted) {
+            let sw = lines
+                .by_ref()
+                .find_map(|l| l.split_once("SW: ").map(|(_, sw)| sw.trim().to_owned()))
+                .unwrap_or_default();
+            answers.push(sw);
+        }
+    }
+    answers
+}
