@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 
 /// Frame size of the card-face camera.
@@ -165,28 +165,6 @@ impl Camera for ImageSequence {
     }
 }
 
-/// Today's date in Japan (UTC+9, no daylight saving), `(year, month, day)`.
-pub fn today_jst() -> (i32, u32, u32) {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    civil_from_days((secs + 9 * 3600).div_euclid(86_400))
-}
-
-/// The Gregorian date of a day count since 1970-01-01.
-fn civil_from_days(days: i64) -> (i32, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-    (year, month, day)
-}
-
 /// The guidance a frame's refusal asks for, if any.
 pub fn guidance_of(refusal: CardFaceRefusal) -> Option<CardFaceGuidance> {
     match refusal {
@@ -260,9 +238,7 @@ fn read_one_card(
             marking: marking.unwrap_or(false),
         })
     };
-    let Some(today) = Date::from_ymd(today_jst()) else {
-        return done(Err(CardFaceNotice::Unreadable), None);
-    };
+    let today = Date::today_jst();
     let mut vote = Vote::new();
     let mut marking: Option<bool> = None;
     let mut shown: Option<CardFaceGuidance> = None;
@@ -312,14 +288,6 @@ fn read_one_card(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        assert_eq!(civil_from_days(20_507), (2026, 2, 23));
-    }
 
     #[test]
     fn refusals_map_to_guidance_and_notices() {

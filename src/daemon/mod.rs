@@ -11,7 +11,6 @@ mod lazy;
 mod notify;
 mod workers;
 
-pub use cardface::today_jst;
 pub use devices::{build_devices, Devices, Sim};
 
 use crate::card::{CardFace, KenmenGuard};
