@@ -4,39 +4,16 @@
 
 mod common;
 
-use common::kaonin;
+use common::{config_text, kaonin, Options};
 use std::path::Path;
 
 fn config(dir: &Path, card_face: &str) -> std::path::PathBuf {
-    let text = format!(
-        r#"[terminal]
-id = "test-terminal"
-state_dir = "{state}"
-[reader]
-kind = "mock"
-[camera]
-kind = "images"
-[display]
-kind = "png"
-dir = "{screens}"
-[input]
-kind = "control"
-control = "unix:{control}"
-[link]
-endpoint = "unix:{link}"
-[face]
-matcher = "test-thumbnail"
-[card_face]
-{card_face}
-"#,
-        state = dir.join("state").display(),
-        screens = dir.join("screens").display(),
-        control = dir.join("control.sock").display(),
-        link = dir.join("link.sock").display(),
-    );
-    std::fs::create_dir_all(dir.join("screens")).unwrap();
+    let options = Options {
+        extra: format!("[face]\nmatcher = \"test-thumbnail\"\n[card_face]\n{card_face}\n"),
+        ..Options::default()
+    };
     let path = dir.join("kaonin.toml");
-    std::fs::write(&path, text).unwrap();
+    std::fs::write(&path, config_text(dir, &options)).unwrap();
     path
 }
 

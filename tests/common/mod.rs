@@ -79,6 +79,44 @@ impl Default for Options {
     }
 }
 
+/// The text of a test config in `dir` (state, PNG screens and sockets inside it;
+/// mock-hardware defaults, then `options`' reader, policy and extra sections).
+pub fn config_text(dir: &Path, options: &Options) -> String {
+    std::fs::create_dir_all(dir.join("screens")).unwrap();
+    let policy: String = options
+        .policy
+        .iter()
+        .map(|(k, v)| format!("{k} = {v}\n"))
+        .collect();
+    format!(
+        r#"[terminal]
+id = "test-terminal"
+state_dir = "{state}"
+[reader]
+{reader}
+[camera]
+kind = "images"
+[display]
+kind = "png"
+dir = "{screens}"
+[input]
+kind = "control"
+control = "unix:{control}"
+[link]
+endpoint = "unix:{link}"
+[policy]
+{policy}
+{extra}
+"#,
+        state = dir.join("state").display(),
+        screens = dir.join("screens").display(),
+        control = dir.join("control.sock").display(),
+        link = dir.join("link.sock").display(),
+        reader = options.reader,
+        extra = options.extra,
+    )
+}
+
 /// A `kaonin run` process on mock hardware.
 pub struct Terminal {
     pub dir: tempfile::TempDir,
@@ -108,40 +146,7 @@ impl Terminal {
     pub fn start_edited(options: Options, edits: &[(&str, &str)], log: Option<&str>) -> Terminal {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        std::fs::create_dir_all(d.join("screens")).unwrap();
-        let policy: String = options
-            .policy
-            .iter()
-            .map(|(k, v)| format!("{k} = {v}\n"))
-            .collect();
-        let config = format!(
-            r#"[terminal]
-id = "test-terminal"
-state_dir = "{state}"
-[reader]
-{reader}
-[camera]
-kind = "images"
-[display]
-kind = "png"
-dir = "{screens}"
-[input]
-kind = "control"
-control = "unix:{control}"
-[link]
-endpoint = "unix:{link}"
-[policy]
-{policy}
-{extra}
-"#,
-            state = d.join("state").display(),
-            screens = d.join("screens").display(),
-            control = d.join("control.sock").display(),
-            link = d.join("link.sock").display(),
-            reader = options.reader,
-            extra = options.extra,
-        );
-        let mut config = config;
+        let mut config = config_text(d, &options);
         for (from, to) in edits {
             if !from.is_empty() {
                 assert!(config.contains(from), "the config has no {from:?}");
