@@ -22,6 +22,7 @@ mod gray;
 mod liveness;
 mod net;
 mod pipeline;
+mod prelu;
 mod quality;
 mod rgb;
 mod thumbnail;

