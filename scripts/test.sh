@@ -6,7 +6,10 @@
 #   - the face models and test photos are fetched (pinned, sha256-checked) if missing;
 #   - the whole `cargo test` runs inside private mount and network namespaces with
 #     its own pcscd, so the virtual reader's port (vpcd listens on all interfaces)
-#     is never reachable from outside and a host pcscd is left alone.
+#     is never reachable from outside and a host pcscd is left alone;
+#   - then the face pipeline on ONNX Runtime against tract (`--features ort`, with
+#     the pinned libonnxruntime of scripts/fetch-onnxruntime.sh): tests/face_ort.rs.
+# Both parts always run; the exit status is non-zero if either failed.
 # Needs root (for the namespaces) and the packages listed in the README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +17,10 @@ cd "$(dirname "$0")/.."
 # Idempotent: verified downloads are reused.
 scripts/fetch-models.sh
 scripts/fetch-ocr-model.sh
+scripts/fetch-onnxruntime.sh
 
 cargo build --workspace --all-targets --features pcsc
-exec scripts/with-pcscd.sh cargo test --workspace --features pcsc --no-fail-fast -- --include-ignored
+rc=0
+scripts/with-pcscd.sh cargo test --workspace --features pcsc --no-fail-fast -- --include-ignored || rc=$?
+cargo test --features ort --test face_ort -- --include-ignored || rc=$?
+exit $rc
