@@ -19,14 +19,8 @@ mkdir -p "$DL"
 log() { printf 'fetch-models: %s\n' "$*" >&2; }
 
 # check FILE: verify FILE (relative to $DEST) against its pinned line in SHA256SUMS.
-check() {
-    local rel=$1 line
-    line=$(grep -E "^[0-9a-f]{64}  $rel\$" "$SUMS" || true)
-    if [[ -z $line ]]; then
-        log "no pinned sha256 for $rel in $SUMS"; return 1
-    fi
-    (cd "$DEST" && printf '%s\n' "$line" | sha256sum --check --quiet --strict)
-}
+# shellcheck source=lib/pinned.sh
+source "$ROOT/scripts/lib/pinned.sh"
 
 # pip_get SPEC FILE [pip args...]: one archive from PyPI, no dependencies.
 pip_get() {

@@ -21,14 +21,8 @@ mkdir -p "$DL"
 
 log() { printf 'fetch-onnxruntime: %s\n' "$*" >&2; }
 
-check() {
-    local rel=$1 line
-    line=$(grep -E "^[0-9a-f]{64}  $rel\$" "$SUMS" || true)
-    if [[ -z $line ]]; then
-        log "no pinned sha256 for $rel in $SUMS"; return 1
-    fi
-    (cd "$DEST" && printf '%s\n' "$line" | sha256sum --check --quiet --strict)
-}
+# shellcheck source=lib/pinned.sh
+source "$ROOT/scripts/lib/pinned.sh"
 
 case $ARCH in
     x86_64|aarch64) ;;

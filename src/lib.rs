@@ -10,6 +10,7 @@
 pub mod assets;
 pub mod card;
 pub mod cardface;
+pub mod civil;
 pub mod cli;
 pub mod config;
 pub mod config_board;

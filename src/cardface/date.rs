@@ -46,25 +46,18 @@ impl Date {
 
     /// Today in Japan (UTC+9, no daylight saving), from the system clock.
     pub fn today_jst() -> Date {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let secs = crate::civil::unix_now();
         Date::from_days_since_epoch(((secs + 9 * 3600) / 86_400) as i64)
     }
 
     /// The date `days` after 1970-01-01 (proleptic Gregorian).
     pub fn from_days_since_epoch(days: i64) -> Date {
-        // Civil-from-days over 400-year cycles of 146 097 days, years starting in March.
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-        Date { year, month, day }
+        let (year, month, day) = crate::civil::civil_from_days(days);
+        Date {
+            year: year as i32,
+            month,
+            day,
+        }
     }
 
     /// As a comparable tuple.

@@ -1,16 +1,10 @@
 //! UTC timestamps in RFC 3339 (`2026-11-25T21:12:43Z`) without a calendar crate.
 //!
 //! The link only ever writes UTC with second precision, so the civil date is
-//! computed from the Unix day number (Howard Hinnant's days-to-civil algorithm).
+//! computed from the Unix day number ([`crate::civil`]).
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-/// Seconds since the Unix epoch, now (0 if the clock is before 1970).
-pub fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
+use crate::civil::civil_from_days;
+pub use crate::civil::unix_now;
 
 /// The current time as RFC 3339 UTC.
 pub fn now_rfc3339() -> String {
@@ -28,20 +22,6 @@ pub fn rfc3339(secs: u64) -> String {
         (rem % 3600) / 60,
         rem % 60
     )
-}
-
-/// (year, month 1..=12, day 1..=31) of day `z` counted from 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
