@@ -14,6 +14,9 @@ use kaonin_hal::camera::{Frame, PixelFormat};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+mod common;
+use common::{ms, print_stats, status_kib, thread_cpu};
+
 const ATTEMPTS: usize = 100;
 
 fn main() {
@@ -128,22 +131,10 @@ fn main() {
     );
     println!(
         "peak RSS (VmHWM): {}",
-        peak_rss().unwrap_or_else(|| "unknown".into())
-    );
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn print_stats(name: &str, v: &mut [Duration]) {
-    v.sort();
-    let median = v[v.len() / 2];
-    let p99 = v[((v.len() - 1) as f64 * 0.99).round() as usize];
-    println!(
-        "{name:9} median {:7.2} ms   p99 {:7.2} ms",
-        ms(median),
-        ms(p99)
+        status_kib("VmHWM:").map_or_else(
+            || "unknown".into(),
+            |kb| format!("{:.1} MB", kb as f64 / 1024.0)
+        )
     );
 }
 
@@ -180,18 +171,4 @@ fn counter_jpeg(m: &OnnxMatcher, image: &RgbImage) -> Vec<u8> {
         .write_to(&mut out, image::ImageFormat::Jpeg)
         .expect("encode");
     out.into_inner()
-}
-
-/// CPU time of the calling thread (Linux `/proc/thread-self/schedstat`).
-fn thread_cpu() -> Option<Duration> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
-    Some(Duration::from_nanos(ns))
-}
-
-fn peak_rss() -> Option<String> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(format!("{:.1} MB", kb / 1024.0))
 }

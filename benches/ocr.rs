@@ -11,7 +11,10 @@ use kaonin::cardface::{CardFaceReader, Date};
 use kaonin::ui::font::Fonts;
 use kaonin_hal::camera::Frame;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+mod common;
+use common::{ms, print_stats, status_kib};
 
 const CARDS: u64 = 30;
 const FRAMES: usize = 3;
@@ -92,30 +95,4 @@ fn main() {
     print_stats("localise", &mut locate);
     print_stats("recognise", &mut recognise);
     print_stats("frame", &mut total);
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn print_stats(name: &str, v: &mut [Duration]) {
-    if v.is_empty() {
-        println!("{name:9} no samples");
-        return;
-    }
-    v.sort();
-    let median = v[v.len() / 2];
-    let p99 = v[((v.len() - 1) as f64 * 0.99).round() as usize];
-    println!(
-        "{name:9} median {:7.2} ms   p99 {:7.2} ms",
-        ms(median),
-        ms(p99)
-    );
-}
-
-/// A `/proc/self/status` field in KiB.
-fn status_kib(key: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(key))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
