@@ -179,11 +179,19 @@ fn has_number(text: &str, needle: &str) -> bool {
     })
 }
 
-/// The daemon's log without each line's leading timestamp.
+/// The daemon's log without each line's leading timestamp and with the test's
+/// temporary paths (random names such as `/tmp/.tmp7QbK4A`, which may hold "K4" or
+/// digits by chance) replaced by `<tmp>`.
 fn log_without_times(t: &Terminal) -> String {
     t.log()
         .lines()
         .map(|line| line.split_once(' ').map_or(line, |(_, rest)| rest))
+        .map(|line| {
+            line.split(' ')
+                .map(|word| if word.contains("/tmp/") { "<tmp>" } else { word })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -249,7 +249,7 @@ mod ort_backend {
 
     /// The model at `path` re-encoded with symbolic batch, height and width on its
     /// graph inputs and outputs (channels kept), and no intermediate shape hints.
-    pub(super) fn free_dimensions(path: &Path) -> Result<Vec<u8>, String> {
+    fn free_dimensions(path: &Path) -> Result<Vec<u8>, String> {
         use prost::Message;
         use tract_onnx::pb::tensor_shape_proto::dimension::Value;
         use tract_onnx::pb::{type_proto, ValueInfoProto};
@@ -262,7 +262,8 @@ mod ort_backend {
         let weights: std::collections::HashSet<String> =
             graph.initializer.iter().map(|t| t.name.clone()).collect();
         let free = |values: &mut Vec<ValueInfoProto>, prefix: &str| {
-            for value in values.iter_mut().filter(|v| !weights.contains(&v.name)) {
+            let values = values.iter_mut().filter(|v| !weights.contains(&v.name));
+            for (index, value) in values.enumerate() {
                 let Some(type_proto::Value::TensorType(t)) =
                     value.r#type.as_mut().and_then(|t| t.value.as_mut())
                 else {
@@ -272,7 +273,8 @@ mod ort_backend {
                     continue;
                 };
                 for (axis, name) in [(0, "n"), (2, "h"), (3, "w")] {
-                    shape.dim[axis].value = Some(Value::DimParam(format!("{prefix}{name}")));
+                    let symbol = format!("{prefix}{index}_{name}");
+                    shape.dim[axis].value = Some(Value::DimParam(symbol));
                 }
             }
         };
