@@ -188,7 +188,13 @@ fn log_without_times(t: &Terminal) -> String {
         .map(|line| line.split_once(' ').map_or(line, |(_, rest)| rest))
         .map(|line| {
             line.split(' ')
-                .map(|word| if word.contains("/tmp/") { "<tmp>" } else { word })
+                .map(|word| {
+                    if word.contains("/tmp/") {
+                        "<tmp>"
+                    } else {
+                        word
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(" ")
         })
