@@ -9,7 +9,7 @@
 //! `--features ort` and `scripts/fetch-onnxruntime.sh`).
 
 use kaonin::config::{FaceConfig, FaceRuntime};
-use kaonin::face::{simulate_chip, FaceMatcher, OnnxMatcher, RgbImage, Timings};
+use kaonin::face::{simulate_chip, simulate_counter, FaceMatcher, OnnxMatcher, RgbImage, Timings};
 use kaonin_hal::camera::{Frame, PixelFormat};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -141,30 +141,8 @@ fn main() {
 /// The probe photo as a 640x480 counter-camera JPEG: the face at about a third of the
 /// width, as a patient at the reader would be.
 fn counter_jpeg(m: &OnnxMatcher, image: &RgbImage) -> Vec<u8> {
-    let faces = m.detect(image).expect("detect");
-    let face = faces
-        .iter()
-        .max_by(|a, b| a.area().total_cmp(&b.area()))
-        .expect("a face in the probe photo");
-    let (cx, cy) = (
-        face.bbox.x + face.bbox.w / 2.0,
-        face.bbox.y + face.bbox.h / 2.0,
-    );
-    let fw = face.bbox.w * 3.0;
-    let fh = fw * 0.75;
-    let mut px = Vec::with_capacity(640 * 480 * 3);
-    for v in 0..480 {
-        for u in 0..640 {
-            let x = cx - fw / 2.0 + (u as f32 + 0.5) * fw / 640.0 - 0.5;
-            let y = cy - fh / 2.0 + (v as f32 + 0.5) * fh / 480.0 - 0.5;
-            px.extend(
-                image
-                    .sample(x, y, [128.0; 3])
-                    .iter()
-                    .map(|c| c.round() as u8),
-            );
-        }
-    }
+    let frame = simulate_counter(m, image, 640, 480).expect("a face in the probe photo");
+    let px = frame.pixels().to_vec();
     let img = image::RgbImage::from_raw(640, 480, px).expect("size");
     let mut out = std::io::Cursor::new(Vec::new());
     image::DynamicImage::ImageRgb8(img)

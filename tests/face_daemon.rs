@@ -13,7 +13,7 @@ mod common;
 
 use common::*;
 use kaonin::config::FaceConfig;
-use kaonin::face::{simulate_chip, Detection, OnnxMatcher, RgbImage};
+use kaonin::face::{simulate_chip, simulate_counter, OnnxMatcher, RgbImage};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -115,26 +115,10 @@ fn card_profile(chip: &Path) -> String {
     text
 }
 
-/// What a 640×480 counter camera sees of the largest face in a photo: the face about
-/// a third of the frame wide, centred.
+/// What a 640×480 counter camera sees of the largest face in a photo.
 fn counter_frame(m: &OnnxMatcher, image: &RgbImage) -> image::RgbImage {
-    let faces = m.detect(image).unwrap();
-    let face: &Detection = faces
-        .iter()
-        .max_by(|a, b| a.area().total_cmp(&b.area()))
-        .expect("a face in the photo");
-    let (cx, cy) = (
-        face.bbox.x + face.bbox.w / 2.0,
-        face.bbox.y + face.bbox.h / 2.0,
-    );
-    let fw = face.bbox.w * 3.0;
-    let fh = fw * 0.75;
-    image::RgbImage::from_fn(640, 480, |u, v| {
-        let x = cx - fw / 2.0 + (u as f32 + 0.5) * fw / 640.0 - 0.5;
-        let y = cy - fh / 2.0 + (v as f32 + 0.5) * fh / 480.0 - 0.5;
-        let p = image.sample(x, y, [128.0; 3]);
-        image::Rgb(p.map(|c| c.round().clamp(0.0, 255.0) as u8))
-    })
+    let frame = simulate_counter(m, image, 640, 480).expect("a face in the photo");
+    image::RgbImage::from_raw(640, 480, frame.pixels().to_vec()).expect("640x480")
 }
 
 fn options(reader: Option<&str>) -> Options {

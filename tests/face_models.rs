@@ -4,7 +4,8 @@
 
 use kaonin::config::FaceConfig;
 use kaonin::face::{
-    score_pairs, simulate_chip, Detection, FaceMatcher, OnnxMatcher, Pair, RgbImage,
+    score_pairs, simulate_chip, simulate_counter, Detection, FaceMatcher, OnnxMatcher, Pair,
+    RgbImage,
 };
 use kaonin::flow::{FaceOutcome, Guidance};
 use kaonin_hal::camera::{Frame, PixelFormat};
@@ -40,27 +41,9 @@ fn open(rel: &str) -> RgbImage {
     RgbImage::open(&photo(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
-/// What a 640x480 counter camera would see of the largest face in a photo: the face
-/// at about a third of the frame width, centred.
+/// What a 640x480 counter camera would see of the largest face in a photo.
 fn counter_frame(m: &OnnxMatcher, image: &RgbImage) -> Frame {
-    let faces = m.detect(image).unwrap();
-    let face = largest(&faces).expect("a face");
-    let (cx, cy) = (
-        face.bbox.x + face.bbox.w / 2.0,
-        face.bbox.y + face.bbox.h / 2.0,
-    );
-    let fw = face.bbox.w * 3.0;
-    let fh = fw * 0.75;
-    let mut data = Vec::with_capacity(640 * 480 * 3);
-    for v in 0..480 {
-        for u in 0..640 {
-            let x = cx - fw / 2.0 + (u as f32 + 0.5) * fw / 640.0 - 0.5;
-            let y = cy - fh / 2.0 + (v as f32 + 0.5) * fh / 480.0 - 0.5;
-            let p = image.sample(x, y, [128.0; 3]);
-            data.extend(p.iter().map(|c| c.round() as u8));
-        }
-    }
-    Frame::new(640, 480, PixelFormat::Rgb8, data).unwrap()
+    native_frame(&simulate_counter(m, image, 640, 480).expect("a face"))
 }
 
 fn largest(faces: &[Detection]) -> Option<&Detection> {

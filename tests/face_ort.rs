@@ -7,7 +7,7 @@
 #![cfg(feature = "ort")]
 
 use kaonin::config::{FaceConfig, FaceRuntime};
-use kaonin::face::{cosine, simulate_chip, FaceMatcher, OnnxMatcher, RgbImage};
+use kaonin::face::{cosine, simulate_chip, simulate_counter, FaceMatcher, OnnxMatcher, RgbImage};
 use kaonin::flow::FaceOutcome;
 use std::path::PathBuf;
 
@@ -38,31 +38,6 @@ const PHOTOS: [&str; 4] = [
     "face_recognition/biden.jpg",
 ];
 
-/// A 640×480 crop of the photo around its largest face (about a third of the width),
-/// as the counter camera would see it.
-fn counter_image(m: &OnnxMatcher, image: &RgbImage) -> RgbImage {
-    let faces = m.detect(image).unwrap();
-    let face = faces
-        .iter()
-        .max_by(|a, b| a.area().total_cmp(&b.area()))
-        .expect("a face");
-    let (cx, cy) = (
-        face.bbox.x + face.bbox.w / 2.0,
-        face.bbox.y + face.bbox.h / 2.0,
-    );
-    let (fw, fh) = (face.bbox.w * 3.0, face.bbox.w * 2.25);
-    let mut px = Vec::with_capacity(640 * 480 * 3);
-    for v in 0..480 {
-        for u in 0..640 {
-            let x = cx - fw / 2.0 + (u as f32 + 0.5) * fw / 640.0 - 0.5;
-            let y = cy - fh / 2.0 + (v as f32 + 0.5) * fh / 480.0 - 0.5;
-            let p = image.sample(x, y, [128.0; 3]);
-            px.extend(p.iter().map(|c| c.round() as u8));
-        }
-    }
-    RgbImage::new(640, 480, px).unwrap()
-}
-
 #[test]
 #[ignore = "needs models and onnxruntime: scripts/fetch-models.sh && scripts/fetch-onnxruntime.sh"]
 fn ort_finds_the_same_faces_and_embeddings_as_tract() {
@@ -70,7 +45,7 @@ fn ort_finds_the_same_faces_and_embeddings_as_tract() {
     let ort = OnnxMatcher::from_config(&config(FaceRuntime::Ort))
         .expect("the shipped CenterFace loads on ONNX Runtime");
     for rel in PHOTOS {
-        let image = counter_image(&tract, &open(rel));
+        let image = simulate_counter(&tract, &open(rel), 640, 480).unwrap();
         let (a, b) = (tract.detect(&image).unwrap(), ort.detect(&image).unwrap());
         assert_eq!(a.len(), b.len(), "{rel}: faces {a:?} vs {b:?}");
         assert!(!a.is_empty(), "{rel}: no face");
@@ -105,7 +80,7 @@ fn ort_matches_a_chip_photo_and_rejects_another_person() {
     let chip = simulate_chip(&open(PHOTOS[0]), Some(&tract), 150, 200, 1900).unwrap();
     let reference = ort.enroll(&chip).unwrap();
     let frame = |rel: &str| {
-        let image = counter_image(&tract, &open(rel));
+        let image = simulate_counter(&tract, &open(rel), 640, 480).unwrap();
         kaonin_hal::camera::Frame::new(
             640,
             480,

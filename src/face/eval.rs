@@ -395,6 +395,38 @@ pub fn simulate_chip(
     encode_jp2(&crop, bytes)
 }
 
+/// What a `w`×`h` counter camera sees of the largest face in a photo: the face about a
+/// third of the frame wide, centred, in colour (outside the photo: mid grey). For
+/// tests and benchmarks that need camera frames of a known person.
+pub fn simulate_counter(
+    matcher: &OnnxMatcher,
+    image: &RgbImage,
+    w: u32,
+    h: u32,
+) -> Result<RgbImage, FaceError> {
+    let faces = matcher.detect(image)?;
+    let face = faces
+        .iter()
+        .max_by(|a, b| a.area().total_cmp(&b.area()))
+        .ok_or_else(|| FaceError::Input("no face in the image".into()))?;
+    let (cx, cy) = (
+        face.bbox.x + face.bbox.w / 2.0,
+        face.bbox.y + face.bbox.h / 2.0,
+    );
+    let fw = face.bbox.w * 3.0;
+    let fh = fw * h as f32 / w as f32;
+    let mut px = Vec::with_capacity(w as usize * h as usize * 3);
+    for v in 0..h {
+        for u in 0..w {
+            let x = cx - fw / 2.0 + (u as f32 + 0.5) * fw / w as f32 - 0.5;
+            let y = cy - fh / 2.0 + (v as f32 + 0.5) * fh / h as f32 - 0.5;
+            let p = image.sample(x, y, [128.0; 3]);
+            px.extend(p.iter().map(|c| c.round().clamp(0.0, 255.0) as u8));
+        }
+    }
+    RgbImage::new(w, h, px).ok_or_else(|| FaceError::Input("empty counter frame".into()))
+}
+
 /// Passport-style framing around a face: eyes at 45 % of the height, the photo about
 /// 4.6 eye distances tall, greyscale, resampled to `w`×`h`.
 fn chip_crop(image: &RgbImage, face: &Detection, w: u32, h: u32) -> GrayImage {

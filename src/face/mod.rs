@@ -30,7 +30,8 @@ mod thumbnail;
 pub use align::{Similarity, TEMPLATE_112};
 pub use detect::Detection;
 pub use eval::{
-    face_eval_cli, parse_pairs, score_pairs, simulate_chip, FaceEvalArgs, Pair, Scores,
+    face_eval_cli, parse_pairs, score_pairs, simulate_chip, simulate_counter, FaceEvalArgs, Pair,
+    Scores,
 };
 pub use pipeline::{AttemptReport, NoEmbedding, OnnxMatcher, Timings};
 pub use quality::{head_turn, lower_face_skin_share, QualityFigures};
