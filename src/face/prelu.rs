@@ -89,7 +89,8 @@ impl EvalOp for Prelu {
             bail!("PReLU on {:?}: only f32 is supported", out.datum_type());
         }
         let shape: TVec<usize> = out.shape().into();
-        let slopes = slope.try_as_plain_ram()?.as_slice::<f32>()?.to_vec();
+        let slope_ram = slope.try_as_plain_ram()?;
+        let slopes = slope_ram.as_slice::<f32>()?;
         let mut view = out.try_as_plain_ram_mut()?;
         let data = view.as_slice_mut::<f32>()?;
         match channel_layout(&shape, slope.shape()) {
