@@ -7,9 +7,9 @@
 //!   Two figures there: from the card's TCP connect to vpcd (includes pcscd's ~0.4 s
 //!   presence polling) and from `connect` to the end of the read.
 
-use kaonin::card::sim::{Profile, VirtualCard};
 use kaonin::card::{read_card, KenmenGuard};
 use kaonin::flow::PhotoStatus;
+use kaonin::sim::vcard::{Profile, VirtualCard};
 use kaonin_hal::card::{CardReader, Presence};
 use kaonin_hal::mock::MockReader;
 use std::path::PathBuf;
@@ -82,7 +82,7 @@ fn in_process() {
 
 #[cfg(feature = "pcsc")]
 fn through_pcscd() {
-    use kaonin::card::sim::run_vcard_with;
+    use kaonin::sim::vcard::run_vcard_with;
     use kaonin_drivers::pcsc::PcscReader;
     use std::io::Write;
 

@@ -9,7 +9,8 @@
 //! `--features ort` and `scripts/fetch-onnxruntime.sh`).
 
 use kaonin::config::{FaceConfig, FaceRuntime};
-use kaonin::face::{simulate_chip, simulate_counter, FaceMatcher, OnnxMatcher, RgbImage, Timings};
+use kaonin::face::{FaceMatcher, OnnxMatcher, RgbImage, Timings};
+use kaonin::sim::photos::{simulate_chip, simulate_counter};
 use kaonin_hal::camera::{Frame, PixelFormat};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -6,8 +6,8 @@
 //!
 //! Needs the model: `scripts/fetch-ocr-model.sh`, then `cargo bench --bench ocr`.
 
-use kaonin::cardface::synth::{synth_card, Degradation};
 use kaonin::cardface::{CardFaceReader, Date};
+use kaonin::sim::cardgen::{synth_card, Degradation};
 use kaonin::ui::font::Fonts;
 use kaonin_hal::camera::Frame;
 use std::path::PathBuf;

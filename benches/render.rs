@@ -86,7 +86,7 @@ fn main() {
     );
 
     // The holder's name image, as the virtual card draws it into DF25 (PNG).
-    let png = kaonin::card::sim::name_image::name_png("試験　花子").expect("name png");
+    let png = kaonin::sim::vcard::name_image::name_png("試験　花子").expect("name png");
     let t = Instant::now();
     let name = kaonin::card::NameImage::from_png(&png).expect("name image");
     let decode = t.elapsed();

@@ -4,8 +4,12 @@
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.as_slice() {
-        [flag, dir] if flag == "--all" => kaonin::ui::render_cli(None, true, None, dir.as_ref()),
-        [id, lang, out] => kaonin::ui::render_cli(Some(id), false, Some(lang), out.as_ref()),
+        [flag, dir] if flag == "--all" => {
+            kaonin::tools::render::render_cli(None, true, None, dir.as_ref())
+        }
+        [id, lang, out] => {
+            kaonin::tools::render::render_cli(Some(id), false, Some(lang), out.as_ref())
+        }
         _ => {
             eprintln!("usage: render --all DIR | render SCREEN LANG OUT.png");
             std::process::exit(2);

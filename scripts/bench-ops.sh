@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Operations benchmark of the daemon, for the figures of docs/board.md:
-#   - size of the release binary, and stripped;
+#   - size of the board's release binary (no default features: the product without
+#     the simulators and tools, as packaged), and stripped;
 #   - start-up time of `kaonin run` to READY=1 (a NOTIFY_SOCKET datagram socket, as
 #     systemd's), median of several starts;
 #   - resident memory (VmRSS) idle after READY, and the peak during one face
@@ -12,7 +13,8 @@
 # the real pinned ones (scripts/fetch-models.sh).
 #
 # Usage: scripts/bench-ops.sh [x86_64|aarch64]...   (default: both)
-#   x86_64   the native release build (`cargo build --release --features pcsc`)
+#   x86_64   the native release builds (`--no-default-features --features pcsc` for
+#            the size; `--features pcsc`, with the simulators, for the runs)
 #   aarch64  the build of scripts/cross-test.sh, run under qemu-aarch64 -cpu
 #            cortex-a72: EMULATED. Its times and memory are qemu's (the translator
 #            and its code cache count in the RSS); they say nothing about a real Pi.
@@ -31,16 +33,24 @@ trap 'rm -rf "$work"' EXIT
 for arch in "${arches[@]}"; do
     case $arch in
     x86_64)
-        [ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release --features pcsc --bin kaonin
+        build=(cargo build --release --features pcsc --bin kaonin)
+        [ -n "${BENCH_NO_BUILD:-}" ] || "${build[@]}" --no-default-features
         bin="$TARGET_DIR/release/kaonin"
+        board_size=$(stat -c %s "$bin")
+        strip -o "$work/kaonin.board" "$bin"
+        [ -n "${BENCH_NO_BUILD:-}" ] || "${build[@]}"
         strip -o "$work/kaonin.x86_64" "$bin"
         runner=()
         starts=${BENCH_STARTS:-5}
         how="x86_64, native"
         ;;
     aarch64)
-        [ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release --target aarch64-unknown-linux-gnu --features pcsc,gpio --bin kaonin
+        build=(cargo build --release --target aarch64-unknown-linux-gnu --features pcsc,gpio --bin kaonin)
+        [ -n "${BENCH_NO_BUILD:-}" ] || "${build[@]}" --no-default-features
         bin="$TARGET_DIR/aarch64-unknown-linux-gnu/release/kaonin"
+        board_size=$(stat -c %s "$bin")
+        aarch64-linux-gnu-strip -o "$work/kaonin.board" "$bin"
+        [ -n "${BENCH_NO_BUILD:-}" ] || "${build[@]}"
         aarch64-linux-gnu-strip -o "$work/kaonin.aarch64" "$bin"
         runner=(qemu-aarch64 -cpu cortex-a72)
         starts=${BENCH_STARTS:-3}
@@ -56,7 +66,7 @@ for arch in "${arches[@]}"; do
         --chip-out "$work/chip.jp2" >/dev/null
     sed -e "s|^photo = .*|photo = \"$work/chip.jp2\"|" \
         -e "s|\"keys/|\"$PWD/assets/cards/keys/|" assets/cards/alice.toml >"$work/card.toml"
-    echo "binary: $(stat -c %s "$bin") bytes; stripped: $(stat -c %s "$work/kaonin.$arch") bytes"
+    echo "binary: $board_size bytes; stripped: $(stat -c %s "$work/kaonin.board") bytes (board build, no simulators)"
     python3 - "$work" "$starts" "${runner[@]}" "$work/kaonin.$arch" <<'EOF'
 import json, os, socket, statistics, subprocess, sys, threading, time
 

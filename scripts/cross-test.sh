@@ -2,7 +2,9 @@
 # Cross build for the Raspberry Pi (aarch64) with the plain-cargo recipe of
 # .cargo/config.toml, then tests of the aarch64 build under qemu-user
 # (`qemu-aarch64 -cpu cortex-a72`, the runner in .cargo/config.toml):
-#   1. the release binary (features pcsc,gpio): size, stripped size, glibc floor;
+#   1. the board's release binary (no default features: no simulators, no tools;
+#      features pcsc,gpio) — the one scripts/package.sh packages: size, stripped
+#      size, glibc floor, and a check that it leaves the simulators out;
 #   2. `kaonin --version` under qemu;
 #   3. the flow, card-protocol and figures unit tests, the card-protocol integration
 #      tests (tests/card_protocol.rs) and the driver tests (GPIO patterns, serial
@@ -28,6 +30,9 @@ FEATURES=${CROSS_FEATURES:-pcsc,gpio}
 E2E_TEST=reception_pcscd
 E2E_NAME=face_reception_through_pcscd
 CARGO_FLAGS=(--release --target "$TARGET" --features "$FEATURES")
+# The packaged binary: the product alone (the desktop's default features `sim` and
+# `tools` stay out of the clinic's binary).
+BOARD_FLAGS=(--release --target "$TARGET" --no-default-features --features "$FEATURES")
 
 # Step 4, inside the user namespace: a binfmt_misc instance of our own, then the
 # private pcscd, then the one test.
@@ -67,14 +72,24 @@ TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_d
 BIN="$TARGET_DIR/$TARGET/release/kaonin"
 
 step "1 build release binary ($TARGET, features $FEATURES)" \
-    cargo build "${CARGO_FLAGS[@]}" --bin kaonin
+    cargo build "${BOARD_FLAGS[@]}" --bin kaonin
 aarch64-linux-gnu-strip -o "$BIN.stripped" "$BIN"
+# `cargo test` below builds the desktop variant (with the simulators its tests
+# start) at the same path; the board binary is put back at the end for packaging.
+cp "$BIN" "$BIN.board"
 echo "binary: $BIN: $(stat -c %s "$BIN") bytes, stripped $(stat -c %s "$BIN.stripped") bytes"
 echo "glibc floor: $(aarch64-linux-gnu-objdump -T "$BIN" | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -1)"
 echo "shared libraries: $(aarch64-linux-gnu-readelf -d "$BIN" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')"
 
 step "2 kaonin --version under qemu-aarch64 -cpu cortex-a72" \
     qemu-aarch64 -cpu cortex-a72 "$BIN" --version
+# The board binary answers the simulators' commands with exit 2 and one line.
+rc=0; out=$(qemu-aarch64 -cpu cortex-a72 "$BIN" vcard --profile x.toml 2>&1) || rc=$?
+[ "$rc" = 2 ] && grep -q "leaves out" <<<"$out" \
+    || { echo "cross-test: the board binary does not leave out the simulators (exit $rc: $out)" >&2; exit 1; }
+if aarch64-linux-gnu-nm -C "$BIN" 2>/dev/null | grep -q -e 'rsa::' -e 'kaonin::sim::'; then
+    echo "cross-test: the board binary carries the simulators or rsa" >&2; exit 1
+fi
 
 step "3a build test binaries (lib, card protocol)" \
     cargo test "${CARGO_FLAGS[@]}" -p kaonin --lib --test card_protocol --no-run
@@ -95,3 +110,7 @@ if [ "${CROSS_E2E:-1}" != 0 ]; then
     step "4b one face reception through pcscd, aarch64 under qemu ($E2E_NAME)" \
         unshare --user --map-root-user --mount --fork -- "$0" __e2e_inside
 fi
+
+# What scripts/package.sh packages (DEB_NO_BUILD=1) is the board binary of step 1.
+cp "$BIN.board" "$BIN"
+echo "== cross: $BIN is the board binary again (for scripts/package.sh)"

@@ -15,7 +15,10 @@ pub struct UsageError {
 
 /// Runs the daemon on the devices of `config` until SIGTERM or SIGINT.
 pub async fn run_daemon(config: Config) -> anyhow::Result<()> {
-    let (devices, sim) = crate::daemon::build_devices(&config)?;
+    #[allow(unused_mut)]
+    let (devices, mut sim) = crate::daemon::build_devices(&config)?;
+    #[cfg(feature = "sim")]
+    crate::sim::cards::attach(&mut sim);
     crate::daemon::run(&config, devices, sim, shutdown_signal()).await?;
     Ok(())
 }
@@ -41,12 +44,13 @@ pub async fn shutdown_signal() {
 }
 
 /// Runs `kaonin pc`; bad flags are usage errors.
-pub async fn run_pc(args: crate::link::cli::PcArgs) -> anyhow::Result<()> {
+#[cfg(feature = "sim")]
+pub async fn run_pc(args: crate::sim::pc_cli::PcArgs) -> anyhow::Result<()> {
     let options = args.into_options().map_err(|e| UsageError {
         flag: "pc".into(),
         reason: e.to_string(),
     })?;
-    crate::link::run_pc(options).await?;
+    crate::sim::pc::run_pc(options).await?;
     Ok(())
 }
 

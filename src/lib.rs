@@ -16,12 +16,15 @@ pub mod config;
 pub mod config_board;
 pub mod control;
 pub mod daemon;
-pub mod demo;
 pub mod face;
 pub mod flow;
 pub mod ids;
 pub mod link;
 pub mod logs;
+#[cfg(feature = "sim")]
+pub mod sim;
 pub mod staff;
 pub mod stats;
+#[cfg(feature = "tools")]
+pub mod tools;
 pub mod ui;

@@ -10,6 +10,28 @@ use kaonin::config::{Config, DEFAULT_PATH};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+// The simulators and evaluation tools are cargo features (`sim`, `tools`) that the
+// desktop build has and the packaged board build leaves out. Without them their
+// commands still parse (any arguments) and answer with exit 2 and one line.
+#[cfg(feature = "sim")]
+use kaonin::sim::pc_cli::PcArgs;
+#[cfg(not(feature = "sim"))]
+type PcArgs = LeftOut;
+#[cfg(feature = "tools")]
+use kaonin::tools::{face_eval::FaceEvalArgs, ocr_eval::OcrEvalCmd};
+#[cfg(not(feature = "tools"))]
+type FaceEvalArgs = LeftOut;
+#[cfg(not(feature = "tools"))]
+type OcrEvalCmd = LeftOut;
+
+/// The arguments of a command this build leaves out (accepted, then refused).
+#[derive(clap::Args)]
+#[allow(dead_code)]
+struct LeftOut {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
 #[derive(Parser)]
 #[command(
     name = "kaonin",
@@ -45,7 +67,7 @@ enum Cmd {
         vpcd: String,
     },
     /// The reference eligibility-PC receiver.
-    Pc(kaonin::link::cli::PcArgs),
+    Pc(PcArgs),
     /// Make this terminal's (or, with --pc, the PC's) TLS key pair; print its fingerprint.
     Pair {
         #[command(flatten)]
@@ -73,8 +95,9 @@ enum Cmd {
     Passcode {
         #[command(subcommand)]
         action: PasscodeAction,
-        /// Config whose terminal.state_dir holds the passcodes.
-        #[arg(long, default_value = DEFAULT_PATH)]
+        /// Config whose terminal.state_dir holds the passcodes (before or after the
+        /// action: `kaonin passcode set ACCOUNT --config FILE`).
+        #[arg(long, global = true, default_value = DEFAULT_PATH)]
         config: PathBuf,
     },
     /// Print the operations figures (receptions, consents, locks, errors).
@@ -88,10 +111,10 @@ enum Cmd {
     },
     /// Evaluate the face matcher on a pairs file (LFW pairs.txt or CSV), or make a
     /// chip-style photo from a face image.
-    FaceEval(kaonin::face::FaceEvalArgs),
+    FaceEval(FaceEvalArgs),
     /// Evaluate card-face reading (照合番号B by OCR) on a directory of images with
     /// a truth file, or generate a synthetic set (docs/ocr.md).
-    OcrEval(kaonin::cardface::eval::OcrEvalCmd),
+    OcrEval(OcrEvalCmd),
     /// Validate a config file.
     CheckConfig {
         /// Config file.
@@ -152,25 +175,16 @@ fn dispatch(command: Cmd) -> anyhow::Result<()> {
             let config = Config::load(&config)?;
             runtime()?.block_on(kaonin::cli::run_daemon(config))
         }
-        Cmd::Demo { out } => runtime()?.block_on(kaonin::demo::run(&out)),
-        Cmd::Vcard { profile, vpcd } => {
-            let stdin = std::io::stdin().lock();
-            kaonin::card::sim::run_vcard(&profile, &vpcd, stdin)
-                .with_context(|| format!("virtual card {}", profile.display()))
-        }
-        Cmd::Pc(args) => runtime()?.block_on(kaonin::cli::run_pc(args)),
+        Cmd::Demo { out } => demo(&out),
+        Cmd::Vcard { profile, vpcd } => vcard(&profile, &vpcd),
+        Cmd::Pc(args) => pc(args),
         Cmd::Pair { args, config } => kaonin::cli::run_pair(&args, config.as_deref()),
         Cmd::Render {
             screen,
             all,
             lang,
             out,
-        } => Ok(kaonin::ui::render_cli(
-            screen.as_deref(),
-            all,
-            lang.as_deref(),
-            &out,
-        )?),
+        } => render(screen.as_deref(), all, lang.as_deref(), &out),
         Cmd::Passcode { action, config } => {
             let config = Config::load(&config)?;
             kaonin::cli::passcode(&config, action.into())
@@ -185,33 +199,104 @@ fn dispatch(command: Cmd) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Cmd::FaceEval(args) => {
-            print!("{}", kaonin::face::face_eval_cli(&args)?);
-            Ok(())
-        }
-        Cmd::OcrEval(cmd) => {
-            use kaonin::cardface::eval::EvalError;
-            match kaonin::cardface::eval::ocr_eval_command(&cmd) {
-                Ok(outcome) => {
-                    println!("{outcome}");
-                    Ok(())
-                }
-                Err(e @ (EvalError::Usage(_) | EvalError::BadToday)) => {
-                    Err(kaonin::cli::UsageError {
-                        flag: "ocr-eval".into(),
-                        reason: e.to_string(),
-                    }
-                    .into())
-                }
-                Err(e) => Err(e.into()),
-            }
-        }
+        Cmd::FaceEval(args) => face_eval(&args),
+        Cmd::OcrEval(cmd) => ocr_eval(&cmd),
         Cmd::CheckConfig { file } => {
             Config::load(&file)?;
             println!("{}: ok", file.display());
             Ok(())
         }
     }
+}
+
+/// The answer of a command this build leaves out.
+#[allow(dead_code)]
+fn left_out(command: &str, feature: &str) -> anyhow::Result<()> {
+    Err(kaonin::cli::UsageError {
+        flag: command.into(),
+        reason: format!("this build leaves out the {feature} (cargo feature `{feature}`)"),
+    }
+    .into())
+}
+
+#[cfg(feature = "sim")]
+fn demo(out: &std::path::Path) -> anyhow::Result<()> {
+    runtime()?.block_on(kaonin::sim::demo::run(out))
+}
+
+#[cfg(feature = "sim")]
+fn vcard(profile: &std::path::Path, vpcd: &str) -> anyhow::Result<()> {
+    let stdin = std::io::stdin().lock();
+    kaonin::sim::vcard::run_vcard(profile, vpcd, stdin)
+        .with_context(|| format!("virtual card {}", profile.display()))
+}
+
+#[cfg(feature = "sim")]
+fn pc(args: PcArgs) -> anyhow::Result<()> {
+    runtime()?.block_on(kaonin::cli::run_pc(args))
+}
+
+#[cfg(not(feature = "sim"))]
+fn demo(_: &std::path::Path) -> anyhow::Result<()> {
+    left_out("demo", "sim")
+}
+
+#[cfg(not(feature = "sim"))]
+fn vcard(_: &std::path::Path, _: &str) -> anyhow::Result<()> {
+    left_out("vcard", "sim")
+}
+
+#[cfg(not(feature = "sim"))]
+fn pc(_: PcArgs) -> anyhow::Result<()> {
+    left_out("pc", "sim")
+}
+
+#[cfg(feature = "tools")]
+fn render(
+    screen: Option<&str>,
+    all: bool,
+    lang: Option<&str>,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    Ok(kaonin::tools::render::render_cli(screen, all, lang, out)?)
+}
+
+#[cfg(feature = "tools")]
+fn face_eval(args: &FaceEvalArgs) -> anyhow::Result<()> {
+    print!("{}", kaonin::tools::face_eval::face_eval_cli(args)?);
+    Ok(())
+}
+
+#[cfg(feature = "tools")]
+fn ocr_eval(cmd: &OcrEvalCmd) -> anyhow::Result<()> {
+    use kaonin::tools::ocr_eval::EvalError;
+    match kaonin::tools::ocr_eval::ocr_eval_command(cmd) {
+        Ok(outcome) => {
+            println!("{outcome}");
+            Ok(())
+        }
+        Err(e @ (EvalError::Usage(_) | EvalError::BadToday)) => Err(kaonin::cli::UsageError {
+            flag: "ocr-eval".into(),
+            reason: e.to_string(),
+        }
+        .into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(not(feature = "tools"))]
+fn render(_: Option<&str>, _: bool, _: Option<&str>, _: &std::path::Path) -> anyhow::Result<()> {
+    left_out("render", "tools")
+}
+
+#[cfg(not(feature = "tools"))]
+fn face_eval(_: &FaceEvalArgs) -> anyhow::Result<()> {
+    left_out("face-eval", "tools")
+}
+
+#[cfg(not(feature = "tools"))]
+fn ocr_eval(_: &OcrEvalCmd) -> anyhow::Result<()> {
+    left_out("ocr-eval", "tools")
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -6,7 +6,8 @@
 
 use kaonin::flow::{Event, VerifyOutcome};
 use kaonin::link::transport::Endpoint;
-use kaonin::link::{spawn_with, ClientOptions, PcOptions, PcOutput, PcServer, StatusSnapshot};
+use kaonin::link::{spawn_with, ClientOptions, StatusSnapshot};
+use kaonin::sim::pc::{PcOptions, PcOutput, PcServer};
 use kaonin::staff::Staff;
 use kaonin::stats::Stats;
 use serde_json::Value;

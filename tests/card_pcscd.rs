@@ -14,9 +14,9 @@
 mod card_support;
 
 use card_support::{asset, profile, verify_signature, Vcard};
-use kaonin::card::sim::{Atr, AtrName, Profile};
 use kaonin::card::{self, CardFace, KenmenGuard};
 use kaonin::flow::{CardFailure, CardKind, PhotoStatus, PinStatus, VerifyOutcome};
+use kaonin::sim::vcard::{Atr, AtrName, Profile};
 use kaonin_drivers::pcsc::PcscReader;
 use kaonin_hal::card::{CardReader, ErrorKind, Presence};
 use kaonin_hal::secret::Digits;

@@ -5,8 +5,8 @@
 mod card_support;
 
 use card_support::{profile, Rig};
-use kaonin::card::sim::VirtualCard;
 use kaonin::card::{self, kenmen, tlv, x509, KenmenGuard};
+use kaonin::sim::vcard::VirtualCard;
 use kaonin_hal::card::{CardChannel, ErrorKind};
 use kaonin_hal::mock::Icc;
 use kaonin_hal::secret::Digits;

@@ -4,7 +4,7 @@
 mod card_support;
 
 use card_support::{cards_dir, profile, Vcard};
-use kaonin::card::sim::{run_vcard, Profile, ProfileError, VcardError, VirtualCard};
+use kaonin::sim::vcard::{run_vcard, Profile, ProfileError, VcardError, VirtualCard};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 
@@ -144,14 +144,14 @@ fn commands_and_end_of_input() {
     let card = || VirtualCard::new(profile("alice.toml")).unwrap();
     // EOF is quit; an unreachable vpcd is reported, not fatal.
     let input: &[u8] = b"insert\n\nremove\n";
-    kaonin::card::sim::run_vcard_with(card(), &addr, input).expect("EOF ends cleanly");
+    kaonin::sim::vcard::run_vcard_with(card(), &addr, input).expect("EOF ends cleanly");
     let input: &[u8] = b"eject\n";
-    match kaonin::card::sim::run_vcard_with(card(), &addr, input) {
+    match kaonin::sim::vcard::run_vcard_with(card(), &addr, input) {
         Err(VcardError::UnknownCommand(c)) => assert_eq!(c, "eject"),
         other => panic!("{other:?}"),
     }
     let input: &[u8] = b"quit\ninsert\n";
-    kaonin::card::sim::run_vcard_with(card(), &addr, input).expect("quit");
+    kaonin::sim::vcard::run_vcard_with(card(), &addr, input).expect("quit");
 }
 
 #[test]
@@ -264,7 +264,7 @@ fn printed_face_is_the_profile_card_face() {
 
 #[test]
 fn embedded_profiles_match_the_files() {
-    use kaonin::card::sim::EMBEDDED_PROFILES;
+    use kaonin::sim::vcard::EMBEDDED_PROFILES;
     for name in EMBEDDED_PROFILES {
         let embedded = Profile::embedded(name).expect("embedded profile");
         let file = profile(&format!("{name}.toml"));

@@ -15,7 +15,7 @@ mod common;
 
 use common::*;
 use kaonin::card::CardFace;
-use kaonin::cardface::synth::{spec_for, write_captures, CardSpec, Degradation};
+use kaonin::sim::cardgen::{spec_for, write_captures, CardSpec, Degradation};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -28,7 +28,7 @@ fn models_dir() -> PathBuf {
 }
 
 fn printed_face(name: &str) -> CardFace {
-    kaonin::card::sim::Profile::load(Path::new(&profile(name)))
+    kaonin::sim::vcard::Profile::load(Path::new(&profile(name)))
         .unwrap()
         .printed_face()
 }
@@ -299,7 +299,7 @@ fn no_card_in_view_gives_up_within_the_time_limit() {
 
 /// Photographs of alice's card with a reflection saturating the security code.
 fn photograph_with_glare(dir: &Path, frames: usize) {
-    use kaonin::cardface::synth::{capture, draw_card, Rng};
+    use kaonin::sim::cardgen::{capture, draw_card, Rng};
     let fonts = kaonin::ui::font::Fonts::load(None).unwrap();
     let spec = spec_for(&printed_face("alice"), false).unwrap();
     let mut rng = Rng::new(11);

@@ -13,7 +13,8 @@ mod common;
 
 use common::*;
 use kaonin::config::FaceConfig;
-use kaonin::face::{simulate_chip, simulate_counter, OnnxMatcher, RgbImage};
+use kaonin::face::{OnnxMatcher, RgbImage};
+use kaonin::sim::photos::{simulate_chip, simulate_counter};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 

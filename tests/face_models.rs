@@ -3,11 +3,10 @@
 //! `cargo test --test face_models -- --include-ignored`.
 
 use kaonin::config::FaceConfig;
-use kaonin::face::{
-    score_pairs, simulate_chip, simulate_counter, Detection, FaceMatcher, OnnxMatcher, Pair,
-    RgbImage,
-};
+use kaonin::face::{Detection, FaceMatcher, OnnxMatcher, RgbImage};
 use kaonin::flow::{FaceOutcome, Guidance};
+use kaonin::sim::photos::{simulate_chip, simulate_counter};
+use kaonin::tools::face_eval::{score_pairs, Pair};
 use kaonin_hal::camera::{Frame, PixelFormat};
 use std::path::{Path, PathBuf};
 

@@ -7,8 +7,9 @@
 #![cfg(feature = "ort")]
 
 use kaonin::config::{FaceConfig, FaceRuntime};
-use kaonin::face::{cosine, simulate_chip, simulate_counter, FaceMatcher, OnnxMatcher, RgbImage};
+use kaonin::face::{cosine, FaceMatcher, OnnxMatcher, RgbImage};
 use kaonin::flow::FaceOutcome;
+use kaonin::sim::photos::{simulate_chip, simulate_counter};
 use std::path::PathBuf;
 
 fn models() -> PathBuf {

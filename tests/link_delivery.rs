@@ -3,9 +3,8 @@
 
 use kaonin::flow::{AckResult, Consent, ConsentMode, Event, Identity, Method};
 use kaonin::link::transport::Endpoint;
-use kaonin::link::{
-    spawn_with, ClientOptions, LinkHandle, PcOptions, PcOutput, PcServer, StatusSnapshot,
-};
+use kaonin::link::{spawn_with, ClientOptions, LinkHandle, StatusSnapshot};
+use kaonin::sim::pc::{PcOptions, PcOutput, PcServer};
 use kaonin::staff::Staff;
 use kaonin_hal::secret::Digits;
 use serde_json::{json, Value};

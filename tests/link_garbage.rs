@@ -5,7 +5,8 @@
 
 use kaonin::link::framing::{GARBAGE_LIMIT, MAX_LINE};
 use kaonin::link::transport::Endpoint;
-use kaonin::link::{spawn_with, ClientOptions, PcOptions, PcOutput, PcServer, StatusSnapshot};
+use kaonin::link::{spawn_with, ClientOptions, StatusSnapshot};
+use kaonin::sim::pc::{PcOptions, PcOutput, PcServer};
 use kaonin::staff::Staff;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};

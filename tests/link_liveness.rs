@@ -3,7 +3,8 @@
 //! know the extension) keeps its connection.
 
 use kaonin::link::transport::Endpoint;
-use kaonin::link::{spawn_with, ClientOptions, LinkHandle, PcOptions, PcServer, StatusSnapshot};
+use kaonin::link::{spawn_with, ClientOptions, LinkHandle, StatusSnapshot};
+use kaonin::sim::pc::{PcOptions, PcServer};
 use kaonin::staff::Staff;
 use serde_json::Value;
 use std::path::Path;

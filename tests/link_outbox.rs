@@ -115,7 +115,8 @@ mod through_the_link {
     use super::*;
     use kaonin::flow::Event;
     use kaonin::link::transport::Endpoint;
-    use kaonin::link::{spawn_with, ClientOptions, PcOptions, PcOutput, PcServer, StatusSnapshot};
+    use kaonin::link::{spawn_with, ClientOptions, StatusSnapshot};
+    use kaonin::sim::pc::{PcOptions, PcOutput, PcServer};
     use kaonin::staff::Staff;
     use std::time::Duration;
     use tokio::sync::{mpsc, watch};

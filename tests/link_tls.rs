@@ -4,7 +4,8 @@
 use kaonin::flow::{Consent, ConsentMode, Event, Identity, Method};
 use kaonin::link::tls::{self, KeyPair, Role};
 use kaonin::link::transport::{connect, ClientSecurity, Endpoint};
-use kaonin::link::{spawn_with, ClientOptions, PcOptions, PcOutput, PcServer, StatusSnapshot};
+use kaonin::link::{spawn_with, ClientOptions, StatusSnapshot};
+use kaonin::sim::pc::{PcOptions, PcOutput, PcServer};
 use kaonin::staff::Staff;
 use serde_json::Value;
 use std::path::Path;

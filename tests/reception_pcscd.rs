@@ -19,7 +19,7 @@ static READERS: Mutex<()> = Mutex::new(());
 
 /// Tells the terminal what the card-face scanner reads from the profile's card.
 fn card_face(t: &mut Terminal, name: &str) {
-    let profile = kaonin::card::sim::Profile::load(std::path::Path::new(&profile(name))).unwrap();
+    let profile = kaonin::sim::vcard::Profile::load(std::path::Path::new(&profile(name))).unwrap();
     let face = profile.printed_face();
     t.send(json!({"card_face": {
         "birth": face.birth, "expiry": face.expiry, "security_code": face.security_code
@@ -126,7 +126,7 @@ fn wrong_security_code_costs_one_try_and_offers_pin_or_staff() {
     let _lock = READERS.lock().unwrap_or_else(|p| p.into_inner());
     let (mut t, _pc) = terminal_and_pc(pcsc_options());
     let profile =
-        kaonin::card::sim::Profile::load(std::path::Path::new(&profile("alice"))).unwrap();
+        kaonin::sim::vcard::Profile::load(std::path::Path::new(&profile("alice"))).unwrap();
     let face = profile.printed_face();
     let wrong = if face.security_code == "0000" {
         "1111"

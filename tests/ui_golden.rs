@@ -5,8 +5,9 @@
 //! change with `UPDATE_GOLDEN=1 cargo test --test ui_golden`.
 
 use kaonin::flow::{Lang, ScreenParams};
+use kaonin::tools::render::render_cli;
 use kaonin::ui::content::button_key;
-use kaonin::ui::{render_cli, samples, Ui, UiError, UiOptions};
+use kaonin::ui::{samples, Ui, UiError, UiOptions};
 use std::path::Path;
 
 /// The params that are set, in a form that does not change when fields are added.

@@ -5,9 +5,9 @@
 //! up in the logs of the read.
 
 use embedded_graphics::pixelcolor::RgbColor;
-use kaonin::card::sim::{Profile, VirtualCard};
 use kaonin::card::{self, KenmenGuard, NameImage, Reading};
 use kaonin::flow::{Lang, PhotoStatus, ScreenId};
+use kaonin::sim::vcard::{Profile, VirtualCard};
 use kaonin::ui::draw::name_sample;
 use kaonin::ui::layout::{palette, Rect};
 use kaonin::ui::{samples, Extras, Ui, UiOptions};

@@ -40,7 +40,7 @@ fn wait_for(reader: &mut PcscReader, present: bool) {
 fn the_name_image_read_through_pcscd_is_the_one_the_card_drew() {
     let p = profile("alice.toml");
     let face = p.printed_face();
-    let drawn = kaonin::card::sim::name_image::name_png(&p.holder.name).unwrap();
+    let drawn = kaonin::sim::vcard::name_image::name_png(&p.holder.name).unwrap();
     let expected = NameImage::from_png(&drawn).unwrap();
     let mut reader = PcscReader::new(READER);
     wait_for(&mut reader, false);

@@ -10,9 +10,9 @@
 use clap::{Parser, Subcommand};
 use kaonin::config::Config;
 use kaonin::flow::{Consent, ConsentMode, Event, Identity, Method};
-use kaonin::link::cli::PcArgs;
 use kaonin::link::transport::Endpoint;
 use kaonin::link::{spawn_with, ClientOptions, StatusSnapshot};
+use kaonin::sim::pc_cli::PcArgs;
 use kaonin::staff::Staff;
 use std::io::Write;
 use std::path::PathBuf;
@@ -150,7 +150,7 @@ async fn main() {
             Err(e) => Err(e),
         },
         Command::Pc(args) => match args.into_options() {
-            Ok(options) => kaonin::link::run_pc(options)
+            Ok(options) => kaonin::sim::pc::run_pc(options)
                 .await
                 .map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),

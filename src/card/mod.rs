@@ -5,8 +5,8 @@
 //! VERIFY the PIN (never at 0 tries), and sign.
 //!
 //! Facts come from `reference/card-and-pcsc.md`. Every status word maps to a typed
-//! [`CardError`] that converts to the flow's [`CardFailure`]. [`sim`] holds the one
-//! card model of the project.
+//! [`CardError`] that converts to the flow's [`CardFailure`]. The one card model of
+//! the project (a virtual card answering these APDUs) is a simulator: `crate::sim::vcard`.
 //!
 //! Session state: a successful VERIFY lasts until another application is selected or
 //! the card is unpowered, so after [`verify_pin`] the functions [`read_certificate`]
@@ -15,7 +15,6 @@
 pub mod apdu;
 mod error;
 pub mod kenmen;
-pub mod sim;
 pub mod tlv;
 pub mod x509;
 

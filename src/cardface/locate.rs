@@ -250,11 +250,11 @@ pub fn rectify(img: &GrayImage, corners: &[Point; 4]) -> Option<GrayImage> {
     Some(warp_gray(img, &h, CARD_W, CARD_H, 255))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sim"))]
 mod tests {
-    use super::super::synth::{synth_card, Degradation};
     use super::*;
     use crate::cardface::Date;
+    use crate::sim::cardgen::{synth_card, Degradation};
     use crate::ui::font::Fonts;
 
     #[test]

@@ -206,12 +206,12 @@ pub fn frame_has_marking(reader: &CardFaceReader, frame: &Frame) -> Option<bool>
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sim"))]
 mod tests {
     use super::super::layout::CURRENT;
-    use super::super::synth::{capture, draw_card, random_spec, Degradation, Rng};
     use super::*;
     use crate::cardface::Date;
+    use crate::sim::cardgen::{capture, draw_card, random_spec, Degradation, Rng};
     use crate::ui::font::Fonts;
     use std::path::Path;
 

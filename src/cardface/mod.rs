@@ -8,14 +8,12 @@
 //! then asks for the value to be typed or falls back to PIN/staff, because every
 //! wrong 照合番号B sent to the chip spends one of its tries.
 //!
-//! [`synth`] draws synthetic card faces and captures with ground truth for tests
-//! and `ocr-eval`.
+//! Synthetic card faces for tests and `ocr-eval` are drawn by `crate::sim::cardgen`.
 //!
 //! Privacy: card-face values are not secret but are never logged; refusals carry
 //! no digits, and the agreed keys are held in wiped buffers.
 
 pub mod date;
-pub mod eval;
 pub mod geom;
 pub mod layout;
 pub mod locate;
@@ -24,7 +22,6 @@ pub mod parse;
 pub mod quality;
 mod read;
 pub mod rec;
-pub mod synth;
 
 pub use read::{read_card_face, CardFaceReader, FrameTiming};
 pub use rec::OcrError;

@@ -94,13 +94,13 @@ pub fn assess(card: &GrayImage, layout: &Layout) -> Option<Issue> {
     (sharpest < MIN_SHARPNESS).then_some(Issue::Blurred)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sim"))]
 mod tests {
     use super::super::layout::CURRENT;
     use super::super::locate::{find_card, gray_frame, rectify};
-    use super::super::synth::{blur, capture, draw_card, random_spec, Degradation, Rng};
     use super::*;
     use crate::cardface::Date;
+    use crate::sim::cardgen::{blur, capture, draw_card, random_spec, Degradation, Rng};
     use crate::ui::font::Fonts;
     use image::{Luma, RgbImage};
 

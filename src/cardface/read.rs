@@ -139,10 +139,10 @@ pub fn read_card_face(
     Err(vote.refusal())
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sim"))]
 mod tests {
-    use super::super::synth::{synth_card, Degradation};
     use super::*;
+    use crate::sim::cardgen::{synth_card, Degradation};
     use crate::ui::font::Fonts;
 
     const TODAY: (i32, u32, u32) = (2026, 11, 25);

@@ -37,6 +37,25 @@ pub struct Devices {
     pub card_face: Option<super::cardface::CardFaceDevice>,
 }
 
+/// A card made from a profile file for the mock readers (`{"card":"insert"}` on the
+/// control socket).
+pub struct LoadedCard {
+    /// The simulated chip.
+    pub card: Box<dyn kaonin_hal::mock::Icc>,
+    /// A smartphone (goes on the smartphone reader) rather than a card.
+    pub phone: bool,
+    /// What is printed on the card face (照合番号B), as a card-face scanner would read it.
+    pub printed: crate::card::CardFace,
+}
+
+/// Turns a card profile into a [`LoadedCard`]. The simulators give one
+/// (`crate::sim::cards`); a build without them has none, and the control socket then
+/// refuses `card insert`.
+pub trait CardLoader: Send + Sync {
+    /// Loads the profile at `path`; the error is one line for the control socket.
+    fn load(&self, path: &std::path::Path) -> Result<LoadedCard, String>;
+}
+
 /// Handles of the simulated devices, for the control socket and tests.
 #[derive(Clone)]
 pub struct Sim {
@@ -48,6 +67,8 @@ pub struct Sim {
     pub camera: Option<ImageCameraHandle>,
     /// The recording indicator.
     pub indicator: Option<MockIndicatorHandle>,
+    /// Makes cards for the mock readers from profiles.
+    pub cards: Option<Arc<dyn CardLoader>>,
     /// Whether the image camera is plugged in (false: every capture fails as an
     /// unplugged camera would).
     pub camera_plugged: Arc<AtomicBool>,
@@ -60,6 +81,7 @@ impl Default for Sim {
             phone_reader: None,
             camera: None,
             indicator: None,
+            cards: None,
             camera_plugged: Arc::new(AtomicBool::new(true)),
         }
     }

@@ -11,7 +11,7 @@ mod lazy;
 mod notify;
 mod workers;
 
-pub use devices::{build_devices, Devices, Sim};
+pub use devices::{build_devices, CardLoader, Devices, LoadedCard, Sim};
 
 use crate::card::{CardFace, KenmenGuard};
 use crate::config::Config;
@@ -742,14 +742,17 @@ impl Loop {
     }
 
     fn insert_card(&mut self, path: &std::path::Path) -> Result<(), String> {
-        let profile = crate::card::sim::Profile::load(path)
-            .map_err(|e| format!("card insert: {}: {e}", path.display()))?;
-        let phone = matches!(
-            profile.card_type,
-            crate::card::sim::CardType::Android | crate::card::sim::CardType::Iphone
-        );
-        let face = profile.printed_face();
-        let card = crate::card::sim::VirtualCard::new(profile)
+        let loader = self
+            .sim
+            .cards
+            .as_ref()
+            .ok_or("card insert: this build has no card simulator")?;
+        let LoadedCard {
+            card,
+            phone,
+            printed: face,
+        } = loader
+            .load(path)
             .map_err(|e| format!("card insert: {}: {e}", path.display()))?;
         let handle = if phone {
             self.sim.phone_reader.as_ref()
@@ -758,7 +761,7 @@ impl Loop {
         }
         .ok_or("card insert: only the mock reader takes cards from here")?;
         self.profile_face = (!phone).then_some(face);
-        handle.insert(Box::new(card));
+        handle.insert(card);
         Ok(())
     }
 }

@@ -470,14 +470,14 @@ pub fn display_worker(
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sim"))]
 mod tests {
     //! The preview path (face worker → display worker → panel) and the name slot
     //! (card worker → display worker, wiped at session end), with in-memory devices.
 
     use super::*;
-    use crate::card::sim::{Profile, VirtualCard};
     use crate::flow::{Event, Lang};
+    use crate::sim::vcard::{Profile, VirtualCard};
     use crate::ui::{samples, UiOptions};
     use embedded_graphics::pixelcolor::Rgb888;
     use kaonin_hal::camera::PixelFormat;

@@ -17,7 +17,6 @@
 mod align;
 mod chip;
 mod detect;
-mod eval;
 mod gray;
 mod liveness;
 mod net;
@@ -29,16 +28,12 @@ mod thumbnail;
 
 pub use align::{Similarity, TEMPLATE_112};
 pub use detect::Detection;
-pub use eval::{
-    face_eval_cli, parse_pairs, score_pairs, simulate_chip, simulate_counter, FaceEvalArgs, Pair,
-    Scores,
-};
 pub use pipeline::{AttemptReport, NoEmbedding, OnnxMatcher, Timings};
-pub use quality::{head_turn, lower_face_skin_share, QualityFigures};
+pub use quality::{choose_patient, head_turn, lower_face_skin_share, QualityFigures};
 pub use rgb::RgbImage;
 
 pub use chip::{decode_chip_photo, MAX_CHIP_SIDE};
-pub use gray::{GrayImage, Rect};
+pub use gray::{mean_and_std, GrayImage, Rect};
 pub use thumbnail::TestOnlyThumbnailMatcher;
 
 use crate::config::{Config, MatcherKind};

@@ -6,8 +6,9 @@
 //!   pinned by SHA-256 fingerprint);
 //! - [`outbox`]: the durable outbox (fsync before an identity counts as stored);
 //! - [`client`]: the terminal side ([`spawn`] → [`LinkHandle`]);
-//! - [`pc`]: the reference receiver behind `kaonin pc` ([`run_pc`]);
-//! - [`cli`]: the arguments of `kaonin pc` and `kaonin pair`.
+//! - [`cli`]: the arguments of `kaonin pair`.
+//!
+//! The reference receiver behind `kaonin pc` is a simulator: `crate::sim::pc`.
 
 pub mod cli;
 pub mod client;
@@ -15,14 +16,12 @@ pub mod framing;
 pub(crate) mod fsutil;
 pub mod message;
 pub mod outbox;
-pub mod pc;
 pub mod time;
 pub mod tls;
 pub mod transport;
 
 pub use client::{spawn, spawn_with, ClientOptions, LinkHandle, StatusSnapshot};
 pub use outbox::OutboxError;
-pub use pc::{run_pc, PcError, PcOptions, PcOutput, PcServer};
 pub use tls::{pair, Role};
 
 use std::path::Path;

@@ -8,15 +8,12 @@
 //! hit testing share one [`layout::Scene`], so tests check exactly what is drawn.
 
 pub mod catalog;
-mod cli;
 pub mod content;
 pub mod draw;
 pub mod font;
 pub mod layout;
 pub mod samples;
 pub mod text;
-
-pub use cli::{contact_sheet, render_cli, save_png};
 
 use crate::card::NameImage;
 use crate::flow::{Button, Lang, Screen, ScreenId};

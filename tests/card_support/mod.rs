@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use kaonin::card::sim::{run_vcard_with, CardCounters, Profile, VcardError, VirtualCard};
+use kaonin::sim::vcard::{run_vcard_with, CardCounters, Profile, VcardError, VirtualCard};
 use std::io::{BufReader, Read};
 use std::path::PathBuf;
 use std::sync::mpsc::{channel, Receiver, Sender};

@@ -56,10 +56,11 @@ pub async fn run(out: &Path) -> anyhow::Result<()> {
     println!("kaonin demo: screens are written to {}", out.display());
     println!("face matcher: the deterministic TEST-ONLY thumbnail matcher on synthetic faces");
 
-    let mut pc = crate::link::PcOptions::new(&config.link.endpoint);
-    pc.passcodes = vec![crate::link::cli::parse_passcode("staff-01=2580")?];
-    let pc_task = tokio::spawn(crate::link::run_pc(pc));
-    let (devices, sim) = crate::daemon::build_devices(&config)?;
+    let mut pc = super::pc::PcOptions::new(&config.link.endpoint);
+    pc.passcodes = vec![super::pc_cli::parse_passcode("staff-01=2580")?];
+    let pc_task = tokio::spawn(super::pc::run_pc(pc));
+    let (devices, mut sim) = crate::daemon::build_devices(&config)?;
+    super::cards::attach(&mut sim);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let daemon_config = config.clone();
     let daemon = tokio::spawn(async move {

@@ -5,9 +5,9 @@
 //! consent screens a name image drawn from the made-up name 見本　花子 (as the
 //! virtual card draws its holder's), the face screen an empty-counter camera frame.
 
-use super::{samples, Extras, Ui, UiError, UiOptions};
 use crate::card::NameImage;
 use crate::flow::{Lang, Screen, ScreenId};
+use crate::ui::{samples, Extras, Ui, UiError, UiOptions};
 use kaonin_hal::camera::Frame;
 use kaonin_hal::display::Framebuffer;
 use std::path::Path;
@@ -23,7 +23,7 @@ struct SampleExtras {
 
 impl SampleExtras {
     fn new() -> SampleExtras {
-        let name = crate::card::sim::name_image::draw_name(SAMPLE_NAME)
+        let name = crate::sim::vcard::name_image::draw_name(SAMPLE_NAME)
             .ok()
             .and_then(|(w, h, pixels)| NameImage::new(w, h, pixels));
         SampleExtras {

@@ -8,13 +8,13 @@
 //! is counted as new (and appended to the optional ledger file, so dedup survives a
 //! restart of the receiver).
 
-use super::client::{read_frames, Conn};
-use super::framing::{Frame, GarbageMeter, LineReader, MAX_LINE};
-use super::message::{parse_from_reader, PcMsg, ReaderMsg};
-use super::tls::{self, KeyPair, Role};
-use super::transport::{Endpoint, Listener};
-use super::LinkError;
 use crate::flow::AckResult;
+use crate::link::client::{read_frames, Conn};
+use crate::link::framing::{Frame, GarbageMeter, LineReader, MAX_LINE};
+use crate::link::message::{parse_from_reader, PcMsg, ReaderMsg};
+use crate::link::tls::{self, KeyPair, Role};
+use crate::link::transport::{Endpoint, Listener};
+use crate::link::LinkError;
 use kaonin_hal::secret::Digits;
 use std::collections::HashMap;
 use std::io::Write;
@@ -225,7 +225,7 @@ fn load_ledger(options: &PcOptions) -> Result<HashMap<String, u32>, PcError> {
     Ok(seen)
 }
 
-async fn serve_terminal(stream: super::transport::BoxStream, shared: &Shared) -> String {
+async fn serve_terminal(stream: crate::link::transport::BoxStream, shared: &Shared) -> String {
     let (read, write) = tokio::io::split(stream);
     let (tx, mut frames) = mpsc::channel(16);
     let reader = tokio::spawn(read_frames(LineReader::new(read), tx));
@@ -385,7 +385,7 @@ fn record(shared: &Shared, id: &str) -> bool {
         if let Some(path) = &shared.options.ledger {
             let mut line = id.as_bytes().to_vec();
             line.push(b'\n');
-            if let Err(e) = super::fsutil::append_line_durably(path, &line) {
+            if let Err(e) = crate::link::fsutil::append_line_durably(path, &line) {
                 tracing::warn!(error = %e, "cannot write the ledger");
             }
         }

@@ -10,9 +10,11 @@
 //! the date the expiry window is checked against (the generator writes it; the
 //! `--today` flag overrides it; default: today in Japan). Format: docs/ocr.md.
 
-use super::synth::{synth_card, write_set, Degradation, TRUTH_FILE};
-use super::{check_frame, CardFaceReader, CardFaceRefusal, Date, FrameText, OcrError, Vote};
 use crate::card::CardFace;
+use crate::cardface::{
+    check_frame, CardFaceReader, CardFaceRefusal, Date, FrameText, OcrError, Vote,
+};
+use crate::sim::cardgen::{synth_card, write_set, Degradation, TRUTH_FILE};
 use crate::ui::font::Fonts;
 use kaonin_hal::camera::{Frame, PixelFormat};
 use std::collections::BTreeMap;
@@ -293,13 +295,13 @@ struct EvalCard {
 }
 
 fn field_values(text: &FrameText) -> (Option<String>, Option<String>, Option<String>) {
-    let birth = super::parse::birth_line(&text.birth.text)
+    let birth = crate::cardface::parse::birth_line(&text.birth.text)
         .ok()
         .map(Date::yyyymmdd);
-    let expiry = super::parse::expiry_line(&text.expiry.text)
+    let expiry = crate::cardface::parse::expiry_line(&text.expiry.text)
         .ok()
         .map(Date::yyyymmdd);
-    let code = super::parse::security_code(&text.code.text).ok();
+    let code = crate::cardface::parse::security_code(&text.code.text).ok();
     (birth, expiry, code)
 }
 

@@ -12,10 +12,10 @@
 //! These results are an upper bound (reference §4): no hologram, no real laser
 //! engraving, stand-in font and layout.
 
-use super::date::{gregorian_to_era, Date, Era};
-use super::geom::{warp_rgb_onto, Homography, Point};
-use super::layout::{draw, CARD_H, CARD_W};
 use crate::card::CardFace;
+use crate::cardface::date::{gregorian_to_era, Date, Era};
+use crate::cardface::geom::{warp_rgb_onto, Homography, Point};
+use crate::cardface::layout::{draw, CARD_H, CARD_W};
 use crate::ui::font::{Fonts, Weight};
 use image::{Rgb, RgbImage};
 use kaonin_hal::camera::{Frame, PixelFormat};
@@ -212,7 +212,7 @@ fn days_before(date: Date, days: i64) -> Date {
             let month = d.month - 1;
             Date {
                 month,
-                day: super::date::days_in_month(d.year, month),
+                day: crate::cardface::date::days_in_month(d.year, month),
                 ..d
             }
         } else {
@@ -359,7 +359,9 @@ pub fn draw_card(spec: &CardSpec, fonts: &Fonts, rng: &mut Rng) -> RgbImage {
     );
     // The issuer stays right of the expiry crop.
     let issuer_x = (end + 18.0).max(
-        super::layout::CURRENT.expiry.x as f32 + super::layout::CURRENT.expiry.w as f32 + 12.0,
+        crate::cardface::layout::CURRENT.expiry.x as f32
+            + crate::cardface::layout::CURRENT.expiry.w as f32
+            + 12.0,
     );
     text(&mut img, fonts, "○○市長", (issuer_x, ey as f32), 22, INK);
     draw_photo(&mut img);
@@ -369,7 +371,7 @@ pub fn draw_card(spec: &CardSpec, fonts: &Fonts, rng: &mut Rng) -> RgbImage {
     // The serial ends well left of the code crop.
     let (_, sy, ss) = draw::SERIAL;
     let serial_w = fonts.width(&spec.serial, ss, Weight::Regular);
-    let serial_x = super::layout::CURRENT.code.x as f32 - 14.0 - serial_w;
+    let serial_x = crate::cardface::layout::CURRENT.code.x as f32 - 14.0 - serial_w;
     text(
         &mut img,
         fonts,

@@ -1,0 +1,195 @@
+//! `kaonin face-eval`: measures the configured face pipeline on a labelled set of
+//! image pairs (genuine/impostor score distributions, FAR/FRR at thresholds, EER, the
+//! threshold for a target FAR, an optional ROC plot), and simulates a chip photo
+//! (greyscale, chip-sized JPEG 2000) from any face image.
+//!
+//! It is the tool a facility runs on its own consented data. Pairs come as the LFW
+//! `pairs.txt` format or a CSV `image_a,image_b,same`. An image path may end in `#k` to
+//! pick the k-th face from the left in a group photo; without it the largest centred
+//! face is used. `--chip-a` turns each `image_a` into a simulated chip photo first, as
+//! the card would hold it.
+//!
+//! JPEG 2000 *encoding* has no pure-Rust implementation: the chip simulation runs
+//! OpenJPEG's `opj_compress` (Debian package `libopenjp2-tools`) on a greyscale file in
+//! a private temporary directory that is deleted at once. This is the only place where
+//! kaonin puts a face on disk, and only for evaluation data the operator supplied.
+
+mod metrics;
+mod pairs;
+
+pub use metrics::{summarize, write_roc_png, Summary};
+pub use pairs::{parse_pairs, score_pairs, Pair, Scores};
+
+use crate::config::{Config, FaceConfig};
+use crate::face::{FaceError, OnnxMatcher, RgbImage};
+use crate::sim::photos::{file_err, simulate_chip};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `kaonin face-eval`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FaceEvalArgs {
+    /// Config file whose `[face]` section names the models and threshold
+    /// (default: built-in defaults, models in ./models).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Pairs file: LFW pairs.txt, or CSV `image_a,image_b,same` (same = 1/0/true/false).
+    #[arg(long)]
+    pub pairs: Option<PathBuf>,
+    /// Directory image paths are relative to (default: the pairs file's directory).
+    #[arg(long)]
+    pub root: Option<PathBuf>,
+    /// Extra thresholds to report FAR/FRR at (the configured one is always reported).
+    #[arg(long = "threshold", value_delimiter = ',')]
+    pub thresholds: Vec<f32>,
+    /// Target FARs to find thresholds for.
+    #[arg(
+        long = "target-far",
+        value_delimiter = ',',
+        default_value = "0.01,0.001"
+    )]
+    pub target_far: Vec<f64>,
+    /// Write a ROC plot (TAR against log FAR) to this PNG.
+    #[arg(long)]
+    pub roc_png: Option<PathBuf>,
+    /// Turn every `image_a` into a simulated chip photo before matching.
+    #[arg(long)]
+    pub chip_a: bool,
+    /// Detector input for evaluation photos, WxH (multiples of 32; large photos with
+    /// small faces need more than the camera setting).
+    #[arg(long, default_value = "640x480")]
+    pub detector: String,
+    /// Simulate a chip photo: read this face image ...
+    #[arg(long, requires = "chip_out")]
+    pub chip_in: Option<PathBuf>,
+    /// ... and write the JPEG 2000 chip photo here.
+    #[arg(long)]
+    pub chip_out: Option<PathBuf>,
+    /// Chip photo size, WxH.
+    #[arg(long, default_value = "150x200")]
+    pub chip_size: String,
+    /// Chip photo target size in bytes.
+    #[arg(long, default_value_t = 1900)]
+    pub chip_bytes: usize,
+    /// List the faces found in these images (count, and boxes from the left, as the
+    /// `#k` selectors of a pairs file count them), to help write a pairs file.
+    #[arg(long, num_args = 1..)]
+    pub list_faces: Vec<PathBuf>,
+}
+
+impl Default for FaceEvalArgs {
+    fn default() -> Self {
+        FaceEvalArgs {
+            config: None,
+            pairs: None,
+            root: None,
+            thresholds: Vec::new(),
+            target_far: vec![0.01, 0.001],
+            roc_png: None,
+            chip_a: false,
+            detector: "640x480".into(),
+            chip_in: None,
+            chip_out: None,
+            chip_size: "150x200".into(),
+            chip_bytes: 1900,
+            list_faces: Vec::new(),
+        }
+    }
+}
+
+/// Runs `kaonin face-eval`; returns the report text.
+pub fn face_eval_cli(args: &FaceEvalArgs) -> Result<String, FaceError> {
+    let mut face = match &args.config {
+        Some(path) => {
+            Config::load(path)
+                .map_err(|e| FaceError::Input(e.to_string()))?
+                .face
+        }
+        None => FaceConfig::default(),
+    };
+    let (dw, dh) = parse_size(&args.detector)?;
+    if dw % 32 != 0 || dh % 32 != 0 {
+        return Err(FaceError::Input(
+            "--detector sides must be multiples of 32".into(),
+        ));
+    }
+    face.detector_width = dw;
+    face.detector_height = dh;
+    let (cw, ch) = parse_size(&args.chip_size)?;
+    let mut report = String::new();
+    if args.chip_in.is_none() && args.pairs.is_none() && args.list_faces.is_empty() {
+        return Err(FaceError::Input(
+            "nothing to do: give --pairs, --chip-in/--chip-out or --list-faces".into(),
+        ));
+    }
+    let matcher = OnnxMatcher::from_config(&face)?;
+    for path in &args.list_faces {
+        let image = RgbImage::open(path).map_err(|reason| file_err(path, reason))?;
+        let mut faces = matcher.detect(&image)?;
+        faces.sort_by(|a, b| a.bbox.x.total_cmp(&b.bbox.x));
+        let _ = write!(report, "faces: {} {}", path.display(), faces.len());
+        for (k, f) in faces.iter().enumerate() {
+            let b = f.bbox;
+            let _ = write!(report, "  #{k} {:.0},{:.0} {:.0}x{:.0}", b.x, b.y, b.w, b.h);
+        }
+        report.push('\n');
+    }
+    if let (Some(input), Some(output)) = (&args.chip_in, &args.chip_out) {
+        let image = RgbImage::open(input).map_err(|reason| file_err(input, reason))?;
+        let jp2 = simulate_chip(&image, Some(&matcher), cw, ch, args.chip_bytes)?;
+        std::fs::write(output, &jp2).map_err(|e| file_err(output, e.to_string()))?;
+        let _ = writeln!(
+            report,
+            "chip photo: {} -> {} ({cw}x{ch} greyscale JPEG 2000, {} bytes)",
+            input.display(),
+            output.display(),
+            jp2.len()
+        );
+    }
+    if let Some(pairs_path) = &args.pairs {
+        let text =
+            std::fs::read_to_string(pairs_path).map_err(|e| file_err(pairs_path, e.to_string()))?;
+        let pairs = parse_pairs(&text)?;
+        let root = args
+            .root
+            .clone()
+            .or_else(|| pairs_path.parent().map(Path::to_path_buf))
+            .unwrap_or_default();
+        let chip = args.chip_a.then_some((cw, ch, args.chip_bytes));
+        let scores = score_pairs(&matcher, &pairs, &root, chip)?;
+        let mut thresholds = vec![face.threshold];
+        thresholds.extend(&args.thresholds);
+        report.push_str(&scores.report(&thresholds, &args.target_far));
+        if let Some(png) = &args.roc_png {
+            write_roc_png(&scores, png)?;
+            let _ = writeln!(report, "ROC plot written to {}", png.display());
+        }
+    }
+    Ok(report)
+}
+
+/// `WxH` → (W, H).
+pub fn parse_size(text: &str) -> Result<(u32, u32), FaceError> {
+    let bad = || FaceError::Input(format!("size {text:?}: expected WxH, e.g. 640x480"));
+    let (w, h) = text.split_once(['x', 'X']).ok_or_else(bad)?;
+    let (w, h) = (
+        w.trim().parse::<u32>().map_err(|_| bad())?,
+        h.trim().parse::<u32>().map_err(|_| bad())?,
+    );
+    if w == 0 || h == 0 || w > 4096 || h > 4096 {
+        return Err(bad());
+    }
+    Ok((w, h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_parsing() {
+        assert_eq!(parse_size("640x480").unwrap(), (640, 480));
+        assert!(parse_size("640").is_err());
+        assert!(parse_size("0x5").is_err());
+    }
+}
