@@ -134,7 +134,7 @@ pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
     }
     let _ = std::fs::remove_file(path);
     let listener = UnixListener::bind(path)?;
-    set_owner_only(path)?;
+    crate::ground::durable::set_owner_only(path)?;
     Ok(listener)
 }
 
@@ -190,12 +190,6 @@ pub async fn serve(
         let (events, current) = announcer.subscribe();
         tokio::spawn(client(stream, requests.clone(), events, current));
     }
-}
-
-#[cfg(unix)]
-fn set_owner_only(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
 }
 
 async fn client(

@@ -10,7 +10,6 @@
 pub mod assets;
 pub mod card;
 pub mod cardface;
-pub mod civil;
 pub mod cli;
 pub mod config;
 pub mod config_board;
@@ -18,7 +17,7 @@ pub mod control;
 pub mod daemon;
 pub mod face;
 pub mod flow;
-pub mod ids;
+pub mod ground;
 pub mod link;
 pub mod logs;
 #[cfg(feature = "sim")]

@@ -129,7 +129,7 @@ mod through_the_link {
         let state = dir.path().join("state");
         {
             let (o, _) = Outbox::open(&state).unwrap();
-            let two_days_ago = kaonin::link::time::unix_now() - 2 * 86_400;
+            let two_days_ago = kaonin::ground::civil::unix_now() - 2 * 86_400;
             o.push_stored_at(msg("old"), two_days_ago).unwrap();
             o.push(msg("fresh")).unwrap();
             o.push(msg("torn")).unwrap();

@@ -9,6 +9,7 @@
 use super::apdu::{self, Command, AID_KENMEN};
 use super::error::{CardError, StatusKind};
 use super::tlv::{self, TlvError};
+use crate::ground::civil::Era;
 use kaonin_hal::card::CardChannel;
 use serde::Deserialize;
 use std::collections::{HashSet, VecDeque};
@@ -46,25 +47,15 @@ pub enum FaceError {
     BadSecurityCode,
 }
 
-/// Japanese eras: first day (`YYYYMMDD` as a number) and first Gregorian year.
-const ERAS: [(u32, u32); 5] = [
-    (2019_0501, 2019), // 令和
-    (1989_0108, 1989), // 平成
-    (1926_1225, 1926), // 昭和
-    (1912_0730, 1912), // 大正
-    (1868_1023, 1868), // 明治
-];
-
 /// `YYYYMMDD` (Gregorian) as the 和暦 `YYMMDD` used in 照合番号B, e.g. 1980-02-17 →
-/// `550217` (昭和55年).
+/// `550217` (昭和55年). The era comes from the one era table,
+/// [`crate::ground::civil::ERAS`].
 pub fn era_yymmdd(birth: &str) -> Result<String, FaceError> {
     let date = parse_date(birth)?;
     let year = date / 10_000;
-    let (_, first_year) = ERAS
-        .iter()
-        .find(|(start, _)| date >= *start)
-        .ok_or(FaceError::BadDate)?;
-    let era_year = year - first_year + 1;
+    let ymd = (year as i32, date / 100 % 100, date % 100);
+    let era = Era::of_ymd(ymd).ok_or(FaceError::BadDate)?;
+    let era_year = year - era.first_day().year as u32 + 1;
     if era_year > 99 {
         return Err(FaceError::BadDate);
     }
@@ -503,6 +494,23 @@ mod tests {
         assert_eq!(era_yymmdd("1980021"), Err(FaceError::BadDate));
         assert_eq!(era_yymmdd("19801317"), Err(FaceError::BadDate));
         assert_eq!(era_yymmdd("18000101"), Err(FaceError::BadDate));
+    }
+
+    /// 照合番号B's era birth date agrees with the calendar's era conversion on
+    /// every era boundary.
+    #[test]
+    fn agrees_with_the_calendar_eras() {
+        use crate::ground::civil::gregorian_to_era;
+        for era in Era::ALL {
+            let mut days = vec![era.first_day()];
+            days.extend(era.last_day());
+            for date in days {
+                let (e, year) = gregorian_to_era(date).unwrap();
+                assert_eq!(e, era);
+                let want = format!("{year:02}{:02}{:02}", date.month, date.day);
+                assert_eq!(era_yymmdd(&date.yyyymmdd()).unwrap(), want, "{date:?}");
+            }
+        }
     }
 
     #[test]

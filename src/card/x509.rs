@@ -3,6 +3,7 @@
 //! untrusted input; every failure is a typed [`CertError`].
 
 use super::tlv::{self, Tlv};
+use crate::ground::civil::days_from_civil;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// What is wrong with a certificate.
@@ -128,32 +129,14 @@ fn parse_time(t: &Tlv<'_>) -> Result<SystemTime, CertError> {
     if second > 60 || year < 1970 {
         return Err(CertError::Malformed);
     }
-    let days = days_from_civil(year, month, day);
+    let days = days_from_civil(i64::from(year), month, day).max(0) as u64;
     let secs = days * 86_400 + u64::from(hour * 3600 + minute * 60 + second);
     Ok(UNIX_EPOCH + Duration::from_secs(secs))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (year ≥ 1970).
-pub(crate) fn days_from_civil(year: u32, month: u32, day: u32) -> u64 {
-    let y = i64::from(year) - i64::from(month <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    (era * 146_097 + doe - 719_468).max(0) as u64
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn civil_days() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(days_from_civil(2026, 11, 25), 20_782);
-    }
 
     #[test]
     fn times_parse() {

@@ -13,7 +13,6 @@
 //! Privacy: card-face values are not secret but are never logged; refusals carry
 //! no digits, and the agreed keys are held in wiped buffers.
 
-pub mod date;
 pub mod geom;
 pub mod layout;
 pub mod locate;
@@ -27,7 +26,7 @@ pub use read::{read_card_face, CardFaceReader, FrameTiming};
 pub use rec::OcrError;
 
 use crate::card::CardFace;
-pub use date::{Date, Era};
+pub use crate::ground::civil::{Date, Era};
 use parse::ParseError;
 use std::fmt;
 use zeroize::Zeroizing;
@@ -217,7 +216,7 @@ fn birthday_matches(birth: Date, expiry: Date) -> bool {
     }
     let leap_birthday = (birth.month, birth.day) == (2, 29);
     leap_birthday
-        && !date::is_leap(expiry.year)
+        && !crate::ground::civil::is_leap(expiry.year)
         && matches!((expiry.month, expiry.day), (2, 28) | (3, 1))
 }
 

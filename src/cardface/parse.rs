@@ -3,8 +3,8 @@
 //! 4-digit security code. Input is the recogniser's text; full-width digits and
 //! all spaces are normalised away first (the part of NFKC that matters here).
 
-use super::date::{era_to_gregorian, Date, Era, EraDateError};
 use super::Field;
+use crate::ground::civil::{era_to_gregorian, Date, Era, EraDateError};
 
 /// Why a line does not parse to a date the card can carry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]

@@ -19,7 +19,7 @@ use crate::control::{self, Command};
 use crate::flow::{
     Action, Button, CardFaceEvent, Device, Event, Flow, Identity, ReaderRole, Screen, ScreenId,
 };
-use crate::ids::uuid_v4;
+use crate::ground::ids::uuid_v4;
 use crate::link::{self, LinkHandle, StatusSnapshot};
 use crate::staff::Staff;
 use crate::stats::Stats;

@@ -11,12 +11,12 @@
 use super::framing::{Frame, GarbageMeter, LineReader, MAX_LINE};
 use super::message::{parse_from_pc, to_line, IdentityMsg, PcMsg, ReaderMsg, PROTOCOL};
 use super::outbox::{OpenReport, Outbox, OutboxError, Record};
-use super::time::{now_rfc3339, unix_now};
 use super::tls::{self, KeyPair};
 use super::transport::{connect, BoxStream, ClientSecurity, Endpoint};
 use super::{LinkError, SOFTWARE};
 use crate::config::Config;
 use crate::flow::{Event, Identity, PcEventKind};
+use crate::ground::civil::{now_rfc3339, unix_now};
 use crate::staff::Staff;
 use kaonin_hal::secret::Digits;
 use std::collections::VecDeque;

@@ -13,10 +13,8 @@
 pub mod cli;
 pub mod client;
 pub mod framing;
-pub(crate) mod fsutil;
 pub mod message;
 pub mod outbox;
-pub mod time;
 pub mod tls;
 pub mod transport;
 

@@ -16,11 +16,12 @@
 //! intact records are kept in order.
 
 use super::message::IdentityMsg;
-use super::time::unix_now;
+use crate::ground::civil::unix_now;
+use crate::ground::durable::{self, open_append};
+use crate::ground::quarantine::{self, Damaged};
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -170,8 +171,8 @@ impl Outbox {
             ..OpenReport::default()
         };
         if !bad.is_empty() {
-            let qpath = state_dir.join(format!("outbox.quarantine-{}", unix_now()));
-            append_durably(&qpath, &bad).map_err(|e| OutboxError::io(&qpath, e))?;
+            let qpath = quarantine::set_aside(&path, Damaged::Bytes(&bad))
+                .map_err(|e| OutboxError::io(&e.aside, e.source))?;
             rewrite(state_dir, &path, &records).map_err(|e| OutboxError::io(&path, e))?;
             tracing::warn!(
                 bytes = bad.len(),
@@ -347,27 +348,13 @@ fn read_all(path: &Path) -> Result<Vec<u8>, OutboxError> {
     Ok(bytes)
 }
 
-fn open_append(path: &Path) -> std::io::Result<File> {
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(path)
-}
-
-fn append_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut f = open_append(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
-}
-
 /// Replaces `path` with `records` atomically: temp file, fsync, rename, fsync dir.
 fn rewrite(dir: &Path, path: &Path, records: &[Record]) -> std::io::Result<()> {
     let bytes: Vec<u8> = records
         .iter()
         .flat_map(|r| encode(&Entry::Record(r.clone())))
         .collect();
-    super::fsutil::write_atomic(dir, path, &bytes)
+    durable::write_atomic(dir, path, &bytes)
 }
 
 #[cfg(test)]

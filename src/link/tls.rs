@@ -9,6 +9,7 @@
 //! of the pinned certificate's key gets through.
 
 use super::LinkError;
+use crate::ground::durable;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
@@ -60,9 +61,8 @@ pub fn pair(state_dir: &Path, role: Role) -> Result<String, LinkError> {
         .map_err(|e| LinkError::Tls(format!("cannot make a certificate: {e}")))?;
     let key = made.signing_key.serialize_der();
     let cert = made.cert.der().to_vec();
-    super::fsutil::write_atomic(state_dir, &key_path, &key)
-        .map_err(|e| LinkError::io(&key_path, e))?;
-    super::fsutil::write_atomic(state_dir, &cert_path, &cert)
+    durable::write_atomic(state_dir, &key_path, &key).map_err(|e| LinkError::io(&key_path, e))?;
+    durable::write_atomic(state_dir, &cert_path, &cert)
         .map_err(|e| LinkError::io(&cert_path, e))?;
     Ok(fingerprint_hex(&cert))
 }

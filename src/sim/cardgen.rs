@@ -13,9 +13,9 @@
 //! engraving, stand-in font and layout.
 
 use crate::card::CardFace;
-use crate::cardface::date::{gregorian_to_era, Date, Era};
 use crate::cardface::geom::{warp_rgb_onto, Homography, Point};
 use crate::cardface::layout::{draw, CARD_H, CARD_W};
+use crate::ground::civil::{days_in_month, gregorian_to_era, Date, Era};
 use crate::ui::font::{Fonts, Weight};
 use image::{Rgb, RgbImage};
 use kaonin_hal::camera::{Frame, PixelFormat};
@@ -212,7 +212,7 @@ fn days_before(date: Date, days: i64) -> Date {
             let month = d.month - 1;
             Date {
                 month,
-                day: crate::cardface::date::days_in_month(d.year, month),
+                day: days_in_month(d.year, month),
                 ..d
             }
         } else {

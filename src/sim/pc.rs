@@ -385,7 +385,7 @@ fn record(shared: &Shared, id: &str) -> bool {
         if let Some(path) = &shared.options.ledger {
             let mut line = id.as_bytes().to_vec();
             line.push(b'\n');
-            if let Err(e) = crate::link::fsutil::append_line_durably(path, &line) {
+            if let Err(e) = crate::ground::durable::append_line_durably(path, &line) {
                 tracing::warn!(error = %e, "cannot write the ledger");
             }
         }

@@ -14,8 +14,9 @@
 //! account, time, what — no personal data, never a passcode.
 
 use crate::flow::{AuditEntry, StaffCheck};
-use crate::link::fsutil;
-use crate::link::time::{now_rfc3339, unix_now};
+use crate::ground::civil::{now_rfc3339, unix_now};
+use crate::ground::durable;
+use crate::ground::quarantine::{self, Damaged};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use kaonin_hal::secret::Digits;
@@ -119,7 +120,7 @@ impl Staff {
             Ok(bytes) => match parse_store(&bytes) {
                 Some(entries) => entries,
                 None => {
-                    quarantine(state_dir, &path)?;
+                    set_aside(&path)?;
                     Vec::new()
                 }
             },
@@ -262,7 +263,7 @@ impl Inner {
         self.lockout = lockout;
         let bytes = serde_json::to_vec(&lockout).unwrap_or_default();
         let path = self.dir.join(LOCKOUT_FILE);
-        if let Err(e) = fsutil::write_atomic(&self.dir, &path, &bytes) {
+        if let Err(e) = durable::write_atomic(&self.dir, &path, &bytes) {
             tracing::warn!(error = %e, "cannot persist the staff lockout state");
         }
     }
@@ -333,10 +334,9 @@ fn parse_store(bytes: &[u8]) -> Option<Vec<Entry>> {
     sane.then_some(file.entries)
 }
 
-fn quarantine(dir: &Path, path: &Path) -> Result<(), StaffError> {
-    let aside = dir.join(format!("{FILE_NAME}.corrupt-{}", unix_now()));
-    std::fs::rename(path, &aside).map_err(|e| io(path, e))?;
-    fsutil::sync_dir(dir).map_err(|e| io(dir, e))?;
+/// Moves a corrupt store file aside (`staff.json.corrupt-UNIXTIME`).
+fn set_aside(path: &Path) -> Result<(), StaffError> {
+    let aside = quarantine::set_aside(path, Damaged::File).map_err(|e| io(path, e.source))?;
     tracing::warn!(
         file = %aside.display(),
         "staff passcode file was corrupt; moved aside, starting with no passcodes"
@@ -352,7 +352,7 @@ fn save(dir: &Path, entries: &[Entry]) -> Result<(), StaffError> {
     let mut bytes = serde_json::to_vec_pretty(&file).unwrap_or_default();
     bytes.push(b'\n');
     let path = dir.join(FILE_NAME);
-    fsutil::write_atomic(dir, &path, &bytes).map_err(|e| io(&path, e))
+    durable::write_atomic(dir, &path, &bytes).map_err(|e| io(&path, e))
 }
 
 #[derive(Serialize)]
@@ -380,7 +380,7 @@ fn audit_line(
     let mut bytes = serde_json::to_vec(&line).unwrap_or_default();
     bytes.push(b'\n');
     let path = dir.join(AUDIT_FILE);
-    fsutil::append_line_durably(&path, &bytes).map_err(|e| io(&path, e))
+    durable::append_line_durably(&path, &bytes).map_err(|e| io(&path, e))
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Identifiers and timestamps: UUIDv4 session ids from the system RNG.
+//! Identifiers: UUIDv4 session ids from the system RNG.
 
 use ring::rand::{SecureRandom, SystemRandom};
 
