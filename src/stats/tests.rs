@@ -1,7 +1,12 @@
 //! Tests of the operations figures: a scripted day, persistence, the endpoint.
 
 use super::*;
-use crate::flow::{CardFacts, CardKind, Consent, Identity, PinStatus, TimerToken};
+use crate::flow::{
+    AckResult, AuditEntry, CardFacts, CardFailure, CardKind, Consent, ConsentMode, FaceOutcome,
+    Guidance, Identity, Method, PcEventKind, PhotoStatus, PinStatus, ReaderRole, TimerToken,
+    VerifyOutcome,
+};
+use std::net::SocketAddr;
 
 fn identity(id: &str, method: Method, consent: Consent, mode: ConsentMode) -> Action {
     Action::Enqueue(Identity {
@@ -325,7 +330,7 @@ fn figures_survive_a_restart_and_hold_nothing_personal() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o600);
-    assert!(!dir.path().join("stats.json.tmp").exists());
+    assert!(!dir.path().join(".stats.json.tmp").exists());
 
     let stats = Stats::open(dir.path()).unwrap();
     let after = stats.render_prometheus();
