@@ -1,7 +1,7 @@
 //! The state machine itself: [`Flow`].
 
 use super::policy::Policy;
-use super::types::*;
+use super::*;
 use kaonin_hal::indicator::Signal;
 use kaonin_hal::secret::Digits;
 use std::time::Duration;
