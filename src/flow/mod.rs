@@ -14,13 +14,19 @@
 //!   valid staff passcode;
 //! - visual-check mode serves one patient and disarms itself.
 
+mod action;
+mod event;
+mod identity;
 mod machine;
 mod policy;
-mod types;
+mod screen;
 
+pub use action::*;
+pub use event::*;
+pub use identity::*;
 pub use machine::{Flow, StateName};
 pub use policy::Policy;
-pub use types::*;
+pub use screen::*;
 
 #[cfg(test)]
 mod tests;

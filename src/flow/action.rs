@@ -1,0 +1,69 @@
+//! What goes out: [`Action`], and what it carries besides screens and identities
+//! (PC event kinds, audit entries, timer tokens).
+
+use super::{Identity, ReaderRole, Screen};
+use kaonin_hal::indicator::Signal;
+use kaonin_hal::secret::Digits;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Kinds of event the reader reports to the PC (CONTRACT §4 `event.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PcEventKind {
+    PinLocked,
+    VisualCheck,
+    CardError,
+    FaceFailed,
+    Offline,
+}
+
+/// An entry for the audit log (who did what; no personal data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditEntry {
+    /// Visual-check mode armed by a staff account.
+    VisualArmed { account: String },
+    /// A staff member confirmed a visual check for session `id`.
+    VisualConfirmed { account: String, id: String },
+    /// A wrong staff passcode was typed.
+    StaffPasscodeRejected,
+    /// Staff are locked out after too many wrong passcodes.
+    StaffLockedOut,
+}
+
+/// A timer the flow asked for; it comes back as [`Event::TimerFired`](super::Event::TimerFired).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TimerToken(pub u64);
+
+/// Something the flow wants done.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Show a screen.
+    Show(Screen),
+    /// Read the card on `ReaderRole`: classify, certificate, photo.
+    ReadCard(ReaderRole),
+    /// Read the PIN retry counter without spending a try.
+    QueryPinTries,
+    /// Send the PIN to the card (only ever with tries left).
+    VerifyPin(Digits),
+    /// Read the certificate (Android: only readable after the PIN).
+    ReadCertificate,
+    /// Have the card sign SHA-256(`id`).
+    Sign { id: String },
+    /// Capture a frame and match it against the card photo.
+    CaptureFace,
+    /// Check a staff passcode (rate-limited by the staff store).
+    CheckStaffPasscode(Digits),
+    /// Store the identity durably and send it to the PC.
+    Enqueue(Identity),
+    /// Tell the PC something happened.
+    PcEvent { kind: PcEventKind, detail: String },
+    /// Write an audit entry.
+    Audit(AuditEntry),
+    /// Light the LED / sound the buzzer.
+    Indicate(Signal),
+    /// Fire [`Event::TimerFired`](super::Event::TimerFired) with `token` after `after`.
+    StartTimer { token: TimerToken, after: Duration },
+    /// The session is over: wipe its secrets and unpower the card.
+    EndSession,
+}

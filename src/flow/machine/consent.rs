@@ -1,0 +1,37 @@
+//! The consent screens: 同意する (every item in one tap) or 個別に同意する (each
+//! item asked in turn); the identity is stored and sent after the last answer.
+
+use super::{Flow, State};
+use crate::flow::{Action, Consent, ConsentItem, ConsentMode};
+
+impl Flow {
+    /// 同意する: consent to every item, then store and send.
+    pub(super) fn consent_all(&mut self, out: &mut Vec<Action>) {
+        if let Some(session) = self.session.as_mut() {
+            session.consent = Consent::all();
+            session.consent_mode = ConsentMode::All;
+        }
+        self.enqueue(out);
+    }
+
+    /// 個別に同意する: ask the items one by one.
+    pub(super) fn consent_individually(&mut self, out: &mut Vec<Action>) {
+        if let Some(session) = self.session.as_mut() {
+            session.consent = Consent::default();
+            session.consent_mode = ConsentMode::Individual;
+        }
+        self.enter(State::ConsentItems(0), out);
+    }
+
+    /// The answer to item `index`: ask the next item, or store and send after the last.
+    pub(super) fn consent_answer(&mut self, index: usize, yes: bool, out: &mut Vec<Action>) {
+        if let Some(session) = self.session.as_mut() {
+            session.consent.set(ConsentItem::ALL[index], yes);
+        }
+        if index + 1 < ConsentItem::ALL.len() {
+            self.enter(State::ConsentItems(index + 1), out);
+        } else {
+            self.enqueue(out);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! The staff visual check (目視確認): a staff passcode arms it for one patient,
+//! a staff member confirms the card photo shows the patient.
+
+use super::{Flow, State};
+use crate::flow::{Action, AuditEntry, Method, PcEventKind, StaffCheck, StaffNotice};
+use kaonin_hal::indicator::Signal;
+use kaonin_hal::secret::Digits;
+
+impl Flow {
+    fn can_arm_visual(&self) -> bool {
+        let card_session = self.session_kind().is_some_and(|k| !k.is_phone());
+        match self.state {
+            State::Idle => true,
+            State::MethodSelect | State::Face { .. } | State::PinLocked => card_session,
+            State::Pin {
+                verifying: false, ..
+            } => card_session,
+            _ => false,
+        }
+    }
+
+    pub(super) fn on_staff_visual(&mut self, passcode: Digits, out: &mut Vec<Action>) {
+        if self.can_arm_visual() && !self.staff_pending {
+            self.staff_pending = true;
+            out.push(Action::CheckStaffPasscode(passcode));
+        }
+    }
+
+    pub(super) fn on_staff_checked(&mut self, check: StaffCheck, out: &mut Vec<Action>) {
+        if !std::mem::take(&mut self.staff_pending) || !self.can_arm_visual() {
+            return;
+        }
+        match check {
+            StaffCheck::Accepted { account } => {
+                out.push(Action::Audit(AuditEntry::VisualArmed {
+                    account: account.clone(),
+                }));
+                out.push(Action::PcEvent {
+                    kind: PcEventKind::VisualCheck,
+                    detail: format!("armed by {account}"),
+                });
+                self.visual = Some(account);
+                self.enter(State::VisualArmed, out);
+            }
+            StaffCheck::Rejected { attempts_left } => {
+                out.push(Action::Audit(AuditEntry::StaffPasscodeRejected));
+                self.notice = Some(StaffNotice::WrongPasscode { attempts_left });
+                self.show(out);
+            }
+            StaffCheck::LockedOut => {
+                out.push(Action::Audit(AuditEntry::StaffLockedOut));
+                out.push(Action::Indicate(Signal::StaffNeeded));
+                self.notice = Some(StaffNotice::LockedOut);
+                self.show(out);
+            }
+        }
+    }
+
+    pub(super) fn on_staff_confirm(&mut self, out: &mut Vec<Action>) {
+        if self.state != State::VisualArmed {
+            return;
+        }
+        let (Some(account), Some(session)) = (self.visual.clone(), self.session.as_mut()) else {
+            return;
+        };
+        session.method = Some(Method::Visual);
+        session.staff_account = Some(account.clone());
+        out.push(Action::Audit(AuditEntry::VisualConfirmed {
+            account,
+            id: session.facts.session_id.clone(),
+        }));
+        out.push(Action::Indicate(Signal::Success));
+        self.enter(State::Consent, out);
+    }
+}
