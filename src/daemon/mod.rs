@@ -6,16 +6,13 @@
 //! returns. The loop itself never blocks on a device.
 
 mod cardface;
-mod devices;
-mod lazy;
 mod notify;
 mod workers;
-
-pub use devices::{build_devices, CardLoader, Devices, LoadedCard, Sim};
 
 use crate::card::{CardFace, KenmenGuard};
 use crate::config::Config;
 use crate::control::{self, Command};
+use crate::devices::{Devices, LoadedCard, Sim};
 use crate::flow::{
     Action, Button, CardFaceEvent, Device, Event, Flow, Identity, ReaderRole, Screen, ScreenId,
 };
@@ -23,7 +20,7 @@ use crate::ids::uuid_v4;
 use crate::link::{self, LinkHandle, StatusSnapshot};
 use crate::staff::Staff;
 use crate::stats::Stats;
-use crate::ui::{Hit, Ui, UiOptions};
+use crate::ui::{Hit, Ui};
 use kaonin_hal::input::{InputEvent, Key};
 use kaonin_hal::secret::Digits;
 use serde_json::json;
@@ -81,8 +78,8 @@ pub enum DaemonError {
     #[error("PC link: {0}")]
     Link(#[from] crate::link::LinkError),
     /// A device could not be set up.
-    #[error("{0}")]
-    Device(String),
+    #[error(transparent)]
+    Device(#[from] crate::devices::DeviceError),
     /// The control socket could not be opened.
     #[error("control socket {path}: {source}")]
     Control {
@@ -105,7 +102,7 @@ pub async fn run(
     let ui = Arc::new(Ui::new(
         config.display.width,
         config.display.height,
-        UiOptions::from_config(&config.display),
+        config.ui_options(),
     )?);
     let staff = Staff::open(
         &config.terminal.state_dir,
@@ -114,7 +111,11 @@ pub async fn run(
     )?;
     let (link_tx, mut link_rx) = mpsc::channel::<Event>(64);
     let stats = Stats::open(&config.terminal.state_dir)?;
-    let mut link_options = link::ClientOptions::from_config(config)?;
+    let mut link_options = link::ClientOptions::from_config(
+        &config.link,
+        &config.terminal.id,
+        &config.terminal.state_dir,
+    )?;
     // The PC may ask for the operations figures (docs/pc-link.md, `stats_request`).
     link_options.stats = Some(stats.clone());
     let link = link::spawn_with(link_options, staff.clone(), link_tx, status_rx).await?;
@@ -128,7 +129,7 @@ pub async fn run(
             }
         });
     }
-    if config.input.kind == crate::config::InputKind::Control || config.input.also_control {
+    if config.input.uses_control() {
         start_control(config, tx.clone(), announce.clone()).await?;
     }
     let tx_watchdog = tx.clone();

@@ -19,7 +19,7 @@ mod policy;
 mod types;
 
 pub use machine::{Flow, StateName};
-pub use policy::Policy;
+pub use policy::{Policy, PolicyConfig};
 pub use types::*;
 
 #[cfg(test)]
