@@ -94,7 +94,7 @@ pub struct LoadedCard {
 }
 
 /// Turns a card profile into a [`LoadedCard`]. The simulators give one
-/// (`crate::sim::cards`); a build without them has none, and the control socket then
+/// (their `cards` module); a build without them has none, and the control socket then
 /// refuses `card insert`.
 pub trait CardLoader: Send + Sync {
     /// Loads the profile at `path`; the error is one line for the control socket.

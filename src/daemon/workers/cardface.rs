@@ -9,9 +9,9 @@
 //! Frames live only in memory and are wiped when dropped (the camera's frames
 //! are zeroizing buffers); nothing read from the card face is logged.
 
-use super::Inbound;
 use crate::card::CardFace;
 use crate::cardface::{check_frame, marking, CardFaceRefusal, Date, Vote};
+use crate::daemon::Inbound;
 use crate::devices::CardFaceDevice;
 use crate::flow::{CardFaceGuidance, CardFaceNotice};
 use kaonin_hal::camera::Camera;
