@@ -8,7 +8,7 @@
 //! `KAONIN_FACE_RUNTIME=ort` runs the models on ONNX Runtime (needs
 //! `--features ort` and `scripts/fetch-onnxruntime.sh`).
 
-use kaonin::config::{FaceConfig, FaceRuntime};
+use kaonin::face::{FaceConfig, FaceRuntime};
 use kaonin::face::{FaceMatcher, OnnxMatcher, RgbImage, Timings};
 use kaonin::sim::photos::{simulate_chip, simulate_counter};
 use kaonin_hal::camera::{Frame, PixelFormat};

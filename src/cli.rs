@@ -16,7 +16,7 @@ pub struct UsageError {
 /// Runs the daemon on the devices of `config` until SIGTERM or SIGINT.
 pub async fn run_daemon(config: Config) -> anyhow::Result<()> {
     #[allow(unused_mut)]
-    let (devices, mut sim) = crate::daemon::build_devices(&config)?;
+    let (devices, mut sim) = crate::devices::build_devices(&config.devices())?;
     #[cfg(feature = "sim")]
     crate::sim::cards::attach(&mut sim);
     crate::daemon::run(&config, devices, sim, shutdown_signal()).await?;
@@ -63,7 +63,7 @@ pub fn run_pair(
         Some(path) => Config::load(path)?,
         None => Config::default(),
     };
-    let fingerprint = crate::link::cli::run_pair(args, &config)?;
+    let fingerprint = crate::link::cli::run_pair(args, &config.terminal.state_dir)?;
     println!("{fingerprint}");
     Ok(())
 }

@@ -12,7 +12,7 @@
 mod common;
 
 use common::*;
-use kaonin::config::FaceConfig;
+use kaonin::face::FaceConfig;
 use kaonin::face::{OnnxMatcher, RgbImage};
 use kaonin::sim::photos::{simulate_chip, simulate_counter};
 use serde_json::json;

@@ -14,7 +14,7 @@
 //!
 //! `cargo test --release --test face_liveness -- --include-ignored --nocapture`
 
-use kaonin::config::FaceConfig;
+use kaonin::face::FaceConfig;
 use kaonin::face::{OnnxMatcher, RgbImage, Timings};
 use std::path::PathBuf;
 

@@ -2,7 +2,7 @@
 //! models and photos: run `scripts/fetch-models.sh`, then
 //! `cargo test --test face_models -- --include-ignored`.
 
-use kaonin::config::FaceConfig;
+use kaonin::face::FaceConfig;
 use kaonin::face::{Detection, FaceMatcher, OnnxMatcher, RgbImage};
 use kaonin::flow::{FaceOutcome, Guidance};
 use kaonin::sim::photos::{simulate_chip, simulate_counter};

@@ -6,8 +6,8 @@
 //! `cargo test --features ort --test face_ort -- --include-ignored`.
 #![cfg(feature = "ort")]
 
-use kaonin::config::{FaceConfig, FaceRuntime};
 use kaonin::face::{cosine, FaceMatcher, OnnxMatcher, RgbImage};
+use kaonin::face::{FaceConfig, FaceRuntime};
 use kaonin::flow::FaceOutcome;
 use kaonin::sim::photos::{simulate_chip, simulate_counter};
 use std::path::PathBuf;

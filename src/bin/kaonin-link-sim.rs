@@ -85,7 +85,9 @@ fn options(
 ) -> Result<ClientOptions, String> {
     if let Some(path) = config {
         let config = Config::load(&path).map_err(|e| e.to_string())?;
-        return ClientOptions::from_config(&config).map_err(|e| e.to_string());
+        let terminal = &config.terminal;
+        return ClientOptions::from_config(&config.link, &terminal.id, &terminal.state_dir)
+            .map_err(|e| e.to_string());
     }
     let endpoint = Endpoint::parse(&endpoint.unwrap_or_default())?;
     let state = state.ok_or("--state is required")?;

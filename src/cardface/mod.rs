@@ -13,6 +13,7 @@
 //! Privacy: card-face values are not secret but are never logged; refusals carry
 //! no digits, and the agreed keys are held in wiped buffers.
 
+pub mod config;
 pub mod geom;
 pub mod layout;
 pub mod locate;
@@ -22,6 +23,7 @@ pub mod quality;
 mod read;
 pub mod rec;
 
+pub use config::{CardFaceConfig, CardFaceKind};
 pub use read::{read_card_face, CardFaceReader, FrameTiming};
 pub use rec::OcrError;
 

@@ -16,6 +16,7 @@
 
 mod align;
 mod chip;
+pub mod config;
 mod detect;
 mod gray;
 mod liveness;
@@ -33,10 +34,10 @@ pub use quality::{choose_patient, head_turn, lower_face_skin_share, QualityFigur
 pub use rgb::RgbImage;
 
 pub use chip::{decode_chip_photo, MAX_CHIP_SIDE};
+pub use config::{FaceConfig, FaceRuntime, MatcherKind};
 pub use gray::{mean_and_std, GrayImage, Rect};
 pub use thumbnail::TestOnlyThumbnailMatcher;
 
-use crate::config::{Config, MatcherKind};
 use crate::flow::FaceOutcome;
 use kaonin_hal::camera::Frame;
 use std::path::PathBuf;
@@ -120,8 +121,7 @@ pub trait FaceMatcher: Send {
 
 /// The matcher selected by `[face] matcher`. A missing or corrupt model is an error
 /// naming the file and the fix.
-pub fn matcher_from_config(config: &Config) -> Result<Box<dyn FaceMatcher>, FaceError> {
-    let face = &config.face;
+pub fn matcher_from_config(face: &FaceConfig) -> Result<Box<dyn FaceMatcher>, FaceError> {
     match face.matcher {
         MatcherKind::TestThumbnail => Ok(Box::new(TestOnlyThumbnailMatcher::new(
             face.thumbnail_threshold,
@@ -164,8 +164,10 @@ mod tests {
 
     #[test]
     fn missing_model_names_file_and_fix() {
-        let mut config = Config::default();
-        config.face.detector_model = PathBuf::from("/nonexistent/centerface.onnx");
+        let config = FaceConfig {
+            detector_model: PathBuf::from("/nonexistent/centerface.onnx"),
+            ..FaceConfig::default()
+        };
         let err = matcher_from_config(&config).err().unwrap().to_string();
         assert!(err.contains("/nonexistent/centerface.onnx"), "{err}");
         assert!(err.contains("scripts/fetch-models.sh"), "{err}");

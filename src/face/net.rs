@@ -6,8 +6,8 @@
 //! are built here and dropped right after the run (tract's internal activations are
 //! freed but not wiped; see docs/face.md).
 
+use super::config::{FaceConfig, FaceRuntime};
 use super::{check_model, FaceError};
-use crate::config::{FaceConfig, FaceRuntime};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tract_onnx::prelude::*;

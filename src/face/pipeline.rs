@@ -7,13 +7,13 @@
 //! reference cannot have.
 
 use super::align::aligned_input;
+use super::config::FaceConfig;
 use super::detect::{Detection, Detector};
 use super::liveness::Liveness;
 use super::net::{Backend, Net};
 use super::quality::{choose_patient, judge, QualityFigures, QualityLimits};
 use super::rgb::RgbImage;
 use super::{cosine, decode_chip_photo, FaceError, FaceMatcher, Reference, Template};
-use crate::config::FaceConfig;
 use crate::flow::{FaceOutcome, Guidance};
 use kaonin_hal::camera::Frame;
 use std::time::{Duration, Instant};

@@ -25,7 +25,7 @@ pub use action::*;
 pub use event::*;
 pub use identity::*;
 pub use machine::{Flow, StateName};
-pub use policy::Policy;
+pub use policy::{Policy, PolicyConfig};
 pub use screen::*;
 
 #[cfg(test)]

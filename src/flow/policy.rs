@@ -1,5 +1,7 @@
-//! Policy values the flow obeys: attempts and timeouts, all from the config.
+//! Policy values the flow obeys: attempts and timeouts, all from the config's
+//! `[policy]` section ([`PolicyConfig`], its defaults and validation).
 
+use serde::Deserialize;
 use std::time::Duration;
 
 /// Attempts and timeouts of the reception flow.
@@ -37,5 +39,99 @@ impl Default for Policy {
             ack_timeout: Duration::from_secs(10),
             done_timeout: Duration::from_secs(10),
         }
+    }
+}
+
+/// `[policy]`: attempts and timeouts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// Failed face matches before the PIN fallback.
+    pub face_attempts: u32,
+    /// Inactivity timeout of every screen, seconds.
+    pub screen_timeout_s: u64,
+    /// Wrong staff passcodes before the staff lockout.
+    pub staff_passcode_attempts: u32,
+    /// Extension: how long the staff lockout lasts, seconds.
+    pub staff_lockout_s: u64,
+    /// Extension: seconds before face authentication starts by itself (0: never).
+    pub auto_face_s: u64,
+    /// Extension: guidance frames that count as one failed face attempt.
+    pub face_guidance_frames: u32,
+    /// Extension: pause between face captures, milliseconds.
+    pub face_retry_ms: u64,
+    /// Extension: how long visual-check mode stays armed, seconds.
+    pub visual_timeout_s: u64,
+    /// Extension: wait for the PC's ack before "sent later", seconds.
+    pub ack_timeout_s: u64,
+    /// Extension: how long the done screen stays, seconds.
+    pub done_timeout_s: u64,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        let p = Policy::default();
+        PolicyConfig {
+            face_attempts: p.face_attempts,
+            screen_timeout_s: p.screen_timeout.as_secs(),
+            staff_passcode_attempts: 5,
+            staff_lockout_s: 300,
+            auto_face_s: p.auto_face_after.map_or(0, |d| d.as_secs()),
+            face_guidance_frames: p.face_guidance_frames,
+            face_retry_ms: p.face_retry.as_millis() as u64,
+            visual_timeout_s: p.visual_timeout.as_secs(),
+            ack_timeout_s: p.ack_timeout.as_secs(),
+            done_timeout_s: p.done_timeout.as_secs(),
+        }
+    }
+}
+
+impl PolicyConfig {
+    /// The flow's policy.
+    pub fn flow_policy(&self) -> Policy {
+        Policy {
+            face_attempts: self.face_attempts,
+            face_guidance_frames: self.face_guidance_frames,
+            face_retry: Duration::from_millis(self.face_retry_ms),
+            screen_timeout: Duration::from_secs(self.screen_timeout_s),
+            auto_face_after: (self.auto_face_s > 0).then(|| Duration::from_secs(self.auto_face_s)),
+            visual_timeout: Duration::from_secs(self.visual_timeout_s),
+            ack_timeout: Duration::from_secs(self.ack_timeout_s),
+            done_timeout: Duration::from_secs(self.done_timeout_s),
+        }
+    }
+
+    /// Checks values that parse but cannot work: (dotted key, reason).
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        let positive = [
+            ("policy.face_attempts", self.face_attempts as u64),
+            ("policy.screen_timeout_s", self.screen_timeout_s),
+            (
+                "policy.staff_passcode_attempts",
+                self.staff_passcode_attempts as u64,
+            ),
+            (
+                "policy.face_guidance_frames",
+                self.face_guidance_frames as u64,
+            ),
+            ("policy.visual_timeout_s", self.visual_timeout_s),
+            ("policy.ack_timeout_s", self.ack_timeout_s),
+            ("policy.done_timeout_s", self.done_timeout_s),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err((key, "must be at least 1".into()));
+            }
+        }
+        if self.face_attempts > 10 {
+            return Err((
+                "policy.face_attempts",
+                "must be at most 10 (the national face lock counts 10 misses)".into(),
+            ));
+        }
+        if self.screen_timeout_s > 3600 {
+            return Err(("policy.screen_timeout_s", "must be at most 3600".into()));
+        }
+        Ok(())
     }
 }

@@ -4,8 +4,7 @@
 
 use super::tls::{self, Role};
 use super::LinkError;
-use crate::config::Config;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `kaonin pair`: make this side's key and certificate, print the fingerprint.
 #[derive(Debug, Clone, clap::Args)]
@@ -19,12 +18,12 @@ pub struct PairArgs {
 }
 
 /// Runs `kaonin pair`: returns the fingerprint to print. The directory is
-/// `--state-dir`, else the config's `terminal.state_dir`.
-pub fn run_pair(args: &PairArgs, config: &Config) -> Result<String, LinkError> {
+/// `--state-dir`, else `state_dir` (the config's `terminal.state_dir`).
+pub fn run_pair(args: &PairArgs, state_dir: &Path) -> Result<String, LinkError> {
     let dir = args
         .state_dir
         .clone()
-        .unwrap_or_else(|| config.terminal.state_dir.clone());
+        .unwrap_or_else(|| state_dir.to_path_buf());
     let role = if args.pc { Role::Pc } else { Role::Terminal };
     tls::pair(&dir, role)
 }
@@ -40,15 +39,13 @@ mod tests {
             pc: true,
             state_dir: Some(dir.path().into()),
         };
-        let fp = run_pair(&args, &Config::default()).unwrap();
+        let fp = run_pair(&args, Path::new("/nonexistent/state")).unwrap();
         assert!(dir.path().join("link-pc.cert.der").exists());
-        let mut config = Config::default();
-        config.terminal.state_dir = dir.path().join("t");
         let args = PairArgs {
             pc: false,
             state_dir: None,
         };
-        assert_ne!(run_pair(&args, &config).unwrap(), fp);
+        assert_ne!(run_pair(&args, &dir.path().join("t")).unwrap(), fp);
         assert!(dir.path().join("t/link-terminal.key.der").exists());
     }
 }

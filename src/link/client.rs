@@ -8,19 +8,19 @@
 //! `idle_timeout` (any line counts, even an `error` from a PC that does not know
 //! `ping`) the connection is dropped and re-made.
 
+use super::config::LinkConfig;
 use super::framing::{Frame, GarbageMeter, LineReader, MAX_LINE};
 use super::message::{parse_from_pc, to_line, IdentityMsg, PcMsg, ReaderMsg, PROTOCOL};
 use super::outbox::{OpenReport, Outbox, OutboxError, Record};
 use super::tls::{self, KeyPair};
 use super::transport::{connect, BoxStream, ClientSecurity, Endpoint};
 use super::{LinkError, SOFTWARE};
-use crate::config::Config;
 use crate::flow::{Event, Identity, PcEventKind};
 use crate::ground::civil::{now_rfc3339, unix_now};
 use crate::staff::Staff;
 use kaonin_hal::secret::Digits;
 use std::collections::VecDeque;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncWrite, AsyncWriteExt, WriteHalf};
@@ -67,11 +67,16 @@ pub struct ClientOptions {
 }
 
 impl ClientOptions {
-    /// Options from a validated config (loads the TLS key pair for `tcp://`).
-    pub fn from_config(config: &Config) -> Result<ClientOptions, LinkError> {
-        let link = &config.link;
+    /// Options from a validated `[link]` section, for the terminal `terminal_id`
+    /// whose outbox (and default key pair) lives in `state_dir`; loads the TLS key
+    /// pair for `tcp://`.
+    pub fn from_config(
+        link: &LinkConfig,
+        terminal_id: &str,
+        state_dir: &Path,
+    ) -> Result<ClientOptions, LinkError> {
         let endpoint = Endpoint::parse(&link.endpoint).map_err(LinkError::Endpoint)?;
-        let state_dir = config.terminal.state_dir.clone();
+        let state_dir = state_dir.to_path_buf();
         let security = match &endpoint {
             Endpoint::Unix(_) => ClientSecurity::Plain,
             Endpoint::Tcp { .. } if link.allow_plain_tcp && endpoint.is_loopback() => {
@@ -87,7 +92,7 @@ impl ClientOptions {
         Ok(ClientOptions {
             endpoint,
             security,
-            terminal_id: config.terminal.id.clone(),
+            terminal_id: terminal_id.into(),
             state_dir,
             stale_after: Duration::from_secs(link.stale_after_s),
             ping_interval: Duration::from_secs(link.ping_interval_s),
@@ -134,14 +139,17 @@ pub struct LinkHandle {
     task: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
-/// Starts the link client for `config` (see [`spawn_with`]).
+/// Starts the link client for a `[link]` section (see [`spawn_with`]).
 pub async fn spawn(
-    config: &Config,
+    link: &LinkConfig,
+    terminal_id: &str,
+    state_dir: &Path,
     staff: Staff,
     events: mpsc::Sender<Event>,
     status: watch::Receiver<StatusSnapshot>,
 ) -> Result<LinkHandle, LinkError> {
-    spawn_with(ClientOptions::from_config(config)?, staff, events, status).await
+    let options = ClientOptions::from_config(link, terminal_id, state_dir)?;
+    spawn_with(options, staff, events, status).await
 }
 
 /// Opens the outbox (a damaged tail is quarantined and logged) and starts the
@@ -635,8 +643,9 @@ pub(crate) async fn read_frames<R: tokio::io::AsyncRead + Unpin>(
     }
 }
 
-/// The terminal's certificate fingerprint (for pairing), from the config's files.
-pub fn terminal_fingerprint(config: &Config) -> Result<String, LinkError> {
-    let (cert, key) = config.link.cert_files(&config.terminal.state_dir);
+/// The terminal's certificate fingerprint (for pairing), from the files `[link]`
+/// names (or their defaults in `state_dir`).
+pub fn terminal_fingerprint(link: &LinkConfig, state_dir: &Path) -> Result<String, LinkError> {
+    let (cert, key) = link.cert_files(state_dir);
     KeyPair::load(&cert, &key).map(|k| k.fingerprint_hex())
 }

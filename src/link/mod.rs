@@ -6,12 +6,14 @@
 //!   pinned by SHA-256 fingerprint);
 //! - [`outbox`]: the durable outbox (fsync before an identity counts as stored);
 //! - [`client`]: the terminal side ([`spawn`] → [`LinkHandle`]);
-//! - [`cli`]: the arguments of `kaonin pair`.
+//! - [`cli`]: the arguments of `kaonin pair`;
+//! - [`config`]: the `[link]` section of the configuration ([`LinkConfig`]).
 //!
 //! The reference receiver behind `kaonin pc` is a simulator: `crate::sim::pc`.
 
 pub mod cli;
 pub mod client;
+pub mod config;
 pub mod framing;
 pub mod message;
 pub mod outbox;
@@ -19,6 +21,7 @@ pub mod tls;
 pub mod transport;
 
 pub use client::{spawn, spawn_with, ClientOptions, LinkHandle, StatusSnapshot};
+pub use config::LinkConfig;
 pub use outbox::OutboxError;
 pub use tls::{pair, Role};
 

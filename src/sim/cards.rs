@@ -3,7 +3,7 @@
 //! (the daemon asks through [`CardLoader`], so it never imports the simulators).
 
 use super::vcard::{CardType, Profile, VirtualCard};
-use crate::daemon::{CardLoader, LoadedCard, Sim};
+use crate::devices::{CardLoader, LoadedCard, Sim};
 use std::path::Path;
 use std::sync::Arc;
 

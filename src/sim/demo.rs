@@ -6,7 +6,8 @@
 //! an integrator with `socat` would.
 
 use crate::assets;
-use crate::config::{CameraKind, Config, DisplayKind, InputKind, ReaderKind};
+use crate::config::Config;
+use crate::devices::{CameraKind, DisplayKind, InputKind, ReaderKind};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -59,7 +60,7 @@ pub async fn run(out: &Path) -> anyhow::Result<()> {
     let mut pc = super::pc::PcOptions::new(&config.link.endpoint);
     pc.passcodes = vec![super::pc_cli::parse_passcode("staff-01=2580")?];
     let pc_task = tokio::spawn(super::pc::run_pc(pc));
-    let (devices, mut sim) = crate::daemon::build_devices(&config)?;
+    let (devices, mut sim) = crate::devices::build_devices(&config.devices())?;
     super::cards::attach(&mut sim);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let daemon_config = config.clone();

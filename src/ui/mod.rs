@@ -28,6 +28,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// How the UI looks; `Default` is normal text, ordered PIN pad, embedded fonts.
+/// The daemon takes them from the config's `[display]` section.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UiOptions {
     /// About 20 % larger text and buttons.
@@ -37,44 +38,6 @@ pub struct UiOptions {
     /// Load `BIZUDPGothic-Regular.ttf` and `-Bold.ttf` from here instead of the
     /// copies embedded in the binary.
     pub font_dir: Option<PathBuf>,
-}
-
-impl UiOptions {
-    /// The options `[display]` asks for (`font_dir = ""` means the built-in fonts).
-    pub fn from_config(display: &crate::config::Display) -> UiOptions {
-        UiOptions {
-            large_text: display.large_text,
-            scrambled_pin: display.scrambled_pin,
-            font_dir: (!display.font_dir.as_os_str().is_empty()).then(|| display.font_dir.clone()),
-        }
-    }
-}
-
-/// What `[input]` says about the touchscreen: `touch_x` / `touch_y` override the
-/// axis ranges the device reports (`[]`: ask the device), and the mounting.
-pub fn touch_settings(input: &crate::config::Input) -> kaonin_drivers::touch::TouchSettings {
-    let range = |r: &[i32]| match r {
-        [lo, hi] => Some((*lo, *hi)),
-        _ => None,
-    };
-    kaonin_drivers::touch::TouchSettings {
-        x: range(&input.touch_x),
-        y: range(&input.touch_y),
-        swap_xy: input.touch_swap_xy,
-        invert_x: input.touch_invert_x,
-        invert_y: input.touch_invert_y,
-    }
-}
-
-/// The touchscreen calibration `[input]` asks for, for a `panel` of (width, height),
-/// when the device's own ranges are not known: raw ranges `touch_x` / `touch_y`
-/// (default: the panel's pixels) and orientation. The daemon asks the device
-/// ([`kaonin_drivers::touch::TouchInput::open_with`]) instead.
-pub fn touch_calibration(
-    input: &crate::config::Input,
-    panel: (u32, u32),
-) -> kaonin_drivers::touch::TouchCalibration {
-    kaonin_drivers::touch::AxisRanges::default().calibration(&touch_settings(input), panel)
 }
 
 /// What the daemon adds to a flow screen when drawing it: the live camera frame (face

@@ -20,7 +20,8 @@ mod pairs;
 pub use metrics::{summarize, write_roc_png, Summary};
 pub use pairs::{parse_pairs, score_pairs, Pair, Scores};
 
-use crate::config::{Config, FaceConfig};
+use crate::config::Config;
+use crate::face::FaceConfig;
 use crate::face::{FaceError, OnnxMatcher, RgbImage};
 use crate::sim::photos::{file_err, simulate_chip};
 use std::fmt::Write as _;

@@ -9,34 +9,15 @@
 //! Frames live only in memory and are wiped when dropped (the camera's frames
 //! are zeroizing buffers); nothing read from the card face is logged.
 
-use super::{DaemonError, Inbound};
 use crate::card::CardFace;
-use crate::cardface::{check_frame, marking, CardFaceReader, CardFaceRefusal, Date, Vote};
-use crate::config::{CardFaceKind, Config};
+use crate::cardface::{check_frame, marking, CardFaceRefusal, Date, Vote};
+use crate::daemon::Inbound;
+use crate::devices::CardFaceDevice;
 use crate::flow::{CardFaceGuidance, CardFaceNotice};
-use kaonin_drivers::image_camera::{ImageCamera, ImageCameraHandle};
-use kaonin_hal::camera::{BoxedCamera, Camera, Frame};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use kaonin_hal::camera::Camera;
 use std::sync::mpsc::{Receiver, TryRecvError};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::sync::mpsc::UnboundedSender;
-
-/// Frame size of the card-face camera.
-pub const FRAME_W: u32 = 640;
-/// Frame height of the card-face camera.
-pub const FRAME_H: u32 = 480;
-
-/// The card-face camera and the OCR reader, built from `[card_face]`.
-pub struct CardFaceDevice {
-    pub camera: BoxedCamera,
-    pub reader: CardFaceReader,
-    pub time_limit: Duration,
-    pub max_frames: u32,
-    /// Restarts an image sequence at its first file for each card.
-    restart: Option<Arc<AtomicUsize>>,
-}
 
 /// A command for the card-face worker.
 pub enum CardFaceCmd {
@@ -70,99 +51,6 @@ pub enum Report {
     Guidance(CardFaceGuidance),
     /// Finished: an agreed value or why there is none, and the marking.
     Done(FaceReading),
-}
-
-/// Builds the card-face camera and loads the OCR model for `kind = "images"` or
-/// `"v4l2"`; `None` for `"control"`. A missing model is a start-up error naming
-/// the file and the fix.
-pub fn build(config: &Config) -> Result<Option<CardFaceDevice>, DaemonError> {
-    let c = &config.card_face;
-    let (camera, restart) = match c.kind {
-        CardFaceKind::Control => return Ok(None),
-        CardFaceKind::Images => {
-            let (camera, handle) = ImageCamera::new(FRAME_W, FRAME_H);
-            let next = Arc::new(AtomicUsize::new(0));
-            let seq = ImageSequence {
-                camera,
-                handle,
-                source: c.images.clone(),
-                next: next.clone(),
-            };
-            (kaonin_hal::camera::boxed(seq), Some(next))
-        }
-        CardFaceKind::V4l2 => (v4l2_camera(&c.device), None),
-    };
-    let mut reader = CardFaceReader::load(&c.models).map_err(|e| {
-        DaemonError::Device(format!("card-face OCR model ([card_face] models): {e}"))
-    })?;
-    reader.check_quality = true;
-    Ok(Some(CardFaceDevice {
-        camera,
-        reader,
-        time_limit: Duration::from_secs(c.time_limit_s),
-        max_frames: c.max_frames,
-        restart,
-    }))
-}
-
-#[cfg(feature = "v4l2")]
-fn v4l2_camera(device: &Path) -> BoxedCamera {
-    let device = device.to_path_buf();
-    let camera = super::lazy::Lazy::new(device.display().to_string(), move || {
-        kaonin_drivers::v4l2::V4l2Camera::open(&device, FRAME_W, FRAME_H)
-            .map(kaonin_hal::camera::boxed)
-            .map_err(|e| e.to_string())
-    });
-    kaonin_hal::camera::boxed(camera)
-}
-
-#[cfg(not(feature = "v4l2"))]
-fn v4l2_camera(device: &Path) -> BoxedCamera {
-    let device = device.to_path_buf();
-    let camera = super::lazy::Lazy::new(device.display().to_string(), move || {
-        Err::<BoxedCamera, String>(format!(
-            "{}: this build has no V4L2 driver (build with --features v4l2)",
-            device.display()
-        ))
-    });
-    kaonin_hal::camera::boxed(camera)
-}
-
-/// Image files as successive frames: a file is every frame; a directory gives its
-/// images in name order, then starts again.
-struct ImageSequence {
-    camera: ImageCamera,
-    handle: ImageCameraHandle,
-    source: PathBuf,
-    next: Arc<AtomicUsize>,
-}
-
-fn is_image(path: &Path) -> bool {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    matches!(ext.as_deref(), Some("png" | "jpg" | "jpeg" | "bmp"))
-}
-
-impl Camera for ImageSequence {
-    type Error = kaonin_drivers::image_camera::ImageCameraError;
-
-    fn capture(&mut self) -> Result<Frame, Self::Error> {
-        let view = if self.source.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&self.source)
-                .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-                .unwrap_or_default();
-            files.retain(|p| is_image(p));
-            files.sort();
-            let i = self.next.fetch_add(1, Ordering::SeqCst);
-            (!files.is_empty()).then(|| files[i % files.len()].clone())
-        } else {
-            self.source.is_file().then(|| self.source.clone())
-        };
-        self.handle.set(view);
-        self.camera.capture()
-    }
 }
 
 /// The guidance a frame's refusal asks for, if any.
@@ -202,9 +90,7 @@ pub fn card_face_worker(
                 Err(_) => break,
             },
         };
-        if let Some(first) = &device.restart {
-            first.store(0, Ordering::SeqCst);
-        }
+        device.rewind();
         let report = |report: Report| {
             let _ = events.send(Inbound::CardFace { token, report });
         };

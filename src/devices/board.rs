@@ -1,10 +1,7 @@
 //! The `[board]` section of the configuration (an extension of CONTRACT §2): what a
 //! Raspberry Pi-class board adds — the status LED and buzzer on GPIO, the serial
-//! PIN pad, and the loopback metrics port.
-//!
-//! Kept in its own file until it is merged into `config.rs` as
-//! `pub board: Board` of [`crate::config::Config`] (with `validate` called from
-//! `Config::validate`). Every key has a default; a file only needs what differs:
+//! PIN pad, and the loopback metrics port. Every key has a default; a file only
+//! needs what differs:
 //!
 //! ```toml
 //! [board]
@@ -45,7 +42,7 @@ pub enum IndicatorKind {
 /// `[board]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Board {
+pub struct BoardConfig {
     /// The indicator driver.
     pub indicator: IndicatorKind,
     /// `[board.gpio]`.
@@ -56,9 +53,9 @@ pub struct Board {
     pub metrics: MetricsConfig,
 }
 
-impl Default for Board {
+impl Default for BoardConfig {
     fn default() -> Self {
-        Board {
+        BoardConfig {
             indicator: IndicatorKind::Mock,
             gpio: GpioConfig::default(),
             keypad: KeypadConfig::default(),
@@ -162,7 +159,7 @@ impl MetricsConfig {
 /// Baud rates a UART PIN pad may use.
 pub const BAUD_RATES: [u32; 7] = [1200, 2400, 4800, 9600, 19200, 38400, 115200];
 
-impl Board {
+impl BoardConfig {
     /// Checks values that parse but cannot work: (dotted key, reason).
     pub fn validate(&self) -> Result<(), (&'static str, String)> {
         let g = &self.gpio;
@@ -224,10 +221,10 @@ mod tests {
     #[serde(deny_unknown_fields)]
     struct Doc {
         #[serde(default)]
-        board: Board,
+        board: BoardConfig,
     }
 
-    fn parse(text: &str) -> Result<Board, String> {
+    fn parse(text: &str) -> Result<BoardConfig, String> {
         let doc: Doc = toml::from_str(text).map_err(|e| e.to_string())?;
         doc.board
             .validate()
@@ -278,7 +275,7 @@ listen = "127.0.0.1:9464"
         let text = std::fs::read_to_string(path).unwrap();
         let mut table: toml::Table = toml::from_str(&text).unwrap();
         let board = table.remove("board").expect("a [board] section");
-        let board: Board = board.try_into().unwrap();
+        let board: BoardConfig = board.try_into().unwrap();
         board.validate().unwrap();
         assert_eq!(board.indicator, IndicatorKind::Gpio);
         assert_eq!(board.metrics.addr(), None, "metrics are off by default");

@@ -1,0 +1,149 @@
+//! `[face]` (an extension of CONTRACT §2): which matcher, its models, thresholds and
+//! runtime. Its defaults and validation live here; the top-level config only puts the
+//! section in the file.
+
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// Which face matcher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MatcherKind {
+    /// The real pipeline: ONNX detector + embedder on the CPU (tract).
+    Onnx,
+    /// The deterministic thumbnail matcher: for tests and the no-model demo only.
+    TestThumbnail,
+}
+
+/// Which inference runtime runs the face models.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaceRuntime {
+    /// `tract-onnx`: pure Rust, always built.
+    #[default]
+    Tract,
+    /// ONNX Runtime through the `ort` crate (cargo feature `ort`), loading
+    /// `onnxruntime_library` at start-up.
+    Ort,
+}
+
+/// `[face]` (extension of CONTRACT §2): the face matcher, its models and thresholds.
+///
+/// Relative model paths are taken from the working directory; `scripts/fetch-models.sh`
+/// puts the pinned development models in `models/`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FaceConfig {
+    pub matcher: MatcherKind,
+    /// Face detector with 5 landmarks (CenterFace layout).
+    pub detector_model: PathBuf,
+    /// Detector input width and height (multiples of 32); frames are scaled to fit.
+    pub detector_width: u32,
+    pub detector_height: u32,
+    /// Minimum detector confidence of a face.
+    pub detector_threshold: f32,
+    /// Embedder (ArcFace-style: aligned square RGB in, one vector out).
+    pub embedder_model: PathBuf,
+    /// Embedder input side in pixels (the alignment template is scaled to it).
+    pub embedder_size: u32,
+    /// Embedder input normalisation: (pixel - mean) / scale.
+    pub embedder_mean: f32,
+    pub embedder_scale: f32,
+    /// Cosine similarity at or above which a face matches. Belongs to the embedder.
+    pub threshold: f32,
+    /// Score threshold of the test-only thumbnail matcher.
+    pub thumbnail_threshold: f32,
+    /// Smallest accepted face: distance between the eyes, in frame pixels.
+    pub min_eye_distance_px: f32,
+    /// Largest accepted head turn, as a landmark asymmetry ratio (0 frontal, 1 profile).
+    pub max_head_turn: f32,
+    /// Darkest accepted mean face brightness (0-255).
+    pub min_face_brightness: f32,
+    /// Presentation-attack check with the liveness model.
+    pub liveness: bool,
+    pub liveness_model: PathBuf,
+    /// Minimum "real face" probability when `liveness` is on.
+    pub liveness_threshold: f32,
+    /// Which liveness output means "real face".
+    pub liveness_class: usize,
+    /// Embed camera faces in greyscale, like the chip photo.
+    pub grey_embedding: bool,
+    /// Inference runtime for the models (`tract`, or `ort` in builds with that feature).
+    pub runtime: FaceRuntime,
+    /// `libonnxruntime.so` loaded when `runtime = "ort"` (scripts/fetch-onnxruntime.sh).
+    pub onnxruntime_library: PathBuf,
+}
+
+impl Default for FaceConfig {
+    fn default() -> Self {
+        FaceConfig {
+            matcher: MatcherKind::Onnx,
+            detector_model: PathBuf::from("models/centerface.onnx"),
+            detector_width: 320,
+            detector_height: 256,
+            detector_threshold: 0.5,
+            embedder_model: PathBuf::from("models/fr_feature.onnx"),
+            embedder_size: 112,
+            embedder_mean: 127.0,
+            embedder_scale: 128.0,
+            threshold: 0.5,
+            thumbnail_threshold: 0.85,
+            min_eye_distance_px: 28.0,
+            max_head_turn: 0.45,
+            min_face_brightness: 50.0,
+            liveness: false,
+            liveness_model: PathBuf::from("models/fr_liveness.onnx"),
+            liveness_threshold: 0.5,
+            liveness_class: 1,
+            grey_embedding: true,
+            runtime: FaceRuntime::Tract,
+            onnxruntime_library: PathBuf::from("models/libonnxruntime.so.1.32.0"),
+        }
+    }
+}
+
+impl FaceConfig {
+    /// Checks values that parse but cannot work: (dotted key, reason).
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        let dims = [
+            ("face.detector_width", self.detector_width),
+            ("face.detector_height", self.detector_height),
+        ];
+        for (key, v) in dims {
+            if v == 0 || v % 32 != 0 || v > 1920 {
+                return Err((key, "must be a multiple of 32 between 32 and 1920".into()));
+            }
+        }
+        if self.liveness_class > 2 {
+            return Err(("face.liveness_class", "must be 0, 1 or 2".into()));
+        }
+        if !(16..=512).contains(&self.embedder_size) {
+            return Err(("face.embedder_size", "must be between 16 and 512".into()));
+        }
+        let unit = [
+            ("face.detector_threshold", self.detector_threshold),
+            ("face.threshold", self.threshold),
+            ("face.thumbnail_threshold", self.thumbnail_threshold),
+            ("face.max_head_turn", self.max_head_turn),
+            ("face.liveness_threshold", self.liveness_threshold),
+        ];
+        for (key, v) in unit {
+            if !(0.0..=1.0).contains(&v) || v.is_nan() {
+                return Err((key, "must be between 0 and 1".into()));
+            }
+        }
+        if self.embedder_scale.is_nan() || self.embedder_scale <= 0.0 {
+            return Err(("face.embedder_scale", "must be positive".into()));
+        }
+        if !(0.0..=255.0).contains(&self.min_face_brightness) {
+            return Err((
+                "face.min_face_brightness",
+                "must be between 0 and 255".into(),
+            ));
+        }
+        if self.min_eye_distance_px.is_nan() || self.min_eye_distance_px < 4.0 {
+            return Err(("face.min_eye_distance_px", "must be at least 4".into()));
+        }
+        Ok(())
+    }
+}
