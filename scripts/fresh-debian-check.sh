@@ -53,6 +53,17 @@ deb $MIRROR bookworm-updates main
 deb ${MIRROR%/debian*}/debian-security bookworm-security main
 EOF
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+# This machine's network, not the project's set-up: a local certificate authority
+# (an egress proxy's, say) that it trusts is trusted in the root too, once the
+# ca-certificates package that the test command installs builds its bundle; Node
+# reads that bundle only when told to.
+node_ca=
+if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+    mkdir -p "$ROOT/usr/local/share/ca-certificates"
+    cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
+    node_ca=/etc/ssl/certs/ca-certificates.crt
+    log "this machine's local certificate authorities: $(cd /usr/local/share/ca-certificates && echo *.crt)"
+fi
 
 log "Rust: $HOME/.rustup (read-only) and the proxies of $HOME/.cargo/bin"
 mkdir -p "$ROOT/root/.rustup" "$ROOT/root/.cargo"
@@ -68,7 +79,7 @@ start=$SECONDS
 status=0
 # The mounts live in the new mount namespace only and go with it.
 unshare --mount --pid --fork --propagation private bash -euc '
-    root=$1 rustup=$2 command=$3
+    root=$1 rustup=$2 command=$3 node_ca=$4
     mount --bind "$rustup" "$root/root/.rustup"
     mount -o remount,bind,ro "$root/root/.rustup"
     mount --rbind /dev "$root/dev"
@@ -77,8 +88,9 @@ unshare --mount --pid --fork --propagation private bash -euc '
     mount -t tmpfs tmpfs "$root/run"
     mount -t tmpfs tmpfs "$root/tmp"
     exec chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+        ${node_ca:+NODE_EXTRA_CA_CERTS=$node_ca} \
         PATH=/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         bash -c "cd /root/kaonin && rustc --version && cargo --version && $command && scripts/install-deps.sh --check"
-' _ "$ROOT" "$HOME/.rustup" "$command" || status=$?
+' _ "$ROOT" "$HOME/.rustup" "$command" "$node_ca" || status=$?
 log "exit $status after $(((SECONDS - start) / 60)) min $(((SECONDS - start) % 60)) s"
 exit "$status"
