@@ -113,7 +113,7 @@ fn main() -> Result<()> {
         _ => return Err("usage: control_drive [--socket PATH]".into()),
     };
     let mut ctl = Control::connect(&socket)?;
-    let asset = |name: &str| kaonin::assets::path(name);
+    let asset = kaonin::assets::path;
 
     ctl.expect(&["idle"])?;
     ctl.send(json!({"camera": asset("faces/alice-camera.png")}))?;

@@ -54,7 +54,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         names
             .iter()
-            .map(|n| signal_named(n).ok_or(format!("unknown signal {n:?}")))
+            .map(|n| signal_named(n).ok_or_else(|| format!("unknown signal {n:?}")))
             .collect::<Result<_, _>>()?
     };
     let gpio = if console {
