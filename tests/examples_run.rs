@@ -1,7 +1,8 @@
 //! The programs of `examples/` (docs/examples.md), run as a reader runs them, with
 //! their output checked — not only their exit status.
 //!
-//! Cargo builds no example for an integration test: build them first with
+//! A whole `cargo test` builds the examples (to check they compile), but
+//! `cargo test --test examples_run` alone does not: build them first with
 //! `cargo build --examples --features pcsc` (scripts/test.sh's build step,
 //! `--all-targets`, does). The binaries are looked up beside this test's own
 //! (`<target>/<profile>/examples/`), so `CARGO_TARGET_DIR` and the profile need no
