@@ -10,14 +10,30 @@
 #   - then the face pipeline on ONNX Runtime against tract (`--features ort`, with
 #     the pinned libonnxruntime of scripts/fetch-onnxruntime.sh): tests/face_ort.rs.
 # Both parts always run; the exit status is non-zero if either failed.
-# Needs root (for the namespaces) and the packages listed in the README.
+# Needs root (for the namespaces and apt-get) and Rust; the Debian packages of
+# scripts/lib/debian-packages.txt are installed first when any is missing.
+#
+#   scripts/test.sh               # everything
+#   scripts/test.sh --deps-only   # only install the packages and fetch the models
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+deps_only=0
+case ${1:-} in
+    "") ;;
+    --deps-only) deps_only=1 ;;
+    *) echo "usage: $0 [--deps-only]" >&2; exit 2 ;;
+esac
+
+scripts/install-deps.sh
 # Idempotent: verified downloads are reused.
 scripts/fetch-models.sh
 scripts/fetch-ocr-model.sh
 scripts/fetch-onnxruntime.sh
+if [[ $deps_only = 1 ]]; then
+    echo "test.sh: packages and models are in place (--deps-only: no build, no tests)"
+    exit 0
+fi
 
 cargo build --workspace --all-targets --features pcsc
 rc=0

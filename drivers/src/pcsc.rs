@@ -92,6 +92,21 @@ pub fn kind_of(e: pcsc::Error) -> ErrorKind {
     }
 }
 
+/// The names of the readers pcscd knows now (empty when none is plugged in), for
+/// choosing a `name_contains` filter.
+pub fn reader_names() -> Result<Vec<String>, PcscError> {
+    let fail = |op, source| PcscError::Pcsc { op, source };
+    let ctx = Context::establish(Scope::User).map_err(|e| fail("establish", e))?;
+    match ctx.list_readers_owned() {
+        Ok(names) => Ok(names
+            .iter()
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect()),
+        Err(pcsc::Error::NoReadersAvailable) => Ok(Vec::new()),
+        Err(e) => Err(fail("list readers", e)),
+    }
+}
+
 /// A contactless (or contact) reader driven through pcscd.
 pub struct PcscReader {
     name_contains: String,
