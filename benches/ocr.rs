@@ -6,7 +6,7 @@
 //!
 //! Needs the model: `scripts/fetch-ocr-model.sh`, then `cargo bench --bench ocr`.
 
-use kaonin::cardface::{CardFaceReader, Date};
+use kaonin::card_face::{CardFaceReader, Date};
 use kaonin::sim::cardgen::{synth_card, Degradation};
 use kaonin::ui::font::Fonts;
 use kaonin_hal::camera::Frame;

@@ -13,7 +13,7 @@
 //! cargo run --example face_compare -- a.jpg b.png --models /usr/share/kaonin/models
 //! ```
 
-use kaonin::config::FaceConfig;
+use kaonin::face::FaceConfig;
 use kaonin::face::{cosine, OnnxMatcher, RgbImage};
 use std::path::PathBuf;
 

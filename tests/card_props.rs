@@ -35,8 +35,8 @@ fn exercise<C: CardChannel>(ch: &mut C) {
     let _ = card::sign(ch, "id");
 }
 
-fn profile_face() -> card::CardFace {
-    card::CardFace {
+fn profile_face() -> card::KenmenKey {
+    card::KenmenKey {
         birth: "19850412".into(),
         expiry: "20350412".into(),
         security_code: "4821".into(),

@@ -5,14 +5,14 @@ mod card_support;
 
 use card_support::{asset, profile, verify_signature, Rig, Script};
 use kaonin::card::apdu::{self, Command, AID_JPKI, AID_KENMEN};
-use kaonin::card::{self, CardFace, KenmenGuard, Reading};
+use kaonin::card::{self, KenmenGuard, KenmenKey, Reading};
 use kaonin::flow::{CardFailure, CardKind, PhotoStatus, PinStatus, VerifyOutcome};
 use kaonin_hal::secret::Digits;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 fn read(
     rig: &mut Rig,
-    face: Option<&CardFace>,
+    face: Option<&KenmenKey>,
     guard: &mut KenmenGuard,
 ) -> Result<Reading, CardFailure> {
     card::read_card(
@@ -421,7 +421,7 @@ fn blocked_key_b_is_counter_low() {
 
 // ---------------------------------------------------------------- transport faults
 
-fn full_session(rig: &mut Rig, face: &CardFace) -> (Reading, Vec<u8>) {
+fn full_session(rig: &mut Rig, face: &KenmenKey) -> (Reading, Vec<u8>) {
     let reading = read(rig, Some(face), &mut KenmenGuard::new(3)).unwrap();
     assert_eq!(
         card::verify_pin(&mut rig.reader, &pin("1234")),

@@ -27,7 +27,7 @@ pub const EF_FACE: u16 = 0x0002;
 /// logged either.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CardFace {
+pub struct KenmenKey {
     /// Birth date, Gregorian `YYYYMMDD`.
     pub birth: String,
     /// Expiry date, Gregorian `YYYYMMDD`.
@@ -36,9 +36,9 @@ pub struct CardFace {
     pub security_code: String,
 }
 
-/// Why a [`CardFace`] cannot give a 照合番号B.
+/// Why a [`KenmenKey`] cannot give a 照合番号B.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum FaceError {
+pub enum KenmenKeyError {
     /// A date that is not `YYYYMMDD` or before the Meiji era.
     #[error("bad date")]
     BadDate,
@@ -50,39 +50,39 @@ pub enum FaceError {
 /// `YYYYMMDD` (Gregorian) as the 和暦 `YYMMDD` used in 照合番号B, e.g. 1980-02-17 →
 /// `550217` (昭和55年). The era comes from the one era table,
 /// [`crate::ground::civil::ERAS`].
-pub fn era_yymmdd(birth: &str) -> Result<String, FaceError> {
+pub fn era_yymmdd(birth: &str) -> Result<String, KenmenKeyError> {
     let date = parse_date(birth)?;
     let year = date / 10_000;
     let ymd = (year as i32, date / 100 % 100, date % 100);
-    let era = Era::of_ymd(ymd).ok_or(FaceError::BadDate)?;
+    let era = Era::of_ymd(ymd).ok_or(KenmenKeyError::BadDate)?;
     let era_year = year - era.first_day().year as u32 + 1;
     if era_year > 99 {
-        return Err(FaceError::BadDate);
+        return Err(KenmenKeyError::BadDate);
     }
     Ok(format!("{:02}{:04}", era_year, date % 10_000))
 }
 
-fn parse_date(text: &str) -> Result<u32, FaceError> {
+fn parse_date(text: &str) -> Result<u32, KenmenKeyError> {
     if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(FaceError::BadDate);
+        return Err(KenmenKeyError::BadDate);
     }
-    let date: u32 = text.parse().map_err(|_| FaceError::BadDate)?;
+    let date: u32 = text.parse().map_err(|_| KenmenKeyError::BadDate)?;
     let (month, day) = (date / 100 % 100, date % 100);
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return Err(FaceError::BadDate);
+        return Err(KenmenKeyError::BadDate);
     }
     Ok(date)
 }
 
-impl CardFace {
+impl KenmenKey {
     /// 照合番号B: era birth date `YYMMDD` + expiry year `YYYY` + security code (14
     /// ASCII digits), in a buffer wiped on drop.
-    pub fn key_b(&self) -> Result<Zeroizing<Vec<u8>>, FaceError> {
+    pub fn key_b(&self) -> Result<Zeroizing<Vec<u8>>, KenmenKeyError> {
         let birth = era_yymmdd(&self.birth)?;
         let expiry = parse_date(&self.expiry)?;
         let code = &self.security_code;
         if code.len() != 4 || !code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(FaceError::BadSecurityCode);
+            return Err(KenmenKeyError::BadSecurityCode);
         }
         let text = format!("{birth}{:04}{code}", expiry / 10_000);
         Ok(Zeroizing::new(text.into_bytes()))
@@ -391,7 +391,7 @@ pub enum PhotoRead {
 /// genuine. `card_id` binds the guard's memory to this card (e.g. its certificate).
 pub fn read_photo<C: CardChannel + ?Sized>(
     ch: &mut C,
-    face: &CardFace,
+    face: &KenmenKey,
     card_id: &[u8],
     guard: &mut KenmenGuard,
 ) -> Result<PhotoRead, CardError> {
@@ -473,8 +473,8 @@ pub fn check_genuine<C: CardChannel + ?Sized>(
 mod tests {
     use super::*;
 
-    fn face(birth: &str, expiry: &str, code: &str) -> CardFace {
-        CardFace {
+    fn face(birth: &str, expiry: &str, code: &str) -> KenmenKey {
+        KenmenKey {
             birth: birth.into(),
             expiry: expiry.into(),
             security_code: code.into(),
@@ -491,9 +491,9 @@ mod tests {
         assert_eq!(era_yymmdd("20190501").unwrap(), "010501");
         assert_eq!(era_yymmdd("19261225").unwrap(), "011225");
         assert_eq!(era_yymmdd("19261224").unwrap(), "151224");
-        assert_eq!(era_yymmdd("1980021"), Err(FaceError::BadDate));
-        assert_eq!(era_yymmdd("19801317"), Err(FaceError::BadDate));
-        assert_eq!(era_yymmdd("18000101"), Err(FaceError::BadDate));
+        assert_eq!(era_yymmdd("1980021"), Err(KenmenKeyError::BadDate));
+        assert_eq!(era_yymmdd("19801317"), Err(KenmenKeyError::BadDate));
+        assert_eq!(era_yymmdd("18000101"), Err(KenmenKeyError::BadDate));
     }
 
     /// 照合番号B's era birth date agrees with the calendar's era conversion on
@@ -519,7 +519,7 @@ mod tests {
         assert_eq!(key.as_slice(), b"55021720351234");
         assert_eq!(
             face("19800217", "20350217", "12a4").key_b().map(drop),
-            Err(FaceError::BadSecurityCode)
+            Err(KenmenKeyError::BadSecurityCode)
         );
     }
 

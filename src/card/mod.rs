@@ -19,7 +19,7 @@ pub mod tlv;
 pub mod x509;
 
 pub use error::{CardError, StatusKind};
-pub use kenmen::{CardFace, ChipPhoto, FaceError, KenmenGuard, NameImage};
+pub use kenmen::{ChipPhoto, KenmenGuard, KenmenKey, KenmenKeyError, NameImage};
 
 use crate::flow::{CardFacts, CardFailure, CardKind, PhotoStatus, PinStatus, VerifyOutcome};
 use apdu::{Command, AID_JPKI};
@@ -89,7 +89,7 @@ impl std::fmt::Debug for Reading {
 /// and checks the chip's genuineness.
 pub fn read_card<C: CardChannel + ?Sized>(
     ch: &mut C,
-    card_face: Option<&CardFace>,
+    card_face: Option<&KenmenKey>,
     guard: &mut KenmenGuard,
     session_id: String,
     now: SystemTime,
@@ -103,7 +103,7 @@ pub fn read_card<C: CardChannel + ?Sized>(
 
 fn read_card_inner<C: CardChannel + ?Sized>(
     ch: &mut C,
-    card_face: Option<&CardFace>,
+    card_face: Option<&KenmenKey>,
     guard: &mut KenmenGuard,
     session_id: String,
     now: SystemTime,
@@ -141,7 +141,7 @@ type FaceRead = (PhotoStatus, Option<ChipPhoto>, Option<NameImage>);
 
 fn photo_with_guard<C: CardChannel + ?Sized>(
     ch: &mut C,
-    face: &CardFace,
+    face: &KenmenKey,
     card_id: &[u8],
     guard: &mut KenmenGuard,
 ) -> Result<FaceRead, CardError> {

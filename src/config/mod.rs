@@ -2,7 +2,7 @@
 //!
 //! Each room owns its section — its types, defaults and validation: `[link]` in
 //! [`crate::link::config`], `[face]` in [`crate::face::config`], `[card_face]` in
-//! [`crate::cardface::config`], `[policy]` in [`crate::flow::PolicyConfig`], the
+//! [`crate::card_face::config`], `[policy]` in [`crate::flow::PolicyConfig`], the
 //! device sections (`[reader]`, `[camera]`, `[display]`, `[input]`, `[board]`) in
 //! [`crate::devices`]. This module only composes them with `[terminal]`, loads the
 //! file and reports errors.
@@ -11,7 +11,7 @@
 //! wrong types and impossible values are errors that name the file, the key and the
 //! reason in one line: a typo must never silently change behaviour.
 
-use crate::cardface::CardFaceConfig;
+use crate::card_face::CardFaceConfig;
 use crate::devices::{
     BoardConfig, CameraConfig, DeviceSections, DisplayConfig, InputConfig, ReaderConfig,
 };

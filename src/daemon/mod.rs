@@ -60,9 +60,9 @@ pub enum Inbound {
     /// The input device sent something that is not a key: drop any half-typed PIN.
     InputGarbled,
     /// The card-face worker's progress for the read `token`.
-    CardFace {
+    KenmenKey {
         token: u64,
-        report: workers::cardface::Report,
+        report: workers::card_face::Report,
     },
 }
 

@@ -6,7 +6,7 @@
 //! The flow keeps its own view of the session (which reader it is about, its
 //! state); this is what the daemon needs to carry the flow's actions out.
 
-use crate::card::CardFace;
+use crate::card::KenmenKey;
 use crate::flow::{Event, ReaderRole, Screen, ScreenId};
 use zeroize::Zeroizing;
 
@@ -52,10 +52,10 @@ pub struct Session {
     /// The PIN digits typed so far (wiped when replaced).
     pub pin: Zeroizing<String>,
     /// 照合番号B typed on the control socket: wins over the card-face camera.
-    pub typed_face: Option<CardFace>,
+    pub typed_face: Option<KenmenKey>,
     /// What the simulated card's profile has printed on its face (last card put
     /// on the mock reader): used when nothing else gives 照合番号B.
-    pub profile_face: Option<CardFace>,
+    pub profile_face: Option<KenmenKey>,
     /// Which readers hold a card.
     pub presence: CardPresence,
     /// The card-face read the loop waits for before reading the chip.
@@ -89,7 +89,7 @@ impl Session {
 
     /// The value 照合番号B comes from without the camera: typed, else the
     /// simulated profile's.
-    pub fn known_face(&self) -> Option<CardFace> {
+    pub fn known_face(&self) -> Option<KenmenKey> {
         self.typed_face
             .clone()
             .or_else(|| self.profile_face.clone())

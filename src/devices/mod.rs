@@ -5,27 +5,27 @@
 //! - [`config`]: `[reader]`, `[camera]`, `[display]`, `[input]`; [`board`]: `[board]`;
 //! - [`open`]: [`build_devices`] opens what the sections ask for, giving the
 //!   [`Devices`] the daemon runs and the [`Sim`] handles of the mock ones;
-//! - [`cardface`]: the card-face camera with its OCR reader (`[card_face]`);
+//! - [`card_face`]: the card-face camera with its OCR reader (`[card_face]`);
 //! - [`lazy`]: devices that may be missing, opened on first use and again after
 //!   they come back.
 //!
 //! The daemon's workers take the devices from here; nothing here knows the daemon.
 
 pub mod board;
-pub mod cardface;
+pub mod card_face;
 pub mod config;
 pub mod lazy;
 pub mod open;
 
 pub use board::{BoardConfig, IndicatorKind};
-pub use cardface::CardFaceDevice;
+pub use card_face::CardFaceDevice;
 pub use config::{
     CameraConfig, CameraKind, DisplayConfig, DisplayKind, InputConfig, InputKind, ReaderConfig,
     ReaderKind,
 };
 pub use open::build_devices;
 
-use crate::cardface::CardFaceConfig;
+use crate::card_face::CardFaceConfig;
 use crate::face::{FaceConfig, FaceMatcher};
 use kaonin_drivers::image_camera::ImageCameraHandle;
 use kaonin_hal::camera::BoxedCamera;
@@ -90,7 +90,7 @@ pub struct LoadedCard {
     /// A smartphone (goes on the smartphone reader) rather than a card.
     pub phone: bool,
     /// What is printed on the card face (照合番号B), as a card-face scanner would read it.
-    pub printed: crate::card::CardFace,
+    pub printed: crate::card::KenmenKey,
 }
 
 /// Turns a card profile into a [`LoadedCard`]. The simulators give one

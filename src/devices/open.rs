@@ -95,7 +95,7 @@ pub fn build_devices(config: &DeviceSections<'_>) -> Result<(Devices, Sim), Devi
     let indicator = indicator(config.board, &mut sim);
     let matcher = crate::face::matcher_from_config(config.face)
         .map_err(|e| DeviceError(format!("face matcher: {e}")))?;
-    let card_face = super::cardface::open(config.card_face)?;
+    let card_face = super::card_face::open(config.card_face)?;
     let devices = Devices {
         reader,
         phone_reader,

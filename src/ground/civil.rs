@@ -97,7 +97,7 @@ impl Date {
         Date::new(year, month, day)
     }
 
-    /// `YYYYMMDD`, the form the card's face data (`card::CardFace`) holds.
+    /// `YYYYMMDD`, the form the card's face data (`card::KenmenKey`) holds.
     pub fn yyyymmdd(self) -> String {
         format!("{:04}{:02}{:02}", self.year, self.month, self.day)
     }

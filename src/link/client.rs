@@ -9,7 +9,7 @@
 //! `ping`) the connection is dropped and re-made.
 
 use super::config::LinkConfig;
-use super::framing::{Frame, GarbageMeter, LineReader, MAX_LINE};
+use super::framing::{GarbageMeter, LineRead, LineReader, MAX_LINE};
 use super::message::{parse_from_pc, to_line, IdentityMsg, PcMsg, ReaderMsg, PROTOCOL};
 use super::outbox::{OpenReport, Outbox, OutboxError, Record};
 use super::tls::{self, KeyPair};
@@ -357,7 +357,7 @@ impl Client {
     async fn converse(
         &mut self,
         conn: &mut Conn<WriteHalf<BoxStream>>,
-        frames: &mut mpsc::Receiver<std::io::Result<Frame>>,
+        frames: &mut mpsc::Receiver<std::io::Result<LineRead>>,
     ) -> End {
         let hello = ReaderMsg::Hello {
             protocol: PROTOCOL,
@@ -390,7 +390,7 @@ impl Client {
                 frame = frames.recv() => {
                     last_rx = Instant::now();
                     match frame {
-                        None | Some(Ok(Frame::Eof)) => return End::Dropped("the PC closed the connection".into()),
+                        None | Some(Ok(LineRead::Eof)) => return End::Dropped("the PC closed the connection".into()),
                         Some(Err(e)) => return End::Dropped(format!("read: {e}")),
                         Some(Ok(frame)) => self.on_frame(conn, frame, &mut garbage).await,
                     }
@@ -468,18 +468,18 @@ impl Client {
     async fn on_frame(
         &mut self,
         conn: &mut Conn<WriteHalf<BoxStream>>,
-        frame: Frame,
+        frame: LineRead,
         garbage: &mut GarbageMeter,
     ) -> Result<(), String> {
         let parsed = match frame {
-            Frame::Line(line) if line.iter().all(u8::is_ascii_whitespace) => return Ok(()),
-            Frame::Line(line) => {
+            LineRead::Line(line) if line.iter().all(u8::is_ascii_whitespace) => return Ok(()),
+            LineRead::Line(line) => {
                 // The line may carry a staff passcode: wipe it once parsed.
                 let line = Zeroizing::new(line);
                 parse_from_pc(&line).map_err(|e| e.to_string())
             }
-            Frame::TooLong => Err(format!("line longer than {MAX_LINE} bytes")),
-            Frame::Eof => return Ok(()),
+            LineRead::TooLong => Err(format!("line longer than {MAX_LINE} bytes")),
+            LineRead::Eof => return Ok(()),
         };
         match parsed {
             Ok(msg) => {
@@ -632,11 +632,11 @@ impl<W: AsyncWrite + Unpin> Conn<W> {
 /// Feeds frames from `reader` into `tx` until end of stream or an error.
 pub(crate) async fn read_frames<R: tokio::io::AsyncRead + Unpin>(
     mut reader: LineReader<R>,
-    tx: mpsc::Sender<std::io::Result<Frame>>,
+    tx: mpsc::Sender<std::io::Result<LineRead>>,
 ) {
     loop {
         let frame = reader.next().await;
-        let last = matches!(frame, Ok(Frame::Eof) | Err(_));
+        let last = matches!(frame, Ok(LineRead::Eof) | Err(_));
         if tx.send(frame).await.is_err() || last {
             return;
         }

@@ -1,7 +1,7 @@
 //! JSON Lines framing: reading bounded lines and counting garbage.
 //!
 //! A line is at most [`MAX_LINE`] bytes (without its `\n`). A longer line is
-//! discarded up to its end and reported as [`Frame::TooLong`], so one oversize
+//! discarded up to its end and reported as [`LineRead::TooLong`], so one oversize
 //! message costs the peer an `error` reply, not the connection. [`GarbageMeter`]
 //! decides when a peer that sends nothing valid has had enough chances.
 
@@ -15,7 +15,7 @@ pub const GARBAGE_LIMIT: u32 = 32;
 
 /// What the next read produced.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Frame {
+pub enum LineRead {
     /// One line, without the `\n` (and without a trailing `\r`).
     Line(Vec<u8>),
     /// A line longer than [`MAX_LINE`]; its bytes were dropped.
@@ -46,7 +46,7 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
     }
 
     /// The next frame. Cancel-safe: bytes read are kept in the reader.
-    pub async fn next(&mut self) -> std::io::Result<Frame> {
+    pub async fn next(&mut self) -> std::io::Result<LineRead> {
         loop {
             if let Some(frame) = self.take_buffered() {
                 return Ok(frame);
@@ -62,7 +62,7 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
     }
 
     /// A frame from what is already buffered, if there is one.
-    fn take_buffered(&mut self) -> Option<Frame> {
+    fn take_buffered(&mut self) -> Option<LineRead> {
         let newline = self
             .buf
             .get(self.scanned..)
@@ -75,15 +75,15 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
                 line.pop();
                 if self.discarding || line.len() > MAX_LINE + 1 {
                     self.discarding = false;
-                    return Some(Frame::TooLong);
+                    return Some(LineRead::TooLong);
                 }
                 if line.last() == Some(&b'\r') {
                     line.pop();
                 }
                 if line.len() > MAX_LINE {
-                    return Some(Frame::TooLong);
+                    return Some(LineRead::TooLong);
                 }
-                Some(Frame::Line(line))
+                Some(LineRead::Line(line))
             }
             None if self.buf.len() > MAX_LINE + 1 => {
                 // Oversize: drop what we have, keep dropping to the next newline.
@@ -100,21 +100,21 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
     }
 
     /// The frame at end of stream: an unterminated last line is still a line.
-    fn at_eof(&mut self) -> Frame {
+    fn at_eof(&mut self) -> LineRead {
         if self.discarding {
             self.discarding = false;
             self.buf.clear();
-            return Frame::TooLong;
+            return LineRead::TooLong;
         }
         if self.buf.is_empty() {
-            return Frame::Eof;
+            return LineRead::Eof;
         }
         let line = std::mem::take(&mut self.buf);
         self.scanned = 0;
         if line.len() > MAX_LINE {
-            Frame::TooLong
+            LineRead::TooLong
         } else {
-            Frame::Line(line)
+            LineRead::Line(line)
         }
     }
 }
@@ -142,12 +142,12 @@ impl GarbageMeter {
 mod tests {
     use super::*;
 
-    async fn frames(input: Vec<u8>) -> Vec<Frame> {
+    async fn frames(input: Vec<u8>) -> Vec<LineRead> {
         let mut reader = LineReader::new(&input[..]);
         let mut out = Vec::new();
         loop {
             let frame = reader.next().await.unwrap();
-            if frame == Frame::Eof {
+            if frame == LineRead::Eof {
                 return out;
             }
             out.push(frame);
@@ -167,10 +167,10 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                Frame::Line(b"a".to_vec()),
-                Frame::Line(b"bc".to_vec()),
-                Frame::Line(vec![]),
-                Frame::Line(b"last".to_vec()),
+                LineRead::Line(b"a".to_vec()),
+                LineRead::Line(b"bc".to_vec()),
+                LineRead::Line(vec![]),
+                LineRead::Line(b"last".to_vec()),
             ]
         );
     }
@@ -183,8 +183,8 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                Frame::TooLong,
-                Frame::Line(b"{\"type\":\"cancel\"}".to_vec())
+                LineRead::TooLong,
+                LineRead::Line(b"{\"type\":\"cancel\"}".to_vec())
             ]
         );
     }
@@ -197,20 +197,20 @@ mod tests {
         input.push(b'\n');
         let got = run(frames(input));
         assert_eq!(got.len(), 2);
-        assert!(matches!(&got[0], Frame::Line(l) if l.len() == MAX_LINE));
-        assert_eq!(got[1], Frame::TooLong);
+        assert!(matches!(&got[0], LineRead::Line(l) if l.len() == MAX_LINE));
+        assert_eq!(got[1], LineRead::TooLong);
     }
 
     #[test]
     fn oversize_unterminated_tail_is_too_long() {
         let got = run(frames(vec![b'q'; MAX_LINE * 2]));
-        assert_eq!(got, vec![Frame::TooLong]);
+        assert_eq!(got, vec![LineRead::TooLong]);
     }
 
     #[test]
     fn invalid_utf8_is_still_a_line_for_the_parser_to_refuse() {
         let got = run(frames(b"\xff\xfe\n".to_vec()));
-        assert_eq!(got, vec![Frame::Line(vec![0xff, 0xfe])]);
+        assert_eq!(got, vec![LineRead::Line(vec![0xff, 0xfe])]);
         let e = super::super::message::parse_from_pc(&[0xff, 0xfe]).unwrap_err();
         assert_eq!(e, super::super::message::MessageError::NotUtf8);
     }

@@ -10,7 +10,7 @@
 
 use crate::flow::AckResult;
 use crate::link::client::{read_frames, Conn};
-use crate::link::framing::{Frame, GarbageMeter, LineReader, MAX_LINE};
+use crate::link::framing::{GarbageMeter, LineRead, LineReader, MAX_LINE};
 use crate::link::message::{parse_from_reader, PcMsg, ReaderMsg};
 use crate::link::tls::{self, KeyPair, Role};
 use crate::link::transport::{Endpoint, Listener};
@@ -240,7 +240,7 @@ async fn serve_terminal(stream: crate::link::transport::BoxStream, shared: &Shar
 
 async fn converse<W: tokio::io::AsyncWrite + Unpin>(
     conn: &mut Conn<W>,
-    frames: &mut mpsc::Receiver<std::io::Result<Frame>>,
+    frames: &mut mpsc::Receiver<std::io::Result<LineRead>>,
     shared: &Shared,
 ) -> String {
     for (account, passcode) in &shared.options.passcodes {
@@ -254,20 +254,20 @@ async fn converse<W: tokio::io::AsyncWrite + Unpin>(
     loop {
         let frame = match tokio::time::timeout(shared.options.idle_timeout, frames.recv()).await {
             Err(_) => return "idle timeout".into(),
-            Ok(None) | Ok(Some(Ok(Frame::Eof))) => return "closed".into(),
+            Ok(None) | Ok(Some(Ok(LineRead::Eof))) => return "closed".into(),
             Ok(Some(Err(e))) => return format!("read: {e}"),
             Ok(Some(Ok(frame))) => frame,
         };
         let result = match frame {
-            Frame::Line(line) if line.iter().all(u8::is_ascii_whitespace) => Ok(()),
-            Frame::Line(line) => match parse_from_reader(&line) {
+            LineRead::Line(line) if line.iter().all(u8::is_ascii_whitespace) => Ok(()),
+            LineRead::Line(line) => match parse_from_reader(&line) {
                 Ok(msg) => {
                     garbage.good();
                     on_message(conn, shared, msg, &line).await
                 }
                 Err(e) => bad_line(conn, &mut garbage, e.to_string()).await,
             },
-            Frame::TooLong => {
+            LineRead::TooLong => {
                 bad_line(
                     conn,
                     &mut garbage,
@@ -275,7 +275,7 @@ async fn converse<W: tokio::io::AsyncWrite + Unpin>(
                 )
                 .await
             }
-            Frame::Eof => Ok(()),
+            LineRead::Eof => Ok(()),
         };
         if let Err(e) = result {
             return e;

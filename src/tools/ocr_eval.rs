@@ -10,8 +10,8 @@
 //! the date the expiry window is checked against (the generator writes it; the
 //! `--today` flag overrides it; default: today in Japan). Format: docs/ocr.md.
 
-use crate::card::CardFace;
-use crate::cardface::{
+use crate::card::KenmenKey;
+use crate::card_face::{
     check_frame, CardFaceReader, CardFaceRefusal, Date, FrameText, OcrError, Vote,
 };
 use crate::sim::cardgen::{synth_card, write_set, Degradation, TRUTH_FILE};
@@ -290,18 +290,18 @@ impl fmt::Display for EvalReport {
 
 /// One card to evaluate: truth (`None` = Western calendar, must be refused) and frames.
 struct EvalCard {
-    truth: Option<CardFace>,
+    truth: Option<KenmenKey>,
     frames: Vec<Frame>,
 }
 
 fn field_values(text: &FrameText) -> (Option<String>, Option<String>, Option<String>) {
-    let birth = crate::cardface::parse::birth_line(&text.birth.text)
+    let birth = crate::card_face::parse::birth_line(&text.birth.text)
         .ok()
         .map(Date::yyyymmdd);
-    let expiry = crate::cardface::parse::expiry_line(&text.expiry.text)
+    let expiry = crate::card_face::parse::expiry_line(&text.expiry.text)
         .ok()
         .map(Date::yyyymmdd);
-    let code = crate::cardface::parse::security_code(&text.code.text).ok();
+    let code = crate::card_face::parse::security_code(&text.code.text).ok();
     (birth, expiry, code)
 }
 
@@ -389,7 +389,7 @@ fn truth_today(text: &str) -> Option<(i32, u32, u32)> {
 fn parse_truth(
     dir: &Path,
     text: &str,
-) -> Result<Vec<(String, PathBuf, Option<CardFace>)>, EvalError> {
+) -> Result<Vec<(String, PathBuf, Option<KenmenKey>)>, EvalError> {
     let path = dir.join(TRUTH_FILE);
     let mut rows = Vec::new();
     for (n, line) in text
@@ -414,7 +414,7 @@ fn parse_truth(
                 ),
             });
         }
-        let truth = (birth != "western").then(|| CardFace {
+        let truth = (birth != "western").then(|| KenmenKey {
             birth: birth.to_string(),
             expiry: expiry.to_string(),
             security_code: code.to_string(),
@@ -453,7 +453,7 @@ pub fn ocr_eval_cli(args: &OcrEvalArgs) -> Result<EvalReport, EvalError> {
         EvalSource::Dir(dir) => {
             let text = truth_text.unwrap_or_default();
             // Group the rows by card; load one card's frames at a time.
-            let mut cards: Vec<(String, Option<CardFace>, Vec<PathBuf>)> = Vec::new();
+            let mut cards: Vec<(String, Option<KenmenKey>, Vec<PathBuf>)> = Vec::new();
             for (id, file, truth) in parse_truth(dir, &text)? {
                 match cards.last_mut() {
                     Some((last, _, files)) if *last == id => files.push(file),

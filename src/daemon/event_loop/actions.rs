@@ -2,7 +2,7 @@
 //! the audit log, a timer, a screen. Results come back as events.
 
 use super::Loop;
-use crate::card::CardFace;
+use crate::card::KenmenKey;
 use crate::daemon::workers::CardCmd;
 use crate::daemon::Inbound;
 use crate::flow::{Action, CardFailure, Event, FaceOutcome, ReaderRole, Screen, ScreenId};
@@ -71,7 +71,7 @@ impl Loop {
     }
 
     /// Has the card read, with the card-face value if there is one.
-    pub(super) fn read_card(&mut self, card_face: Option<CardFace>) {
+    pub(super) fn read_card(&mut self, card_face: Option<KenmenKey>) {
         self.send_card(CardCmd::Read {
             session_id: uuid_v4(),
             card_face,

@@ -80,7 +80,7 @@ impl Loop {
                 // systemd restarts the service.
                 Inbound::Watchdog => notify::notify("WATCHDOG=1"),
                 Inbound::InputGarbled => self.clear_pin(),
-                Inbound::CardFace { token, report } => self.on_card_face(token, report),
+                Inbound::KenmenKey { token, report } => self.on_card_face(token, report),
             }
         }
     }
@@ -110,9 +110,9 @@ impl Loop {
 
     /// A report of the card-face worker: guidance goes to the flow; the result
     /// (value or refusal) lets the card worker read the chip.
-    fn on_card_face(&mut self, token: u64, report: workers::cardface::Report) {
+    fn on_card_face(&mut self, token: u64, report: workers::card_face::Report) {
         use crate::flow::CardFaceEvent;
-        use workers::cardface::Report;
+        use workers::card_face::Report;
         if self.session.card_face_pending != Some(token) {
             return;
         }

@@ -5,7 +5,7 @@
 //! session's slots, wiped at session end and when the card leaves.
 
 use super::{NameSlot, PhotoSlot};
-use crate::card::{self, CardFace, KenmenGuard};
+use crate::card::{self, KenmenGuard, KenmenKey};
 use crate::daemon::{Inbound, RETRY};
 use crate::flow::{CardFailure, Device, Event, ReaderRole};
 use kaonin_hal::card::{BoxedReader, CardReader, Error as _, ErrorKind, Presence};
@@ -22,7 +22,7 @@ pub enum CardCmd {
     /// Read the card now on the reader.
     Read {
         session_id: String,
-        card_face: Option<CardFace>,
+        card_face: Option<KenmenKey>,
     },
     /// Read the PIN retry counter.
     QueryPin,

@@ -6,7 +6,7 @@
 //! the devices the loop drives itself (the indicator, the mock devices' handles).
 //!
 //! - [`card`]: a card reader; [`face`]: the camera and the matcher; [`display`]:
-//!   the panel; [`input`]: touchscreen or PIN pad; [`cardface`]: the card-face camera.
+//!   the panel; [`input`]: touchscreen or PIN pad; [`card_face`]: the card-face camera.
 //!
 //! Live preview: while the face screen is up the face worker captures frames at most
 //! every [`face::PREVIEW_INTERVAL`] and offers them to the display worker through a
@@ -20,13 +20,13 @@
 //! emptied (wiped) at session end and when the card leaves.
 
 pub mod card;
-pub mod cardface;
+pub mod card_face;
 pub mod display;
 pub mod face;
 pub mod input;
 
 pub use card::CardCmd;
-pub use cardface::CardFaceCmd;
+pub use card_face::CardFaceCmd;
 pub use display::{DisplayCmd, PreviewTx};
 pub use face::FaceCmd;
 
@@ -131,8 +131,8 @@ impl Workers {
         let card_face = card_face.map(|device| {
             let (ctx, crx) = std_mpsc::channel();
             let tx = tx.clone();
-            threads.push(spawn_worker("cardface", move || {
-                cardface::card_face_worker(device, crx, tx)
+            threads.push(spawn_worker("card_face", move || {
+                card_face::card_face_worker(device, crx, tx)
             }));
             ctx
         });

@@ -2,8 +2,8 @@
 //! perspective, lighting and glare, blur, noise and JPEG artefacts.
 
 use super::Rng;
-use crate::cardface::geom::{warp_rgb_onto, Homography, Point};
-use crate::cardface::layout::{CARD_H, CARD_W};
+use crate::card_face::geom::{warp_rgb_onto, Homography, Point};
+use crate::card_face::layout::{CARD_H, CARD_W};
 use image::{Rgb, RgbImage};
 use kaonin_hal::camera::{Frame, PixelFormat};
 

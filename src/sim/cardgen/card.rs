@@ -3,7 +3,7 @@
 //! with 「顔認証」 and a red seal), the photo placeholder, the serial and the code.
 
 use super::{CardSpec, Rng};
-use crate::cardface::layout::{draw, CARD_H, CARD_W};
+use crate::card_face::layout::{draw, CARD_H, CARD_W};
 use crate::ui::font::{Fonts, Weight};
 use image::{Rgb, RgbImage};
 
@@ -120,8 +120,8 @@ pub fn draw_card(spec: &CardSpec, fonts: &Fonts, rng: &mut Rng) -> RgbImage {
     );
     // The issuer stays right of the expiry crop.
     let issuer_x = (end + 18.0).max(
-        crate::cardface::layout::CURRENT.expiry.x as f32
-            + crate::cardface::layout::CURRENT.expiry.w as f32
+        crate::card_face::layout::CURRENT.expiry.x as f32
+            + crate::card_face::layout::CURRENT.expiry.w as f32
             + 12.0,
     );
     text(&mut img, fonts, "○○市長", (issuer_x, ey as f32), 22, INK);
@@ -132,7 +132,7 @@ pub fn draw_card(spec: &CardSpec, fonts: &Fonts, rng: &mut Rng) -> RgbImage {
     // The serial ends well left of the code crop.
     let (_, sy, ss) = draw::SERIAL;
     let serial_w = fonts.width(&spec.serial, ss, Weight::Regular);
-    let serial_x = crate::cardface::layout::CURRENT.code.x as f32 - 14.0 - serial_w;
+    let serial_x = crate::card_face::layout::CURRENT.code.x as f32 - 14.0 - serial_w;
     text(
         &mut img,
         fonts,

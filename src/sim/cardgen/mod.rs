@@ -127,8 +127,8 @@ pub fn write_captures(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::card_face::{check_frame, FieldText, FrameText, Policy};
     use crate::ground::civil::gregorian_to_era;
-    use crate::cardface::{check_frame, FieldText, FrameText, Policy};
 
     fn fonts() -> Fonts {
         Fonts::load(None).unwrap()
@@ -216,8 +216,8 @@ mod tests {
         let f = fonts();
         let spec = random_spec(&mut Rng::new(3), TODAY, 0.0);
         let card = draw_card(&spec, &f, &mut Rng::new(3));
-        let layout = crate::cardface::layout::CURRENT;
-        for field in crate::cardface::Field::ALL {
+        let layout = crate::card_face::layout::CURRENT;
+        for field in crate::card_face::Field::ALL {
             let r = layout.field(field);
             let dark = (r.y..r.y + r.h)
                 .flat_map(|y| (r.x..r.x + r.w).map(move |x| (x, y)))

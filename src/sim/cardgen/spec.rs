@@ -3,7 +3,7 @@
 //! lines as printed, and the 照合番号B they give.
 
 use super::Rng;
-use crate::card::CardFace;
+use crate::card::KenmenKey;
 use crate::ground::civil::{days_in_month, gregorian_to_era, Date, Era};
 
 /// What is printed on one synthetic card.
@@ -41,8 +41,8 @@ impl CardSpec {
 
     /// The values for 照合番号B (`None` for a Western-calendar card, which must
     /// be refused).
-    pub fn truth(&self) -> Option<CardFace> {
-        (!self.western).then(|| CardFace {
+    pub fn truth(&self) -> Option<KenmenKey> {
+        (!self.western).then(|| KenmenKey {
             birth: self.birth.yyyymmdd(),
             expiry: self.expiry.yyyymmdd(),
             security_code: self.code.clone(),
@@ -179,7 +179,7 @@ pub fn random_spec(rng: &mut Rng, today: Date, western_p: f64) -> CardSpec {
 
 /// The card of a known holder (e.g. a virtual card's profile): birth and
 /// expiry `YYYYMMDD`, the security code; `None` if a date is not a date.
-pub fn spec_for(face: &CardFace, face_auth_mark: bool) -> Option<CardSpec> {
+pub fn spec_for(face: &KenmenKey, face_auth_mark: bool) -> Option<CardSpec> {
     let date = |s: &str| {
         let n: u32 = s.parse().ok()?;
         Date::new((n / 10_000) as i32, n / 100 % 100, n % 100)

@@ -2,7 +2,7 @@
 //! card face, secrets and their counters, keys, photo, ATR, injected faults). The
 //! format is documented in `assets/cards/README.md` and `docs/vcard.md`.
 
-use crate::card::CardFace;
+use crate::card::KenmenKey;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -216,7 +216,7 @@ pub struct Profile {
     /// The holder.
     pub holder: Holder,
     /// What is printed on the card face (source of the 照合番号B the chip expects).
-    pub card_face: CardFace,
+    pub card_face: KenmenKey,
     /// User-authentication PIN (EF 0018; Android: the smartphone PIN).
     pub pin: Secret,
     /// Signature password (EF 001B).
@@ -320,7 +320,7 @@ impl Profile {
     }
 
     /// The printed card face, as a card-face scanner would read it.
-    pub fn printed_face(&self) -> CardFace {
+    pub fn printed_face(&self) -> KenmenKey {
         self.card_face.clone()
     }
 

@@ -27,7 +27,7 @@ pub use config::{CardFaceConfig, CardFaceKind};
 pub use read::{read_card_face, CardFaceReader, FrameTiming};
 pub use rec::OcrError;
 
-use crate::card::CardFace;
+use crate::card::KenmenKey;
 pub use crate::ground::civil::{Date, Era};
 use parse::ParseError;
 use std::fmt;
@@ -228,7 +228,7 @@ pub fn check_frame(
     text: &FrameText,
     today: Date,
     policy: &Policy,
-) -> Result<CardFace, CardFaceRefusal> {
+) -> Result<KenmenKey, CardFaceRefusal> {
     if parse::birth_line(&text.birth.text) == Err(ParseError::WesternCalendar) {
         return Err(CardFaceRefusal::WesternCalendar);
     }
@@ -259,7 +259,7 @@ pub fn check_frame(
     if expiry.year - birth.year < policy.min_validity_years {
         return Err(CardFaceRefusal::ValidityTooShort);
     }
-    let face = CardFace {
+    let face = KenmenKey {
         birth: birth.yyyymmdd(),
         expiry: expiry.yyyymmdd(),
         security_code: code.to_string(),
@@ -277,7 +277,7 @@ pub fn check_frame(
 #[derive(Default)]
 pub struct Vote {
     /// (照合番号B, the face, votes).
-    seen: Vec<(Zeroizing<Vec<u8>>, CardFace, u32)>,
+    seen: Vec<(Zeroizing<Vec<u8>>, KenmenKey, u32)>,
     refusals: Vec<CardFaceRefusal>,
 }
 
@@ -297,7 +297,7 @@ impl Vote {
     }
 
     /// Adds one frame's result; returns the accepted face when the rule is met.
-    pub fn push(&mut self, frame: Result<CardFace, CardFaceRefusal>) -> Option<CardFace> {
+    pub fn push(&mut self, frame: Result<KenmenKey, CardFaceRefusal>) -> Option<KenmenKey> {
         let face = match frame {
             Ok(face) => face,
             Err(refusal) => {
@@ -318,7 +318,7 @@ impl Vote {
     }
 
     /// The accepted value, if any: ≥ 2 votes and strictly more than any other.
-    pub fn accepted(&self) -> Option<CardFace> {
+    pub fn accepted(&self) -> Option<KenmenKey> {
         let best = self.seen.iter().max_by_key(|(_, _, n)| *n)?;
         let ties = self.seen.iter().filter(|(_, _, n)| *n == best.2).count();
         (best.2 >= 2 && ties == 1).then(|| best.1.clone())
@@ -351,7 +351,7 @@ pub fn agree(
     frames: &[FrameText],
     today: (i32, u32, u32),
     policy: &Policy,
-) -> Result<CardFace, CardFaceRefusal> {
+) -> Result<KenmenKey, CardFaceRefusal> {
     let today = Date::from_ymd(today).ok_or(CardFaceRefusal::BadToday)?;
     let mut vote = Vote::new();
     for frame in frames {

@@ -5,7 +5,7 @@
 
 use super::lazy::Lazy;
 use super::DeviceError;
-use crate::cardface::{CardFaceConfig, CardFaceKind, CardFaceReader};
+use crate::card_face::{CardFaceConfig, CardFaceKind, CardFaceReader};
 use kaonin_drivers::image_camera::{ImageCamera, ImageCameraHandle};
 use kaonin_hal::camera::{BoxedCamera, Camera, Frame};
 use std::path::{Path, PathBuf};

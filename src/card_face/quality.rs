@@ -99,7 +99,7 @@ mod tests {
     use super::super::layout::CURRENT;
     use super::super::locate::{find_card, gray_frame, rectify};
     use super::*;
-    use crate::cardface::Date;
+    use crate::card_face::Date;
     use crate::sim::cardgen::{blur, capture, draw_card, random_spec, Degradation, Rng};
     use crate::ui::font::Fonts;
     use image::{Luma, RgbImage};

@@ -253,7 +253,7 @@ pub fn rectify(img: &GrayImage, corners: &[Point; 4]) -> Option<GrayImage> {
 #[cfg(all(test, feature = "sim"))]
 mod tests {
     use super::*;
-    use crate::cardface::Date;
+    use crate::card_face::Date;
     use crate::sim::cardgen::{synth_card, Degradation};
     use crate::ui::font::Fonts;
 

@@ -5,7 +5,7 @@
 use super::layout::{Layout, Rect, CURRENT};
 use super::rec::{OcrError, Recognizer};
 use super::{check_frame, CardFaceRefusal, Date, Field, FrameText, Policy, Vote};
-use crate::card::CardFace;
+use crate::card::KenmenKey;
 use image::GrayImage;
 use kaonin_hal::camera::Frame;
 use std::path::Path;
@@ -125,7 +125,7 @@ pub fn read_card_face(
     reader: &CardFaceReader,
     frames: &[Frame],
     today: (i32, u32, u32),
-) -> Result<CardFace, CardFaceRefusal> {
+) -> Result<KenmenKey, CardFaceRefusal> {
     let today = Date::from_ymd(today).ok_or(CardFaceRefusal::BadToday)?;
     let mut vote = Vote::new();
     for frame in frames {

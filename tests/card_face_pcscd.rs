@@ -6,7 +6,7 @@
 //! The 照合番号B VERIFYs that reach the card are counted in the pcscd APDU log
 //! (`KAONIN_PCSCD_LOG`, written by scripts/with-pcscd.sh).
 //!
-//! Run: `scripts/with-pcscd.sh cargo test --features pcsc --test cardface_pcscd --
+//! Run: `scripts/with-pcscd.sh cargo test --features pcsc --test card_face_pcscd --
 //! --include-ignored` (needs the OCR model: scripts/fetch-ocr-model.sh).
 
 #![cfg(feature = "pcsc")]
@@ -14,7 +14,7 @@
 mod common;
 
 use common::*;
-use kaonin::card::CardFace;
+use kaonin::card::KenmenKey;
 use kaonin::sim::cardgen::{spec_for, write_captures, CardSpec, Degradation};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -27,7 +27,7 @@ fn models_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
 }
 
-fn printed_face(name: &str) -> CardFace {
+fn printed_face(name: &str) -> KenmenKey {
     kaonin::sim::vcard::Profile::load(Path::new(&profile(name)))
         .unwrap()
         .printed_face()
@@ -45,7 +45,7 @@ fn clean() -> Degradation {
 }
 
 /// Writes `frames` photographs of the card `face` into `dir`.
-fn photograph(dir: &Path, face: &CardFace, marking: bool, card_blur: f64, frames: usize) {
+fn photograph(dir: &Path, face: &KenmenKey, marking: bool, card_blur: f64, frames: usize) {
     let spec = spec_for(face, marking).expect("profile dates");
     photograph_spec(dir, &spec, card_blur, frames);
 }
@@ -304,10 +304,10 @@ fn photograph_with_glare(dir: &Path, frames: usize) {
     let spec = spec_for(&printed_face("alice"), false).unwrap();
     let mut rng = Rng::new(11);
     let card = draw_card(&spec, &fonts, &mut rng);
-    let layout = kaonin::cardface::layout::CURRENT;
+    let layout = kaonin::card_face::layout::CURRENT;
     let (cx, cy) = (
-        (layout.code.x + layout.code.w / 2) as f64 / kaonin::cardface::layout::CARD_W as f64,
-        (layout.code.y + layout.code.h / 2) as f64 / kaonin::cardface::layout::CARD_H as f64,
+        (layout.code.x + layout.code.w / 2) as f64 / kaonin::card_face::layout::CARD_W as f64,
+        (layout.code.y + layout.code.h / 2) as f64 / kaonin::card_face::layout::CARD_H as f64,
     );
     for k in 0..frames {
         let cap = capture(&card, &mut rng, &clean());

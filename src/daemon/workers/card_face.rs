@@ -1,7 +1,7 @@
 //! The card-face worker: when a card is on the reader and no 照合番号B came from
 //! the control socket, it photographs the printed card face with the card-face
 //! camera (`[card_face]`), reads it frame by frame with the OCR pipeline
-//! ([`crate::cardface`]), tells the patient how to help (place the card flat, hold
+//! ([`crate::card_face`]), tells the patient how to help (place the card flat, hold
 //! still, glare) and hands back a value only when two frames agree on all 14
 //! digits and pass every check. It gives up after the time limit or the frame
 //! budget; the flow then offers the PIN or the staff.
@@ -9,8 +9,8 @@
 //! Frames live only in memory and are wiped when dropped (the camera's frames
 //! are zeroizing buffers); nothing read from the card face is logged.
 
-use crate::card::CardFace;
-use crate::cardface::{check_frame, marking, CardFaceRefusal, Date, Vote};
+use crate::card::KenmenKey;
+use crate::card_face::{check_frame, marking, CardFaceRefusal, Date, Vote};
 use crate::daemon::Inbound;
 use crate::devices::CardFaceDevice;
 use crate::flow::{CardFaceGuidance, CardFaceNotice};
@@ -30,7 +30,7 @@ pub enum CardFaceCmd {
 /// What the card-face reader found.
 pub struct FaceReading {
     /// The agreed value, or why there is none.
-    pub face: Result<CardFace, CardFaceNotice>,
+    pub face: Result<KenmenKey, CardFaceNotice>,
     /// 「顔認証」 is written in the 追記欄 (read even when the value is refused,
     /// e.g. on a foreign resident's PIN-less card).
     pub marking: bool,
@@ -92,7 +92,7 @@ pub fn card_face_worker(
         };
         device.rewind();
         let report = |report: Report| {
-            let _ = events.send(Inbound::CardFace { token, report });
+            let _ = events.send(Inbound::KenmenKey { token, report });
         };
         match read_one_card(&mut device, &commands, &report) {
             Outcome::Done(result) => report(Report::Done(result)),
@@ -195,7 +195,7 @@ mod tests {
             CardFaceNotice::WesternCalendar
         );
         assert_eq!(
-            notice_of(CardFaceRefusal::Unreadable(crate::cardface::Field::Birth)),
+            notice_of(CardFaceRefusal::Unreadable(crate::card_face::Field::Birth)),
             CardFaceNotice::UnknownLayout
         );
         assert_eq!(

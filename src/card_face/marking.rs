@@ -210,7 +210,7 @@ pub fn frame_has_marking(reader: &CardFaceReader, frame: &Frame) -> Option<bool>
 mod tests {
     use super::super::layout::CURRENT;
     use super::*;
-    use crate::cardface::Date;
+    use crate::card_face::Date;
     use crate::sim::cardgen::{capture, draw_card, random_spec, Degradation, Rng};
     use crate::ui::font::Fonts;
     use std::path::Path;

@@ -20,7 +20,7 @@ fn good() -> FrameText {
     frame("昭和55年 2月17日生", "2030年 2月17日まで有効", "1234")
 }
 
-fn check(f: &FrameText) -> Result<CardFace, CardFaceRefusal> {
+fn check(f: &FrameText) -> Result<KenmenKey, CardFaceRefusal> {
     check_frame(f, today(), &Policy::default())
 }
 
