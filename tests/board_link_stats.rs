@@ -4,6 +4,9 @@
 //! receiver's `--ask-stats`. (`tests/board_stats.rs` does it through the daemon and
 //! `kaonin pc --ask-stats` after a day of receptions.)
 
+// Uses the simulators (cargo feature `sim`, on by default).
+#![cfg(feature = "sim")]
+
 use kaonin::flow::{Event, VerifyOutcome};
 use kaonin::link::transport::Endpoint;
 use kaonin::link::{spawn_with, ClientOptions, StatusSnapshot};

@@ -9,6 +9,8 @@
 //! Run: `scripts/with-pcscd.sh cargo test --features pcsc --test card_face_pcscd --
 //! --include-ignored` (needs the OCR model: scripts/fetch-ocr-model.sh).
 
+// Uses the simulators (cargo feature `sim`, on by default).
+#![cfg(feature = "sim")]
 #![cfg(feature = "pcsc")]
 
 mod common;

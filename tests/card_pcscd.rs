@@ -9,6 +9,8 @@
 //! never on sleeps. `pcscd_restart_while_idle` stops the script's pcscd (pid from
 //! /run/pcscd/pcscd.pid) and starts a new one, which the script's cleanup stops.
 
+// Uses the simulators (cargo feature `sim`, on by default).
+#![cfg(feature = "sim")]
 #![cfg(feature = "pcsc")]
 
 mod card_support;

@@ -2,6 +2,9 @@
 //! into the TLV / certificate parsers and random APDUs into the card model. Nothing
 //! may panic; every failure is a typed error.
 
+// Uses the simulators (cargo feature `sim`, on by default).
+#![cfg(feature = "sim")]
+
 mod card_support;
 
 use card_support::{profile, Rig};

@@ -1,6 +1,9 @@
 //! The card protocol against the project's one card model (`VirtualCard`) in the
 //! in-process mock reader, and against scripted answers for every status word.
 
+// Uses the simulators (cargo feature `sim`, on by default).
+#![cfg(feature = "sim")]
+
 mod card_support;
 
 use card_support::{asset, profile, verify_signature, Rig, Script};

@@ -1,6 +1,9 @@
 //! `kaonin vcard` against a stand-in for vpcd (a loopback TCP listener speaking the
 //! vpcd protocol), and profile loading errors.
 
+// Uses the simulators (cargo feature `sim`, on by default).
+#![cfg(feature = "sim")]
+
 mod card_support;
 
 use card_support::{cards_dir, profile, Vcard};

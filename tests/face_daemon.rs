@@ -9,6 +9,9 @@
 //! (`libopenjp2-tools`): `cargo test --test face_daemon -- --include-ignored`.
 //! The pcscd variant also needs `scripts/with-pcscd.sh` and `--features pcsc`.
 
+// Uses the simulators (cargo feature `sim`, on by default).
+#![cfg(feature = "sim")]
+
 mod common;
 
 use common::*;

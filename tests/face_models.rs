@@ -2,6 +2,9 @@
 //! models and photos: run `scripts/fetch-models.sh`, then
 //! `cargo test --test face_models -- --include-ignored`.
 
+// Uses the simulators and tools (cargo features `sim`, `tools`, on by default).
+#![cfg(feature = "tools")]
+
 use kaonin::face::FaceConfig;
 use kaonin::face::{Detection, FaceMatcher, OnnxMatcher, RgbImage};
 use kaonin::flow::{FaceOutcome, Guidance};

@@ -4,6 +4,9 @@
 //! landmarks and the same embeddings. Needs the pinned models and runtime:
 //! `scripts/fetch-models.sh && scripts/fetch-onnxruntime.sh`, then
 //! `cargo test --features ort --test face_ort -- --include-ignored`.
+
+// Uses the simulators (cargo feature `sim`, on by default).
+#![cfg(feature = "sim")]
 #![cfg(feature = "ort")]
 
 use kaonin::face::{cosine, FaceMatcher, OnnxMatcher, RgbImage};

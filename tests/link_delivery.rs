@@ -1,6 +1,9 @@
 //! Link delivery over a Unix socket: the outbox waits for a PC that starts later,
 //! dedup by id, re-send after reconnect, and the PC's requests.
 
+// Uses the simulators (cargo feature `sim`, on by default).
+#![cfg(feature = "sim")]
+
 use kaonin::flow::{AckResult, Consent, ConsentMode, Event, Identity, Method};
 use kaonin::link::transport::Endpoint;
 use kaonin::link::{spawn_with, ClientOptions, LinkHandle, StatusSnapshot};

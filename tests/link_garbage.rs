@@ -3,6 +3,9 @@
 //! nothing panics, and the same connection then carries valid traffic. A peer
 //! that sends nothing but garbage is disconnected.
 
+// Uses the simulators (cargo feature `sim`, on by default).
+#![cfg(feature = "sim")]
+
 use kaonin::link::framing::{GARBAGE_LIMIT, MAX_LINE};
 use kaonin::link::transport::Endpoint;
 use kaonin::link::{spawn_with, ClientOptions, StatusSnapshot};

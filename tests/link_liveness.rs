@@ -2,6 +2,9 @@
 //! and the terminal reconnects; a PC that answers `ping` with `error` (it does not
 //! know the extension) keeps its connection.
 
+// Uses the simulators (cargo feature `sim`, on by default).
+#![cfg(feature = "sim")]
+
 use kaonin::link::transport::Endpoint;
 use kaonin::link::{spawn_with, ClientOptions, LinkHandle, StatusSnapshot};
 use kaonin::sim::pc::{PcOptions, PcServer};

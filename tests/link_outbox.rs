@@ -1,6 +1,9 @@
 //! The outbox on disk: truncated and scribbled files keep their intact records and
 //! quarantine the damaged bytes; the link then delivers what was kept.
 
+// Uses the simulators (cargo feature `sim`, on by default).
+#![cfg(feature = "sim")]
+
 use kaonin::flow::{Consent, ConsentMode, Method};
 use kaonin::link::message::IdentityMsg;
 use kaonin::link::outbox::{Outbox, FILE_NAME};

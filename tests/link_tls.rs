@@ -1,6 +1,9 @@
 //! TLS over loopback TCP: pinned peers talk; an unpinned PC or terminal is refused;
 //! a plain-TCP peer gets nothing from a TLS endpoint.
 
+// Uses the simulators (cargo feature `sim`, on by default).
+#![cfg(feature = "sim")]
+
 use kaonin::flow::{Consent, ConsentMode, Event, Identity, Method};
 use kaonin::link::tls::{self, KeyPair, Role};
 use kaonin::link::transport::{connect, ClientSecurity, Endpoint};

@@ -6,6 +6,8 @@
 //! Run them with `scripts/with-pcscd.sh cargo test --features pcsc -- --ignored`
 //! (scripts/test.sh does): they need a private pcscd with vpcd.
 
+// Uses the simulators (cargo feature `sim`, on by default).
+#![cfg(feature = "sim")]
 #![cfg(feature = "pcsc")]
 
 mod common;

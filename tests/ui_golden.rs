@@ -4,6 +4,9 @@
 //! wrong text is caught without comparing pixels. Regenerate after an intended
 //! change with `UPDATE_GOLDEN=1 cargo test --test ui_golden`.
 
+// Uses the simulators and tools (cargo features `sim`, `tools`, on by default).
+#![cfg(feature = "tools")]
+
 use kaonin::flow::{Lang, ScreenParams};
 use kaonin::tools::render::render_cli;
 use kaonin::ui::content::button_key;

@@ -4,6 +4,9 @@
 //! scales it into the name box of the consent screens. The name's text never shows
 //! up in the logs of the read.
 
+// Uses the simulators (cargo feature `sim`, on by default).
+#![cfg(feature = "sim")]
+
 use embedded_graphics::pixelcolor::RgbColor;
 use kaonin::card::{self, KenmenGuard, NameImage, Reading};
 use kaonin::flow::{Lang, PhotoStatus, ScreenId};

@@ -6,6 +6,8 @@
 //! Uses the vpcd slot "Virtual PCD 00 00" like `card_pcscd` (test binaries run one
 //! after another); waits on reader events, never on sleeps.
 
+// Uses the simulators (cargo feature `sim`, on by default).
+#![cfg(feature = "sim")]
 #![cfg(feature = "pcsc")]
 
 mod card_support;
