@@ -102,7 +102,6 @@ fn demo_runs_all_three_receptions() {
 
 #[test]
 fn passcodes_are_managed_locally_with_digits_from_stdin() {
-    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("k.toml");
     std::fs::write(
@@ -114,22 +113,9 @@ fn passcodes_are_managed_locally_with_digits_from_stdin() {
     )
     .unwrap();
     let run = |args: &[&str], stdin: &str| {
-        let mut child = kaonin()
-            .args(["passcode", "--config"])
-            .arg(&config)
-            .args(args)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let mut cmd = kaonin();
+        cmd.args(["passcode", "--config"]).arg(&config).args(args);
+        let out = common::output_with_stdin(cmd, stdin);
         (
             out.status.code().unwrap(),
             String::from_utf8_lossy(&out.stdout).into_owned(),

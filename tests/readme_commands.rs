@@ -223,21 +223,9 @@ fn cargo_deb_version_matches_ci() {
 
 /// `kaonin ARGS` with `stdin`; returns its output (any exit status).
 fn kaonin_in(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = kaonin()
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    let mut cmd = kaonin();
+    cmd.args(args).current_dir(dir);
+    common::output_with_stdin(cmd, stdin)
 }
 
 /// `kaonin ARGS`, which must succeed; returns stdout.

@@ -23,6 +23,26 @@ pub fn kaonin() -> Command {
     cmd
 }
 
+/// Runs `cmd` with `stdin` written to it; returns its output (any exit status).
+#[allow(dead_code)] // not every test binary that includes this module uses it
+pub fn output_with_stdin(mut cmd: Command, stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 pub fn asset(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("assets")
