@@ -44,7 +44,29 @@ pub enum Command {
     /// `{"debug":{"stall_ms":N}}`: block the flow loop (a test hook for the
     /// watchdog; refused unless `KAONIN_DEBUG_CONTROL` is set).
     DebugStall(std::time::Duration),
+    /// `{"debug":{"panic":WORKER}}` or `{"debug":{"wedge":WORKER}}`: the device
+    /// worker (`card`, `face`, `display`, `card_face`) panics or wedges at its next
+    /// command (a test hook for the restart on a failed worker; refused unless
+    /// `KAONIN_DEBUG_CONTROL` is set).
+    DebugFault {
+        /// The worker's name.
+        worker: String,
+        /// What happens to it.
+        fault: DebugFault,
+    },
 }
+
+/// A fault a `{"debug":…}` line injects into a device worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DebugFault {
+    /// The worker panics.
+    Panic,
+    /// The worker never comes back to its commands.
+    Wedge,
+}
+
+/// Device workers a debug fault may name.
+pub const DEBUG_WORKERS: [&str; 4] = ["card", "face", "display", "card_face"];
 
 /// Parses one control line; the error is the message for `{"event":"error"}`.
 pub fn parse(line: &str) -> Result<Command, String> {
@@ -103,11 +125,23 @@ pub fn parse(line: &str) -> Result<Command, String> {
         return Ok(Command::Device { device, plugged });
     }
     if let Some(debug) = obj.get("debug") {
+        for (key, fault) in [("panic", DebugFault::Panic), ("wedge", DebugFault::Wedge)] {
+            if let Some(worker) = debug.get(key) {
+                let worker = worker
+                    .as_str()
+                    .filter(|w| DEBUG_WORKERS.contains(w))
+                    .ok_or(format!("\"{key}\" names a worker: {DEBUG_WORKERS:?}"))?;
+                return Ok(Command::DebugFault {
+                    worker: worker.to_owned(),
+                    fault,
+                });
+            }
+        }
         let ms = debug
             .get("stall_ms")
             .and_then(Value::as_u64)
             .filter(|ms| *ms <= 60_000)
-            .ok_or("\"debug\" takes {\"stall_ms\": 0..60000}")?;
+            .ok_or("\"debug\" takes {\"stall_ms\": 0..60000}, {\"panic\": WORKER} or {\"wedge\": WORKER}")?;
         return Ok(Command::DebugStall(std::time::Duration::from_millis(ms)));
     }
     Err("unknown control line (expected press, pin, staff, camera, card or card_face)".into())
@@ -312,6 +346,24 @@ mod tests {
     }
 
     #[test]
+    fn debug_faults_name_a_device_worker() {
+        assert_eq!(
+            parse(r#"{"debug":{"panic":"face"}}"#),
+            Ok(Command::DebugFault {
+                worker: "face".into(),
+                fault: DebugFault::Panic
+            })
+        );
+        assert_eq!(
+            parse(r#"{"debug":{"wedge":"card"}}"#),
+            Ok(Command::DebugFault {
+                worker: "card".into(),
+                fault: DebugFault::Wedge
+            })
+        );
+    }
+
+    #[test]
     fn bad_lines_get_a_reason() {
         for (line, needle) in [
             ("garbage", "not a JSON object"),
@@ -323,6 +375,8 @@ mod tests {
             (r#"{"camera":5}"#, "path or null"),
             (r#"{"card_face":{"birth":1}}"#, "card_face"),
             (r#"{"hello":1}"#, "unknown control line"),
+            (r#"{"debug":{"panic":"link"}}"#, "names a worker"),
+            (r#"{"debug":{"wedge":7}}"#, "names a worker"),
         ] {
             let err = parse(line).unwrap_err();
             assert!(err.contains(needle), "{line}: {err}");

@@ -64,6 +64,13 @@ pub enum Inbound {
         token: u64,
         report: workers::card_face::Report,
     },
+    /// Time to look whether every device worker still comes back to its channel.
+    HealthCheck,
+    /// A device worker panicked or wedged: the terminal restarts.
+    WorkerFailed {
+        worker: &'static str,
+        failure: workers::Failure,
+    },
 }
 
 /// Why the daemon could not start.
@@ -90,7 +97,18 @@ pub enum DaemonError {
         path: String,
         source: std::io::Error,
     },
+    /// A device worker panicked or wedged; the daemon stopped so that systemd
+    /// starts it again (the outbox is kept).
+    #[error("the {worker} worker {failure}: restarting the terminal")]
+    WorkerFailed {
+        worker: &'static str,
+        failure: workers::Failure,
+    },
 }
+
+/// How long the restarting screen may take to reach the panel before the
+/// daemon exits anyway (a wedged display never answers).
+const RESTART_SCREEN_WAIT: Duration = Duration::from_secs(3);
 
 /// Runs the daemon until `shutdown` completes; then the session is wiped and the
 /// outbox left intact.
@@ -153,6 +171,7 @@ pub async fn run(
             Err(e) => tracing::error!(error = %e, %addr, "metrics endpoint unavailable"),
         }
     }
+    let health = workers::Health::new(config.board.worker_timeout());
     let workers = Workers::spawn(
         devices,
         sim,
@@ -160,17 +179,31 @@ pub async fn run(
         announce.clone(),
         tx.clone(),
         config.card_face_floor(),
+        health.clone(),
     );
     let uplink = Uplink::new(link.clone(), status_tx, stats.clone(), announce);
     let mut daemon = Loop::start(config.policy.flow_policy(), ui, staff, tx, workers, uplink);
+    timers::start_health_checks(tx_watchdog.clone(), health.limit());
     timers::start_watchdog(tx_watchdog);
     notify::notify("READY=1");
     tracing::info!(terminal = %config.terminal.id, "ready");
-    tokio::select! {
-        _ = daemon.run(rx) => {}
-        _ = shutdown => {}
-    }
+    let failed = tokio::select! {
+        failed = daemon.run(rx) => failed,
+        _ = shutdown => None,
+    };
     notify::notify("STOPPING=1");
+    if let Some((worker, failure)) = failed {
+        // The watchdog is no longer fed (the loop has left); say so on the panel,
+        // then exit with an error so systemd starts the terminal again. A wedged
+        // worker is never joined.
+        let drawn = daemon.abandon();
+        let _ = tokio::time::timeout(RESTART_SCREEN_WAIT, drawn).await;
+        link.shutdown().await;
+        if let Err(e) = stats.flush() {
+            tracing::warn!(error = %e, "operations figures could not be saved");
+        }
+        return Err(DaemonError::WorkerFailed { worker, failure });
+    }
     daemon.stop();
     link.shutdown().await;
     if let Err(e) = stats.flush() {

@@ -44,3 +44,19 @@ pub fn start_watchdog(tx: UnboundedSender<Inbound>) {
         });
     }
 }
+
+/// Sends [`Inbound::HealthCheck`] to the loop a few times per `limit`, so a
+/// worker wedged for longer than `limit` is noticed soon after.
+pub fn start_health_checks(tx: UnboundedSender<Inbound>, limit: Duration) {
+    let every = (limit / 4).max(Duration::from_millis(100));
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if tx.send(Inbound::HealthCheck).is_err() {
+                break;
+            }
+        }
+    });
+}

@@ -6,6 +6,7 @@
 //! ```toml
 //! [board]
 //! indicator = "gpio"          # "mock" | "log" | "gpio"
+//! worker_timeout_s = 60       # a device worker busy this long is wedged: restart
 //!
 //! [board.gpio]
 //! led_pin = 17                # BCM numbers
@@ -45,6 +46,10 @@ pub enum IndicatorKind {
 pub struct BoardConfig {
     /// The indicator driver.
     pub indicator: IndicatorKind,
+    /// A device worker away from its commands this long (a card that never
+    /// answers, a driver stuck in the kernel) is wedged: the terminal shows that it
+    /// is restarting and exits for systemd to start it again.
+    pub worker_timeout_s: u64,
     /// `[board.gpio]`.
     pub gpio: GpioConfig,
     /// `[board.keypad]`.
@@ -57,6 +62,7 @@ impl Default for BoardConfig {
     fn default() -> Self {
         BoardConfig {
             indicator: IndicatorKind::Mock,
+            worker_timeout_s: 60,
             gpio: GpioConfig::default(),
             keypad: KeypadConfig::default(),
             metrics: MetricsConfig::default(),
@@ -160,8 +166,19 @@ impl MetricsConfig {
 pub const BAUD_RATES: [u32; 7] = [1200, 2400, 4800, 9600, 19200, 38400, 115200];
 
 impl BoardConfig {
+    /// How long a device worker may stay busy before it is taken as wedged.
+    pub fn worker_timeout(&self) -> Duration {
+        Duration::from_secs(self.worker_timeout_s)
+    }
+
     /// Checks values that parse but cannot work: (dotted key, reason).
     pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        if !(1..=3600).contains(&self.worker_timeout_s) {
+            return Err((
+                "board.worker_timeout_s",
+                "must be 1 to 3600 seconds (longer than any card read or face attempt)".into(),
+            ));
+        }
         let g = &self.gpio;
         if g.led_pin > 27 {
             return Err(("board.gpio.led_pin", "must be a BCM pin 0 to 27".into()));
@@ -230,6 +247,23 @@ mod tests {
             .validate()
             .map_err(|(key, reason)| format!("{key}: {reason}"))?;
         Ok(doc.board)
+    }
+
+    #[test]
+    fn a_worker_timeout_outside_its_range_is_refused() {
+        for text in [
+            "[board]\nworker_timeout_s = 0",
+            "[board]\nworker_timeout_s = 3601",
+        ] {
+            let err = parse(text).unwrap_err();
+            assert!(err.starts_with("board.worker_timeout_s:"), "{err}");
+        }
+        assert_eq!(
+            parse("[board]\nworker_timeout_s = 5")
+                .unwrap()
+                .worker_timeout_s,
+            5
+        );
     }
 
     #[test]

@@ -29,6 +29,21 @@ pub enum ScreenId {
     StaffCall,
 }
 
+impl Screen {
+    /// The staff-call screen for `reason`, without buttons.
+    pub fn staff_call(lang: Lang, reason: StaffReason) -> Screen {
+        Screen {
+            id: ScreenId::StaffCall,
+            lang,
+            buttons: Vec::new(),
+            params: ScreenParams {
+                staff_reason: Some(reason),
+                ..ScreenParams::default()
+            },
+        }
+    }
+}
+
 impl ScreenId {
     /// Every screen id.
     pub const ALL: [ScreenId; 15] = [
@@ -176,6 +191,9 @@ pub enum StaffReason {
     NoMethodLeft,
     /// A device stopped working (故障中); the terminal waits until it is back.
     DeviceFault,
+    /// A device worker failed; the terminal is restarting itself (shown by the
+    /// daemon, not the flow, just before it exits for systemd to start it again).
+    Restarting,
 }
 
 /// A message shown on top of a screen after a staff passcode attempt.

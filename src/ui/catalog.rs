@@ -90,6 +90,7 @@ pub const KEYS: &[&str] = &[
     "staff_call.outbox_failed",
     "staff_call.no_method_left",
     "staff_call.device_fault",
+    "staff_call.restarting",
     "staff_call.devices",
     "staff_call.separator",
     "device.reader",

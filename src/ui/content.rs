@@ -112,6 +112,7 @@ fn staff_reason_key(reason: Option<StaffReason>) -> &'static str {
         Some(StaffReason::OutboxFailed) => "staff_call.outbox_failed",
         Some(StaffReason::NoMethodLeft) => "staff_call.no_method_left",
         Some(StaffReason::DeviceFault) => "staff_call.device_fault",
+        Some(StaffReason::Restarting) => "staff_call.restarting",
         None => "staff_call.unknown",
     }
 }

@@ -148,6 +148,7 @@ pub fn variants(lang: Lang) -> Vec<Screen> {
         StaffReason::OutboxFailed,
         StaffReason::NoMethodLeft,
         StaffReason::DeviceFault,
+        StaffReason::Restarting,
     ] {
         v.push(with(ScreenId::StaffCall, lang, |s| {
             s.params.staff_reason = Some(reason)

@@ -197,6 +197,16 @@ impl Terminal {
     /// Starts `kaonin run` with an existing config in `dir`; with `log` (a
     /// `KAONIN_LOG` filter) its stderr is appended to `dir/daemon.log`.
     pub fn start_logged(dir: tempfile::TempDir, config_path: &Path, log: Option<&str>) -> Terminal {
+        Terminal::start_env(dir, config_path, log, &[])
+    }
+
+    /// [`Terminal::start_logged`] with extra environment variables for the daemon.
+    pub fn start_env(
+        dir: tempfile::TempDir,
+        config_path: &Path,
+        log: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> Terminal {
         // The daemon says READY=1 (sd_notify) once its devices and sockets are up.
         let notify_path = dir.path().join("notify.sock");
         let _ = std::fs::remove_file(&notify_path);
@@ -207,6 +217,7 @@ impl Terminal {
             .args(["run", "--config"])
             .arg(config_path)
             .env("NOTIFY_SOCKET", &notify_path)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null());
         if let Some(filter) = log {
@@ -293,6 +304,25 @@ impl Terminal {
                 return event["message"].as_str().unwrap().to_owned();
             }
         }
+    }
+
+    /// Waits (up to the deadline) for the daemon to exit by itself.
+    pub fn wait_exit(&mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "kaonin run did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Takes the terminal's directory (state, config, outbox) for a restart; the
+    /// process is killed if still running.
+    pub fn take_dir(&mut self) -> tempfile::TempDir {
+        self.kill();
+        std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap())
     }
 
     /// Kills the daemon abruptly.

@@ -75,6 +75,22 @@ impl Loop {
                 tracing::warn!(?duration, "stalling the flow loop on request (test hook)");
                 std::thread::sleep(duration);
             }
+            Command::DebugFault { worker, fault } => {
+                if std::env::var_os("KAONIN_DEBUG_CONTROL").is_none() {
+                    return Err("debug lines are disabled (KAONIN_DEBUG_CONTROL)".into());
+                }
+                use crate::daemon::workers::health::{arm_fault, Fault};
+                let fault = match fault {
+                    crate::control::DebugFault::Panic => Fault::Panic,
+                    crate::control::DebugFault::Wedge => Fault::Wedge,
+                };
+                tracing::warn!(
+                    worker,
+                    ?fault,
+                    "arming a worker fault on request (test hook)"
+                );
+                arm_fault(&worker, fault);
+            }
         }
         Ok(())
     }

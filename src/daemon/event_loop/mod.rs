@@ -14,9 +14,9 @@ mod input;
 use super::session::Session;
 use super::timers::Timers;
 use super::uplink::Uplink;
-use super::workers::{self, Workers};
+use super::workers::{self, Failure, Workers};
 use super::{notify, Inbound};
-use crate::flow::{Action, Event, Flow, Policy, ReaderRole};
+use crate::flow::{Action, Event, Flow, Lang, Policy, ReaderRole, Screen, ScreenId, StaffReason};
 use crate::staff::Staff;
 use crate::ui::Ui;
 use std::sync::Arc;
@@ -60,8 +60,12 @@ impl Loop {
         daemon
     }
 
-    /// Runs until the channel closes.
-    pub async fn run(&mut self, mut rx: mpsc::UnboundedReceiver<Inbound>) {
+    /// Runs until the channel closes, or until a device worker fails: then the
+    /// failed worker and how.
+    pub async fn run(
+        &mut self,
+        mut rx: mpsc::UnboundedReceiver<Inbound>,
+    ) -> Option<(&'static str, Failure)> {
         while let Some(inbound) = rx.recv().await {
             match inbound {
                 Inbound::Flow(event) => self.on_event(event),
@@ -81,14 +85,39 @@ impl Loop {
                 Inbound::Watchdog => notify::notify("WATCHDOG=1"),
                 Inbound::InputGarbled => self.clear_pin(),
                 Inbound::KenmenKey { token, report } => self.on_card_face(token, report),
+                Inbound::HealthCheck => {
+                    if let Some(worker) = self.workers.health.wedged() {
+                        let limit = self.workers.health.limit();
+                        tracing::error!(worker, ?limit, "device worker wedged");
+                        return Some((worker, Failure::Wedged));
+                    }
+                }
+                Inbound::WorkerFailed { worker, failure } => {
+                    tracing::error!(worker, %failure, "device worker failed");
+                    return Some((worker, failure));
+                }
             }
         }
+        None
     }
 
     /// Ends the session (wiping its secrets) and lets the workers finish.
     pub fn stop(&mut self) {
         self.perform(vec![Action::EndSession]);
         self.workers.stop();
+    }
+
+    /// After a worker failed: ends the session (wiping its secrets), shows that the
+    /// terminal is restarting and leaves the workers behind (a wedged one would
+    /// never finish). The receiver completes once the screen has been drawn.
+    pub fn abandon(&mut self) -> tokio::sync::oneshot::Receiver<()> {
+        self.perform(vec![Action::EndSession]);
+        let lang = self.session.screen.as_ref().map_or(Lang::Ja, |s| s.lang);
+        self.workers
+            .show(Screen::staff_call(lang, StaffReason::Restarting));
+        self.uplink
+            .status(ScreenId::StaffCall, self.session.presence.any());
+        self.workers.flush_display()
     }
 
     fn on_event(&mut self, event: Event) {

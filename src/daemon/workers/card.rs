@@ -4,13 +4,14 @@
 //! the chip photo and name image it reads go to the other workers through the
 //! session's slots, wiped at session end and when the card leaves.
 
+use super::Commands;
 use super::{NameSlot, PhotoSlot};
 use crate::card::{self, KenmenGuard, KenmenKey};
 use crate::daemon::{Inbound, RETRY};
 use crate::flow::{CardFailure, Device, Event, ReaderRole};
 use kaonin_hal::card::{BoxedReader, CardReader, Error as _, ErrorKind, Presence};
 use kaonin_hal::secret::Digits;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
 use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -40,7 +41,7 @@ pub enum CardCmd {
 pub fn card_worker(
     role: ReaderRole,
     mut reader: BoxedReader,
-    commands: Receiver<CardCmd>,
+    commands: Commands<CardCmd>,
     events: UnboundedSender<Inbound>,
     photo: PhotoSlot,
     name: NameSlot,

@@ -9,13 +9,14 @@
 //! Frames live only in memory and are wiped when dropped (the camera's frames
 //! are zeroizing buffers); nothing read from the card face is logged.
 
+use super::Commands;
 use crate::card::KenmenKey;
 use crate::card_face::{check_frame, marking, CardFaceRefusal, Date, Vote};
 use crate::daemon::Inbound;
 use crate::devices::CardFaceDevice;
 use crate::flow::{CardFaceGuidance, CardFaceNotice};
 use kaonin_hal::camera::Camera;
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::TryRecvError;
 use std::time::Instant;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -77,7 +78,7 @@ pub fn notice_of(refusal: CardFaceRefusal) -> CardFaceNotice {
 /// Runs the card-face camera and reader until the daemon drops the channel.
 pub fn card_face_worker(
     mut device: CardFaceDevice,
-    commands: Receiver<CardFaceCmd>,
+    commands: Commands<CardFaceCmd>,
     events: UnboundedSender<Inbound>,
 ) {
     let mut next: Option<u64> = None;
@@ -114,7 +115,7 @@ enum Outcome {
 /// Reads one card.
 fn read_one_card(
     device: &mut CardFaceDevice,
-    commands: &Receiver<CardFaceCmd>,
+    commands: &Commands<CardFaceCmd>,
     report: &dyn Fn(Report),
 ) -> Outcome {
     let started = Instant::now();

@@ -4,6 +4,7 @@
 //! session's name image. A failing panel is reported and presented to again every
 //! retry period.
 
+use super::Commands;
 use super::NameSlot;
 use crate::daemon::{Inbound, RETRY};
 use crate::flow::{Device, Screen, ScreenId};
@@ -12,7 +13,7 @@ use kaonin_hal::camera::Frame;
 use kaonin_hal::display::{BoxedDisplay, Display, Framebuffer, ScreenShown};
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
@@ -23,6 +24,9 @@ pub enum DisplayCmd {
     Show(Screen),
     /// A camera frame for the face screen's preview (drawn once, then wiped).
     Preview(Frame),
+    /// Answer once everything sent before has been drawn (the restarting screen
+    /// is on the panel before the process exits).
+    Flush(tokio::sync::oneshot::Sender<()>),
 }
 
 /// The face worker's side of the preview: at most one frame in flight to the
@@ -64,7 +68,7 @@ const IDLE_WAIT: Duration = Duration::from_secs(3600);
 pub fn display_worker(
     ui: Arc<Ui>,
     mut display: BoxedDisplay,
-    commands: Receiver<DisplayCmd>,
+    commands: Commands<DisplayCmd>,
     announce: crate::control::Announcer,
     events: UnboundedSender<Inbound>,
     name: NameSlot,
@@ -98,6 +102,10 @@ pub fn display_worker(
         };
         let screen = match cmd {
             DisplayCmd::Show(screen) => screen,
+            DisplayCmd::Flush(done) => {
+                let _ = done.send(());
+                continue;
+            }
             DisplayCmd::Preview(camera) => {
                 preview_in_flight.store(false, Ordering::Release);
                 let on_face = current.as_ref().filter(|s| s.id == ScreenId::Face);

@@ -5,12 +5,13 @@
 //! missing or unplugged is reported and probed again every retry period.
 
 use super::display::PreviewTx;
+use super::Commands;
 use super::PhotoSlot;
 use crate::daemon::{Inbound, RETRY};
 use crate::face::{FaceMatcher, Reference};
 use crate::flow::{Device, Event, FaceOutcome};
 use kaonin_hal::camera::{BoxedCamera, Camera, Error as _, Frame};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -36,7 +37,7 @@ pub enum FaceCmd {
 pub fn face_worker(
     mut camera: BoxedCamera,
     mut matcher: Box<dyn FaceMatcher>,
-    commands: Receiver<FaceCmd>,
+    commands: Commands<FaceCmd>,
     events: UnboundedSender<Inbound>,
     photo: PhotoSlot,
     preview: PreviewTx,

@@ -23,12 +23,14 @@ pub mod card;
 pub mod card_face;
 pub mod display;
 pub mod face;
+pub mod health;
 pub mod input;
 
 pub use card::CardCmd;
 pub use card_face::CardFaceCmd;
 pub use display::{DisplayCmd, PreviewTx};
 pub use face::FaceCmd;
+pub use health::{Commands, Failure, Health};
 
 use super::Inbound;
 use crate::card::{ChipPhoto, KenmenGuard, NameImage};
@@ -66,12 +68,15 @@ pub struct Workers {
     pub indicator: BoxedIndicator,
     /// The mock devices' handles, for the control socket.
     pub sim: Sim,
+    /// Whether each worker still comes back to its channel.
+    pub health: Health,
     threads: Vec<JoinHandle<()>>,
 }
 
 impl Workers {
     /// Starts one worker per device. `card_face_floor` is the 照合番号B counter
-    /// floor of every card reader.
+    /// floor of every card reader; a worker away from its channel longer than
+    /// `health`'s limit is wedged.
     pub fn spawn(
         devices: Devices,
         sim: Sim,
@@ -79,6 +84,7 @@ impl Workers {
         announce: Announcer,
         tx: UnboundedSender<Inbound>,
         card_face_floor: u8,
+        health: Health,
     ) -> Workers {
         let Devices {
             reader,
@@ -98,41 +104,45 @@ impl Workers {
             .chain(phone_reader.map(|r| (ReaderRole::Phone, r)));
         for (role, reader) in readers {
             let (ctx, crx) = std_mpsc::channel();
-            let (tx, photo, name) = (tx.clone(), photo.clone(), name.clone());
+            let crx = Commands::new(crx, health.pulse("card"));
+            let (events, photo, name) = (tx.clone(), photo.clone(), name.clone());
             let guard = KenmenGuard::new(card_face_floor);
-            threads.push(spawn_worker("card", move || {
-                card::card_worker(role, reader, crx, tx, photo, name, guard)
+            threads.push(spawn_worker("card", &tx, move || {
+                card::card_worker(role, reader, crx, events, photo, name, guard)
             }));
             cards.insert(role, ctx);
         }
         let (display_tx, drx) = std_mpsc::channel();
         let preview = !kaonin_hal::display::Display::stores_frames(&display);
         let preview_in_flight = Arc::new(AtomicBool::new(false));
+        let drx = Commands::new(drx, health.pulse("display"));
         let (face, frx) = std_mpsc::channel();
+        let frx = Commands::new(frx, health.pulse("face"));
         {
-            let (tx, photo) = (tx.clone(), photo.clone());
+            let (events, photo) = (tx.clone(), photo.clone());
             let preview = PreviewTx::new(display_tx.clone(), preview_in_flight.clone());
-            threads.push(spawn_worker("face", move || {
-                face::face_worker(camera, matcher, frx, tx, photo, preview)
+            threads.push(spawn_worker("face", &tx, move || {
+                face::face_worker(camera, matcher, frx, events, photo, preview)
             }));
         }
         {
-            let (ui, tx) = (ui.clone(), tx.clone());
-            threads.push(spawn_worker("display", move || {
-                display::display_worker(ui, display, drx, announce, tx, name, preview_in_flight)
+            let (ui, events) = (ui.clone(), tx.clone());
+            threads.push(spawn_worker("display", &tx, move || {
+                display::display_worker(ui, display, drx, announce, events, name, preview_in_flight)
             }));
         }
         if let Some(input) = input {
-            let tx = tx.clone();
-            threads.push(spawn_worker("input", move || {
-                input::input_worker(input, tx)
+            let events = tx.clone();
+            threads.push(spawn_worker("input", &tx, move || {
+                input::input_worker(input, events)
             }));
         }
         let card_face = card_face.map(|device| {
             let (ctx, crx) = std_mpsc::channel();
-            let tx = tx.clone();
-            threads.push(spawn_worker("card_face", move || {
-                card_face::card_face_worker(device, crx, tx)
+            let crx = Commands::new(crx, health.pulse("card_face"));
+            let events = tx.clone();
+            threads.push(spawn_worker("card_face", &tx, move || {
+                card_face::card_face_worker(device, crx, events)
             }));
             ctx
         });
@@ -144,6 +154,7 @@ impl Workers {
             preview,
             indicator,
             sim,
+            health,
             threads,
         }
     }
@@ -199,6 +210,13 @@ impl Workers {
         let _ = self.face.send(FaceCmd::End);
     }
 
+    /// Asks the display worker to confirm it has drawn everything sent so far.
+    pub fn flush_display(&self) -> tokio::sync::oneshot::Receiver<()> {
+        let (done, drawn) = tokio::sync::oneshot::channel();
+        let _ = self.display.send(DisplayCmd::Flush(done));
+        drawn
+    }
+
     /// Closes every command channel and waits for the workers to finish.
     pub fn stop(&mut self) {
         self.cards.clear();
@@ -215,10 +233,25 @@ impl Workers {
     }
 }
 
-fn spawn_worker(name: &str, body: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
+/// Starts a worker thread; a panic in it is caught and reported to the loop as
+/// [`Inbound::WorkerFailed`] (the loop then restarts the terminal).
+fn spawn_worker(
+    name: &'static str,
+    loop_tx: &UnboundedSender<Inbound>,
+    body: impl FnOnce() + Send + 'static,
+) -> JoinHandle<()> {
+    let loop_tx = loop_tx.clone();
     std::thread::Builder::new()
         .name(format!("kaonin-{name}"))
-        .spawn(body)
+        .spawn(move || {
+            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).is_err() {
+                tracing::error!(worker = name, "device worker panicked");
+                let _ = loop_tx.send(Inbound::WorkerFailed {
+                    worker: name,
+                    failure: Failure::Panicked,
+                });
+            }
+        })
         .expect("spawning a device thread")
 }
 

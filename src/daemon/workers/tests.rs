@@ -83,7 +83,7 @@ fn display_rig(stores: bool) -> DisplayRig {
         let (ui, name, in_flight) = (ui.clone(), name.clone(), in_flight.clone());
         let announce = crate::control::Announcer::new(16);
         std::thread::spawn(move || {
-            display_worker(ui, display, rx, announce, events, name, in_flight)
+            display_worker(ui, display, watched(rx), announce, events, name, in_flight)
         })
     };
     DisplayRig {
@@ -160,7 +160,7 @@ fn camera_frames_from_the_face_worker_fill_the_preview_box() {
             face_worker(
                 camera,
                 matcher,
-                cmd_rx,
+                watched(cmd_rx),
                 events,
                 PhotoSlot::default(),
                 preview,
@@ -245,7 +245,7 @@ fn the_name_image_goes_from_the_card_worker_to_the_screen_and_is_wiped_at_the_en
             card_worker(
                 ReaderRole::Card,
                 reader,
-                cmd_rx,
+                watched(cmd_rx),
                 events,
                 photo,
                 name,
@@ -312,4 +312,10 @@ fn the_name_image_goes_from_the_card_worker_to_the_screen_and_is_wiped_at_the_en
     drop(cmd_tx);
     card.join().unwrap();
     rig.finish();
+}
+
+/// A worker's channel as the workers take it, watched by a health of its own.
+fn watched<T>(rx: mpsc::Receiver<T>) -> super::Commands<T> {
+    let health = super::Health::new(std::time::Duration::from_secs(3600));
+    super::Commands::new(rx, health.pulse("test"))
 }
