@@ -15,6 +15,7 @@ pub struct UsageError {
 
 /// Runs the daemon on the devices of `config` until SIGTERM or SIGINT.
 pub async fn run_daemon(config: Config) -> anyhow::Result<()> {
+    crate::daemon::abort_on_stray_panics();
     #[allow(unused_mut)]
     let (devices, mut sim) = crate::devices::build_devices(&config.devices())?;
     #[cfg(feature = "sim")]

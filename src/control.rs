@@ -66,7 +66,8 @@ pub enum DebugFault {
 }
 
 /// Device workers a debug fault may name.
-pub const DEBUG_WORKERS: [&str; 4] = ["card", "face", "display", "card_face"];
+/// (`"task"` for `panic`: a task of the async runtime panics at once.)
+pub const DEBUG_WORKERS: [&str; 5] = ["card", "face", "display", "card_face", "task"];
 
 /// Parses one control line; the error is the message for `{"event":"error"}`.
 pub fn parse(line: &str) -> Result<Command, String> {

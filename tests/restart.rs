@@ -100,6 +100,19 @@ fn a_wedged_worker_is_noticed_and_the_terminal_restarts() {
 }
 
 #[test]
+fn a_panic_anywhere_else_ends_the_process_for_systemd_to_restart() {
+    // tokio would swallow a task's panic and leave a terminal that looks alive.
+    let mut t = terminal("");
+    let id = offline_reception(&mut t);
+    t.send(json!({"debug": {"panic": "task"}}));
+    let status = t.wait_exit();
+    assert!(!status.success(), "{status}");
+    let log = t.log();
+    assert!(log.contains("an async task panics"), "{log}");
+    restart_delivers(t, &id);
+}
+
+#[test]
 fn debug_faults_are_refused_without_the_debug_switch() {
     let mut t = Terminal::start(Options::default());
     t.send(json!({"debug": {"panic": "face"}}));

@@ -110,6 +110,25 @@ pub enum DaemonError {
 /// daemon exits anyway (a wedged display never answers).
 const RESTART_SCREEN_WAIT: Duration = Duration::from_secs(3);
 
+/// Makes any panic outside a device worker — the loop, the PC link, a timer, a
+/// blocking task — end the process at once (after the usual panic message), so
+/// systemd restarts it: tokio would otherwise swallow a task's panic and leave a
+/// terminal that looks alive but never delivers. Device workers' panics are caught
+/// where their threads start and restart the terminal in order (the restarting
+/// screen first). Called once by `kaonin run`.
+pub fn abort_on_stray_panics() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        report(info);
+        let in_worker = std::thread::current()
+            .name()
+            .is_some_and(|name| name.starts_with(workers::THREAD_PREFIX));
+        if !in_worker {
+            std::process::abort();
+        }
+    }));
+}
+
 /// Runs the daemon until `shutdown` completes; then the session is wiped and the
 /// outbox left intact.
 pub async fn run(

@@ -80,6 +80,11 @@ impl Loop {
                     return Err("debug lines are disabled (KAONIN_DEBUG_CONTROL)".into());
                 }
                 use crate::daemon::workers::health::{arm_fault, Fault};
+                if worker == "task" {
+                    tracing::warn!("panicking in an async task on request (test hook)");
+                    tokio::spawn(async { panic!("test fault: an async task panics") });
+                    return Ok(());
+                }
                 let fault = match fault {
                     crate::control::DebugFault::Panic => Fault::Panic,
                     crate::control::DebugFault::Wedge => Fault::Wedge,

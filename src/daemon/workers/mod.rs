@@ -233,6 +233,9 @@ impl Workers {
     }
 }
 
+/// The name of every device worker thread starts with this.
+pub const THREAD_PREFIX: &str = "kaonin-";
+
 /// Starts a worker thread; a panic in it is caught and reported to the loop as
 /// [`Inbound::WorkerFailed`] (the loop then restarts the terminal).
 fn spawn_worker(
@@ -242,7 +245,7 @@ fn spawn_worker(
 ) -> JoinHandle<()> {
     let loop_tx = loop_tx.clone();
     std::thread::Builder::new()
-        .name(format!("kaonin-{name}"))
+        .name(format!("{THREAD_PREFIX}{name}"))
         .spawn(move || {
             if std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).is_err() {
                 tracing::error!(worker = name, "device worker panicked");
