@@ -409,3 +409,26 @@ fn a_camera_missing_at_start_calls_staff_instead_of_crashing() {
         t.screens
     );
 }
+
+#[test]
+fn card_arrivals_and_departures_are_announced_on_the_control_socket() {
+    let mut t = Terminal::start(Options::default());
+    let mut card_event = |t: &mut Terminal| loop {
+        let event = t.next_event();
+        if event["event"] == "card" {
+            return event;
+        }
+    };
+    t.insert("alice");
+    let arrived = card_event(&mut t);
+    assert_eq!(
+        arrived,
+        json!({"event": "card", "reader": "card", "present": true})
+    );
+    t.remove();
+    let left = card_event(&mut t);
+    assert_eq!(
+        left,
+        json!({"event": "card", "reader": "card", "present": false})
+    );
+}

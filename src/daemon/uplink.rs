@@ -67,6 +67,17 @@ impl Uplink {
         });
     }
 
+    /// Announces on the control socket that a card (or phone) arrived on or left
+    /// the `role` reader: `{"event":"card","reader":"card"|"phone","present":B}`.
+    pub fn card(&self, role: crate::flow::ReaderRole, present: bool) {
+        let reader = match role {
+            crate::flow::ReaderRole::Card => "card",
+            crate::flow::ReaderRole::Phone => "phone",
+        };
+        let line = json!({"event": "card", "reader": reader, "present": present});
+        self.announce.send(line.to_string());
+    }
+
     /// A best-effort event for the PC.
     pub fn event(&self, kind: PcEventKind, detail: &str) {
         self.link.event(kind, detail);

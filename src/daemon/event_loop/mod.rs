@@ -126,6 +126,11 @@ impl Loop {
             self.uplink.stats.set_link_up(up);
         }
         self.session.presence.observe(&event);
+        match &event {
+            Event::CardPresent(role) => self.uplink.card(*role, true),
+            Event::CardAbsent(role) => self.uplink.card(*role, false),
+            _ => {}
+        }
         if let Event::CardAbsent(role) = &event {
             self.session.typed_face = None;
             // Only the card slot's card is photographed.
