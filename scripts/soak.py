@@ -13,8 +13,8 @@ Paths, drawn from a seeded generator:
              then replaced: a new `kaonin vcard` process, as a new patient)
   yank       the card is pulled at a random moment of the reception
   cancel     the patient cancels at the method screen
-  pc_kill    the eligibility PC (`kaonin pc`) is killed with SIGKILL and restarted,
-             before or during a face reception
+  pc_kill    the eligibility PC (`kaonin pc`) is killed with SIGKILL and stays down
+             for 1 to 5 receptions (identities wait in the outbox), then restarts
 Every N receptions: the daemon's VmRSS, VmHWM, threads, open file descriptors and
 the live records in its outbox. At the end the PC is up until the outbox is empty:
 every identity the terminal announced as forwarded must be in the PC's ledger.
@@ -238,10 +238,10 @@ def leave(t, card):
     t.card_gone()
 
 
-def reception(path, rng, t, card, pc_restart):
+def reception(path, rng, t, card, pc_kill):
     """One reception on `path`; returns True if the card must be replaced."""
     if path == "pc_kill":
-        pc_restart()
+        pc_kill(rng.randint(1, 5))
         path = "face"
     t.send({"camera": CAMERA if path == "face" else None})
     card_face(t)
@@ -322,6 +322,31 @@ def svg_plot(samples, path):
         f.write("\n".join(parts) + "\n")
 
 
+def combine(dirs, out):
+    """Sums up parallel soaks (one terminal and one pcscd each) into one summary."""
+    runs = []
+    for d in dirs:
+        with open(os.path.join(d, "soak-summary.json")) as f:
+            runs.append(json.load(f))
+    total = {
+        "terminals": len(runs),
+        "receptions": sum(r["receptions"] for r in runs),
+        "forwarded": sum(r["forwarded"] for r in runs),
+        "received_by_pc": sum(r["received_by_pc"] for r in runs),
+        "lost": sum(r["lost"] for r in runs),
+        "paths": {k: sum(r["paths"].get(k, 0) for r in runs) for k in runs[0]["paths"]},
+        "per_terminal": [{k: r[k] for k in ("seed", "receptions", "lost", "elapsed_s",
+                                            "first", "last", "max", "exit_code")}
+                         for r in runs],
+    }
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "soak-summary.json"), "w") as f:
+        json.dump(total, f, indent=1)
+        f.write("\n")
+    print(json.dumps(total, indent=1))
+    sys.exit(1 if total["lost"] else 0)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--receptions", type=int, default=10000)
@@ -329,7 +354,11 @@ def main():
     ap.add_argument("--sample-every", type=int, default=50)
     ap.add_argument("--binary", default=os.path.join(ROOT, "target/release/kaonin"))
     ap.add_argument("--out", default=os.path.join(ROOT, "docs/soak"))
+    ap.add_argument("--combine", nargs="+", metavar="DIR",
+                    help="only sum up the summaries of parallel runs in DIR... into --out")
     args = ap.parse_args()
+    if args.combine:
+        return combine(args.combine, args.out)
     if not os.environ.get("KAONIN_PCSCD"):
         sys.exit("soak.py: run it under scripts/with-pcscd.sh (a private pcscd with vpcd)")
     rng = random.Random(args.seed)
@@ -350,9 +379,19 @@ def main():
     weights = [w for _, w in PATHS]
     started = time.monotonic()
 
-    def pc_restart():
-        pc[0].kill()
-        pc[0] = Pc(args.binary, link, ledger, seen)
+    down = [0]  # receptions left before the killed PC comes back
+
+    def pc_kill(receptions):
+        if pc[0] is not None:
+            pc[0].kill()
+            pc[0] = None
+        down[0] = max(down[0], receptions)
+
+    def pc_tick():
+        if pc[0] is None:
+            down[0] -= 1
+            if down[0] <= 0:
+                pc[0] = Pc(args.binary, link, ledger, seen)
 
     def sample(n):
         s = t.sample(state)
@@ -366,7 +405,7 @@ def main():
             path = rng.choices(names, weights)[0]
             counts[path] += 1
             try:
-                replace = reception(path, rng, t, card, pc_restart)
+                replace = reception(path, rng, t, card, pc_kill)
             except (TimeoutError, queue.Empty, RuntimeError) as e:
                 print(f"reception {n} ({path}) failed: {e!r}; last events:", file=sys.stderr)
                 for event in t.recent:
@@ -375,6 +414,7 @@ def main():
             if replace:
                 card.close()
                 card = Card(args.binary, PROFILE)
+            pc_tick()
             if n % args.sample_every == 0:
                 sample(n)
                 last = samples[-1]
@@ -382,6 +422,8 @@ def main():
                       f"{last['rss_kib'] / 1024:.1f} MiB, threads {last['threads']}, "
                       f"fds {last['fds']}, outbox {last['outbox']}", flush=True)
         # Every forwarded identity must reach the PC: wait for the outbox to drain.
+        if pc[0] is None:
+            pc[0] = Pc(args.binary, link, ledger, seen)
         end = time.monotonic() + 120
         while outbox_live(state) and time.monotonic() < end:
             time.sleep(0.2)
@@ -390,7 +432,8 @@ def main():
             time.sleep(0.2)
     finally:
         card.close()
-        pc[0].kill()
+        if pc[0] is not None:
+            pc[0].kill()
         t.proc.send_signal(signal.SIGTERM)
         t.proc.wait()
     lost = sorted(set(t.forwarded) - seen)
