@@ -108,10 +108,12 @@ pub async fn run(
         config.display.height,
         config.ui_options(),
     )?);
-    let staff = Staff::open(
+    let staff = Staff::open_with(
         &config.terminal.state_dir,
-        config.policy.staff_passcode_attempts,
-        Duration::from_secs(config.policy.staff_lockout_s),
+        crate::staff::LockoutPolicy::new(
+            config.policy.staff_passcode_attempts,
+            config.policy.staff_lockout_steps(),
+        ),
     )?;
     let (link_tx, mut link_rx) = mpsc::channel::<Event>(64);
     let stats = Stats::open(&config.terminal.state_dir)?;
