@@ -78,7 +78,9 @@ impl ClientOptions {
         let endpoint = Endpoint::parse(&link.endpoint).map_err(LinkError::Endpoint)?;
         let state_dir = state_dir.to_path_buf();
         let security = match &endpoint {
-            Endpoint::Unix(_) => ClientSecurity::Plain,
+            Endpoint::Unix(_) => ClientSecurity::UnixPeer(
+                super::transport::PeerPolicy::configured(&link.peer_uids, &link.peer_gids),
+            ),
             Endpoint::Tcp { .. } if link.allow_plain_tcp && endpoint.is_loopback() => {
                 ClientSecurity::Plain
             }
