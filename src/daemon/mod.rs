@@ -191,9 +191,10 @@ async fn start_control(
         path: path.display().to_string(),
         source,
     })?;
-    let (req_tx, mut req_rx) = mpsc::unbounded_channel();
+    let (req_tx, mut req_rx) = mpsc::channel(64);
+    let files = control::Files::under(&config.input.control_dirs());
     tokio::spawn(async move {
-        if let Err(e) = control::serve(listener, req_tx, announce).await {
+        if let Err(e) = control::serve(listener, req_tx, announce, files).await {
             tracing::error!(error = %e, "control socket stopped");
         }
     });
