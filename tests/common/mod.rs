@@ -139,7 +139,8 @@ endpoint = "unix:{link}"
         // The profiles and photos tests make live in temporary directories.
         assets = asset("").display(),
         tmp = std::env::temp_dir().display(),
-        real = options.reader.contains("pcsc"),
+        // A PC/SC reader or a V4L2 camera is real hardware to the daemon.
+        real = options.reader.contains("pcsc") || options.extra.contains("v4l2"),
     )
 }
 
