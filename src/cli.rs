@@ -103,9 +103,8 @@ pub enum Passcode {
 /// user is refused with the reason.
 pub fn passcode(config: &Config, action: Passcode) -> anyhow::Result<()> {
     let dir = &config.terminal.state_dir;
-    if matches!(action, Passcode::Set(_) | Passcode::Revoke(_)) {
-        crate::staff::file::ensure_may_write(dir)?;
-    }
+    // Another user could not read the store either: say why at once.
+    crate::staff::file::ensure_may_write(dir)?;
     let staff = crate::staff::Staff::open_with(
         dir,
         crate::staff::LockoutPolicy::new(

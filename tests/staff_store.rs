@@ -183,3 +183,18 @@ fn bad_account_names_are_refused_with_the_reason() {
     assert_eq!(out.trim(), "受付 山田: passcode set");
     assert_eq!(passcode(&config, &["list"], "").1.trim(), "受付 山田");
 }
+
+#[test]
+fn the_bench_prints_the_time_per_guess_and_for_all_10000() {
+    let mut cmd = kaonin();
+    cmd.args(["passcode", "bench", "--rounds", "1"]);
+    let out = output_with_stdin(cmd, "");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("argon2id m=65536 KiB t=1 p=1: ")
+            && text.contains("ms per guess")
+            && text.contains("all 10,000 passcodes"),
+        "{text}"
+    );
+}

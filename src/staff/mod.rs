@@ -125,7 +125,7 @@ impl Staff {
     /// Opens the store in `state_dir` with the lock-out `policy`. A corrupt file is
     /// quarantined with a warning and the store starts empty.
     pub fn open_with(state_dir: &Path, policy: LockoutPolicy) -> Result<Staff, StaffError> {
-        std::fs::create_dir_all(state_dir).map_err(|e| io(state_dir, e))?;
+        crate::ground::durable::create_state_dir(state_dir).map_err(|e| io(state_dir, e))?;
         let mut inner = Inner {
             dir: state_dir.into(),
             entries: Vec::new(),
