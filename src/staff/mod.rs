@@ -1,9 +1,12 @@
 //! Staff passcodes for visual-check mode: hashed storage, lock-out, audit log.
 //!
-//! Passcodes (4 digits) are stored in `staff.json` in the state directory, each
-//! hashed with Argon2id and its own random salt ([`kdf`]; older PBKDF2 entries still
-//! verify and are re-hashed when next set or accepted). At most [`MAX_ACCOUNTS`]
-//! accounts, names printable and at most [`MAX_ACCOUNT_BYTES`] bytes ([`account`]).
+//! Passcodes (4 digits) are stored in `staff.json` in the state directory: the
+//! store has one random salt and an Argon2id cost, a passcode becomes a key through
+//! Argon2id, and each account keeps HMAC-SHA256 of its name under its passcode's key
+//! ([`kdf`]) — one Argon2id per check, whatever the number of accounts. Older PBKDF2
+//! entries still verify and are re-keyed when next set or accepted. At most
+//! [`MAX_ACCOUNTS`] accounts, names printable and at most [`MAX_ACCOUNT_BYTES`]
+//! bytes ([`account`]).
 //!
 //! The daemon and `kaonin passcode` share the file ([`file`]): every write is atomic
 //! and serialised by a lock file, keeps the state directory's owner and mode 0600,
@@ -31,7 +34,7 @@ use crate::ground::civil::{now_rfc3339, unix_now};
 use crate::ground::quarantine::{self, Damaged};
 use file::Stamp;
 use kaonin_hal::secret::Digits;
-use kdf::Hashed;
+use kdf::{Hashed, StoreKey};
 use lockout::{LockoutState, Miss};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -48,8 +51,8 @@ pub const AUDIT_FILE: &str = "audit.jsonl";
 pub const LOCKOUT_FILE: &str = "staff-lockout.json";
 /// The audit log moves to `audit.jsonl.1` (replacing it) beyond this size.
 pub const AUDIT_MAX_BYTES: u64 = 4 * 1024 * 1024;
-/// The store file's format version written now (1: PBKDF2 only, still read).
-const VERSION: u32 = 2;
+/// The store file's format version written now (1: PBKDF2 entries, still read).
+const VERSION: u32 = 3;
 
 /// A staff store failure.
 #[derive(Debug, thiserror::Error)]
@@ -82,21 +85,36 @@ fn io(path: &Path, source: std::io::Error) -> StaffError {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Entry {
     account: String,
     #[serde(flatten)]
-    hashed: Hashed,
+    hash: EntryHash,
+}
+
+/// How one account's passcode is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+enum EntryHash {
+    /// `"mac"`: HMAC of the account name under the passcode's store key.
+    Keyed { mac: String },
+    /// A hash of its own (PBKDF2 of older stores): verified alone, re-keyed when
+    /// next accepted or set.
+    Own(Hashed),
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct StoreFile {
     version: u32,
+    /// The store's salt and cost (absent in older stores until a passcode is set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key: Option<StoreKey>,
     entries: Vec<Entry>,
 }
 
 struct Inner {
     dir: PathBuf,
+    key: Option<StoreKey>,
     entries: Vec<Entry>,
     /// The version of `staff.json` that `entries` came from.
     stamp: Option<Stamp>,
@@ -128,6 +146,7 @@ impl Staff {
         crate::ground::durable::create_state_dir(state_dir).map_err(|e| io(state_dir, e))?;
         let mut inner = Inner {
             dir: state_dir.into(),
+            key: None,
             entries: Vec::new(),
             stamp: None,
             lockout: load_lockout(state_dir),
@@ -143,7 +162,8 @@ impl Staff {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Checks a passcode against every account (constant-time per entry).
+    /// Checks a passcode against every account (one Argon2id, then a
+    /// constant-time MAC comparison per account).
     pub fn check(&self, passcode: &Digits) -> StaffCheck {
         self.check_at(passcode, unix_now())
     }
@@ -160,7 +180,7 @@ impl Staff {
     }
 
     fn check_inner(&self, only: Option<&str>, passcode: &Digits, now: u64) -> StaffCheck {
-        let entries = {
+        let (key, entries) = {
             let mut inner = self.lock();
             let before = inner.lockout;
             let remaining = inner.lockout.remaining(&self.policy, now);
@@ -171,12 +191,30 @@ impl Staff {
                 return StaffCheck::LockedOut { retry_after_s };
             }
             inner.refresh();
-            inner.entries.clone()
+            (inner.key.clone(), inner.entries.clone())
         };
-        let matched = entries
+        let candidates: Vec<&Entry> = entries
             .iter()
             .filter(|e| only.map_or(true, |a| a == e.account))
-            .find(|e| kdf::verify(&e.hashed, passcode.expose()))
+            .collect();
+        let derived = match &key {
+            Some(k)
+                if candidates
+                    .iter()
+                    .any(|e| matches!(e.hash, EntryHash::Keyed { .. })) =>
+            {
+                k.derive(passcode.expose()).ok()
+            }
+            _ => None,
+        };
+        let matched = candidates
+            .into_iter()
+            .find(|e| match &e.hash {
+                EntryHash::Keyed { mac } => {
+                    derived.as_ref().is_some_and(|d| d.verify(&e.account, mac))
+                }
+                EntryHash::Own(hashed) => kdf::verify(hashed, passcode.expose()),
+            })
             .cloned();
         let mut inner = self.lock();
         match matched {
@@ -186,7 +224,7 @@ impl Staff {
                     inner.save_lockout();
                 }
                 drop(inner);
-                if entry.hashed.kdf.is_outdated() {
+                if let EntryHash::Own(_) = entry.hash {
                     self.upgrade(&entry, passcode);
                 }
                 StaffCheck::Accepted {
@@ -210,22 +248,15 @@ impl Staff {
         }
     }
 
-    /// Re-hashes an accepted entry at the current cost (failures only logged).
+    /// Re-keys an accepted entry of an older kind (failures only logged).
     fn upgrade(&self, entry: &Entry, passcode: &Digits) {
-        let result = kdf::hash_new(passcode.expose())
-            .map_err(StaffError::from)
-            .and_then(|hashed| {
-                self.modify(|entries| {
-                    // Only if nobody changed it meanwhile.
-                    if let Some(e) = entries
-                        .iter_mut()
-                        .find(|e| e.account == entry.account && e.hashed == entry.hashed)
-                    {
-                        e.hashed = hashed;
-                    }
-                    Ok(())
-                })
-            });
+        let result = self.modify(|key, entries| {
+            // Only if nobody changed it meanwhile.
+            if let Some(e) = entries.iter_mut().find(|e| e == &entry) {
+                e.hash = keyed(key, &entry.account, passcode)?;
+            }
+            Ok(())
+        });
         match result {
             Ok(()) => {
                 tracing::info!(account = %entry.account, "staff passcode re-hashed with Argon2id")
@@ -234,26 +265,29 @@ impl Staff {
         }
     }
 
-    /// Reads the newest file under the write lock, lets `change` edit the entries,
-    /// and writes them back.
+    /// Reads the newest file under the write lock, lets `change` edit the store key
+    /// and the entries, and writes them back.
     fn modify<T>(
         &self,
-        change: impl FnOnce(&mut Vec<Entry>) -> Result<T, StaffError>,
+        change: impl FnOnce(&mut Option<StoreKey>, &mut Vec<Entry>) -> Result<T, StaffError>,
     ) -> Result<T, StaffError> {
         let dir = self.lock().dir.clone();
         let owner = file::owner_of(&dir).map_err(|e| io(&dir, e))?;
         let _guard = file::lock(&dir, &owner).map_err(|e| io(&dir.join(file::LOCK_FILE), e))?;
         let mut inner = self.lock();
         inner.refresh();
+        let mut key = inner.key.clone();
         let mut entries = inner.entries.clone();
-        let out = change(&mut entries)?;
+        let out = change(&mut key, &mut entries)?;
         let file = StoreFile {
             version: VERSION,
+            key,
             entries,
         };
         let mut bytes = serde_json::to_vec_pretty(&file).unwrap_or_default();
         bytes.push(b'\n');
         file::write(&dir, FILE_NAME, &bytes, &owner).map_err(|e| io(&dir.join(FILE_NAME), e))?;
+        inner.key = file.key;
         inner.entries = file.entries;
         inner.stamp = file::stamp(&dir.join(FILE_NAME)).ok().flatten();
         Ok(out)
@@ -265,17 +299,18 @@ impl Staff {
         if passcode.len() != PASSCODE_DIGITS {
             return Err(StaffError::BadPasscode);
         }
-        let hashed = kdf::hash_new(passcode.expose())?;
-        self.modify(|entries| {
-            if let Some(e) = entries.iter_mut().find(|e| e.account == account) {
-                e.hashed = hashed;
-            } else if entries.len() >= MAX_ACCOUNTS {
+        self.modify(|key, entries| {
+            let exists = entries.iter().any(|e| e.account == account);
+            if !exists && entries.len() >= MAX_ACCOUNTS {
                 return Err(StaffError::TooManyAccounts);
-            } else {
-                entries.push(Entry {
+            }
+            let hash = keyed(key, account, passcode)?;
+            match entries.iter_mut().find(|e| e.account == account) {
+                Some(e) => e.hash = hash,
+                None => entries.push(Entry {
                     account: account.into(),
-                    hashed,
-                });
+                    hash,
+                }),
             }
             Ok(())
         })?;
@@ -285,7 +320,7 @@ impl Staff {
     /// Removes `account`'s passcode; returns whether it existed. Audited.
     pub fn revoke(&self, account: &str) -> Result<bool, StaffError> {
         account::validate_up_to(account, account::MAX_STORED_BYTES)?;
-        let existed = self.modify(|entries| {
+        let existed = self.modify(|_, entries| {
             let before = entries.len();
             entries.retain(|e| e.account != account);
             Ok(entries.len() != before)
@@ -354,6 +389,23 @@ impl Staff {
     }
 }
 
+/// `account`'s keyed entry for `passcode` (the store key made first if the store
+/// has none yet).
+fn keyed(
+    key: &mut Option<StoreKey>,
+    account: &str,
+    passcode: &Digits,
+) -> Result<EntryHash, StaffError> {
+    if key.is_none() {
+        *key = Some(StoreKey::new()?);
+    }
+    let store_key = key.as_ref().ok_or(StaffError::Kdf(kdf::KdfError::Random))?;
+    let derived = store_key.derive(passcode.expose())?;
+    Ok(EntryHash::Keyed {
+        mac: derived.mac(account),
+    })
+}
+
 impl Inner {
     /// Re-reads `staff.json` if it was replaced since it was last read. Unreadable:
     /// no passcode is accepted until it can be read again (a revoke must never be
@@ -374,12 +426,16 @@ impl Inner {
         }
         self.stamp = now;
         self.entries.clear();
+        self.key = None;
         if now.is_none() {
             return;
         }
         match std::fs::read(&path) {
             Ok(bytes) => match parse_store(&bytes) {
-                Some(entries) => self.entries = entries,
+                Some((key, entries)) => {
+                    self.key = key;
+                    self.entries = entries;
+                }
                 None => {
                     self.stamp = None;
                     if let Err(e) = set_aside(&path) {
@@ -418,20 +474,25 @@ fn load_lockout(dir: &Path) -> LockoutState {
     }
 }
 
-/// The entries of a store file, or `None` if it is not one (bad JSON, an unknown
-/// version, more than [`MAX_ACCOUNTS`] entries, a bad name, a duplicate, a weak or
-/// malformed hash).
-fn parse_store(bytes: &[u8]) -> Option<Vec<Entry>> {
+/// The store key and entries of a store file, or `None` if it is not one (bad
+/// JSON, an unknown version, more than [`MAX_ACCOUNTS`] entries, a bad name, a
+/// duplicate, a weak or malformed hash, a MAC without a store key).
+fn parse_store(bytes: &[u8]) -> Option<(Option<StoreKey>, Vec<Entry>)> {
     let file: StoreFile = serde_json::from_slice(bytes).ok()?;
     let mut names = std::collections::HashSet::new();
-    let sane = matches!(file.version, 1 | 2)
+    let key_ok = file.key.as_ref().map_or(true, StoreKey::is_acceptable);
+    let sane = matches!(file.version, 1..=VERSION)
+        && key_ok
         && file.entries.len() <= MAX_ACCOUNTS
         && file.entries.iter().all(|e| {
             account::validate_up_to(&e.account, account::MAX_STORED_BYTES).is_ok()
                 && names.insert(e.account.as_str())
-                && kdf::is_well_formed(&e.hashed)
+                && match &e.hash {
+                    EntryHash::Keyed { mac } => file.key.is_some() && kdf::is_mac(mac),
+                    EntryHash::Own(hashed) => kdf::is_well_formed(hashed),
+                }
         });
-    sane.then_some(file.entries)
+    sane.then_some((file.key, file.entries))
 }
 
 /// Moves a corrupt store file aside (`staff.json.corrupt-UNIXTIME`).

@@ -25,15 +25,15 @@ fn passcodes_are_stored_hashed_with_salt_and_argon2id() {
     assert!(!text.contains("1234"));
     let file = stored(dir.path());
     assert_eq!(file.entries.len(), 2);
-    assert_eq!(file.version, 2);
-    assert!(file.entries.iter().all(|e| e.hashed.kdf
-        == kdf::Kdf::Argon2id {
-            argon2id: kdf::Argon2Cost::NEW
-        }));
+    assert_eq!(file.version, 3);
+    assert_eq!(file.key.as_ref().unwrap().argon2id, kdf::Argon2Cost::NEW);
     assert!(text.contains("\"argon2id\""));
-    // Same passcode, different salts, different hashes.
-    assert_ne!(file.entries[0].hashed.salt, file.entries[1].hashed.salt);
-    assert_ne!(file.entries[0].hashed.hash, file.entries[1].hashed.hash);
+    // Same passcode, different MACs (the account name is in each).
+    let mac = |i: usize| match &file.entries[i].hash {
+        EntryHash::Keyed { mac } => mac.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_ne!(mac(0), mac(1));
     let mode = std::fs::metadata(dir.path().join(FILE_NAME))
         .unwrap()
         .permissions()
@@ -328,22 +328,31 @@ fn two_writers_never_lose_each_others_change() {
 #[test]
 fn at_most_64_accounts() {
     let dir = tempfile::tempdir().unwrap();
-    // Build a full store without 64 Argon2 hashes: one hash, copied.
-    let hashed = kdf::hash_new(b"1234").unwrap();
-    let entries: Vec<Entry> = (0..MAX_ACCOUNTS)
-        .map(|i| Entry {
-            account: format!("staff-{i:02}"),
-            hashed: hashed.clone(),
-        })
-        .collect();
+    // A full store: one key derivation, a MAC per account.
+    let key = kdf::StoreKey::new().unwrap();
+    let derived = key.derive(b"1234").unwrap();
+    let entry = |i: usize| Entry {
+        account: format!("staff-{i:02}"),
+        hash: EntryHash::Keyed {
+            mac: derived.mac(&format!("staff-{i:02}")),
+        },
+    };
+    let entries: Vec<Entry> = (0..MAX_ACCOUNTS).map(entry).collect();
     let text = serde_json::to_vec(&StoreFile {
-        version: 2,
+        version: 3,
+        key: Some(key.clone()),
         entries: entries.clone(),
     })
     .unwrap();
     std::fs::write(dir.path().join(FILE_NAME), &text).unwrap();
     let s = store(dir.path());
     assert_eq!(s.accounts().len(), 64);
+    assert_eq!(
+        s.check(&code("1234")),
+        StaffCheck::Accepted {
+            account: "staff-00".into()
+        }
+    );
     assert!(matches!(
         s.set_passcode("one-more", &code("1111")),
         Err(StaffError::TooManyAccounts)
@@ -353,12 +362,10 @@ fn at_most_64_accounts() {
     assert_eq!(s.accounts().len(), 64);
     // A file with 65 entries was not written by kaonin: quarantined.
     let mut more = entries;
-    more.push(Entry {
-        account: "staff-64".into(),
-        hashed,
-    });
+    more.push(entry(64));
     let text = serde_json::to_vec(&StoreFile {
-        version: 2,
+        version: 3,
+        key: Some(key),
         entries: more,
     })
     .unwrap();
@@ -371,14 +378,15 @@ fn old_pbkdf2_entries_verify_and_are_upgraded() {
     let dir = tempfile::tempdir().unwrap();
     let old = StoreFile {
         version: 1,
+        key: None,
         entries: vec![
             Entry {
                 account: "old-1".into(),
-                hashed: kdf::legacy_pbkdf2(b"1111", 100_000),
+                hash: EntryHash::Own(kdf::legacy_pbkdf2(b"1111", 100_000)),
             },
             Entry {
                 account: "old-2".into(),
-                hashed: kdf::legacy_pbkdf2(b"2222", 100_000),
+                hash: EntryHash::Own(kdf::legacy_pbkdf2(b"2222", 100_000)),
             },
         ],
     };
@@ -394,29 +402,19 @@ fn old_pbkdf2_entries_verify_and_are_upgraded() {
         }
     );
     let file = stored(dir.path());
-    assert_eq!(file.version, 2);
-    let kind = |name: &str| {
-        file.entries
-            .iter()
-            .find(|e| e.account == name)
-            .unwrap()
-            .hashed
-            .kdf
-            .clone()
+    assert_eq!(file.version, 3);
+    let keyed = |f: &StoreFile, name: &str| {
+        matches!(
+            f.entries.iter().find(|e| e.account == name).unwrap().hash,
+            EntryHash::Keyed { .. }
+        )
     };
-    assert!(!kind("old-1").is_outdated());
-    assert_eq!(
-        kind("old-2"),
-        kdf::Kdf::Pbkdf2 {
-            iterations: 100_000
-        }
-    );
-    // Set: re-hashed too; both still verify.
+    assert!(keyed(&file, "old-1"));
+    assert!(!keyed(&file, "old-2"), "not accepted yet: still PBKDF2");
+    // Set: re-keyed too; both still verify.
     s.set_passcode("old-2", &code("2222")).unwrap();
-    assert!(stored(dir.path())
-        .entries
-        .iter()
-        .all(|e| !e.hashed.kdf.is_outdated()));
+    let file = stored(dir.path());
+    assert!(keyed(&file, "old-1") && keyed(&file, "old-2"));
     for (c, name) in [("1111", "old-1"), ("2222", "old-2")] {
         assert_eq!(
             store(dir.path()).check(&code(c)),
