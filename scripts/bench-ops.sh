@@ -93,6 +93,8 @@ dir = "{d}/screens"
 [input]
 kind = "control"
 control = "unix:{d}/control.sock"
+# The camera sees the pinned test photos; the card profile is made in the work dir.
+control_dirs = ["{os.path.abspath('models')}", "{os.path.abspath('assets')}", "{work}"]
 [link]
 endpoint = "unix:{d}/link.sock"
 [policy]

@@ -87,7 +87,7 @@ unit=$(find "$root" -path '*/systemd/system/kaonin.service' | head -1)
 [ -n "$unit" ] || fail "no unit in the package"
 for key in Type=notify WatchdogSec= Restart=on-failure StateDirectory=kaonin \
     RuntimeDirectory=kaonin ProtectSystem=strict ProtectHome=yes NoNewPrivileges=yes \
-    PrivateTmp=yes DeviceAllow= After=pcscd.service; do
+    PrivateTmp=yes DeviceAllow= After=pcscd.service LimitCORE=0 MemorySwapMax=0; do
     grep -q "^$key" "$unit" || fail "the unit lacks $key"
 done
 # Verify against the host's own units (for the targets the unit refers to), with the

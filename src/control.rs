@@ -4,7 +4,11 @@
 //! one thing the terminal did (a screen shown, an identity forwarded, an error).
 //!
 //! This module only parses lines and serves connections; the daemon decides what a
-//! command means for the devices it has.
+//! command means for the devices it has. The socket is owner-only (0600), for
+//! simulated hardware (the config refuses it next to a real reader or camera unless
+//! `input.control_with_real_hardware` says otherwise), and the files its `camera`
+//! and `card` lines name must lie in the configured directories ([`Files`]); an
+//! error never repeats the path it was given.
 
 use crate::card::KenmenKey;
 use serde_json::{json, Value};
@@ -148,6 +152,54 @@ pub fn parse(line: &str) -> Result<Command, String> {
     Err("unknown control line (expected press, pin, staff, camera, card or card_face)".into())
 }
 
+/// The directories whose files the control socket may name (`[input] control_dirs`).
+#[derive(Debug, Clone, Default)]
+pub struct Files {
+    dirs: Vec<PathBuf>,
+}
+
+impl Files {
+    /// Files under `dirs` only (each resolved once; a directory that does not
+    /// exist admits nothing).
+    pub fn under(dirs: &[PathBuf]) -> Files {
+        Files {
+            dirs: dirs
+                .iter()
+                .filter_map(|d| std::fs::canonicalize(d).ok())
+                .collect(),
+        }
+    }
+
+    /// `path` resolved (symbolic links and `..` followed), if it is an existing
+    /// regular file inside one of the directories. The error names `what`, never
+    /// the path.
+    pub fn admit(&self, path: &Path, what: &str) -> Result<PathBuf, String> {
+        let real = std::fs::canonicalize(path)
+            .ok()
+            .filter(|p| self.dirs.iter().any(|d| p.starts_with(d)));
+        match real {
+            Some(p) if p.is_file() => Ok(p),
+            Some(_) => Err(format!("{what}: no such file")),
+            None => Err(format!(
+                "{what}: no such file in the directories the control socket may read (input.control_dirs)"
+            )),
+        }
+    }
+
+    /// The command with its file checked and resolved (other commands unchanged).
+    pub fn admit_command(&self, command: Command) -> Result<Command, String> {
+        match command {
+            Command::Camera(Some(path)) => {
+                Ok(Command::Camera(Some(self.admit(&path, "camera image")?)))
+            }
+            Command::CardInsert(path) => {
+                Ok(Command::CardInsert(self.admit(&path, "card profile")?))
+            }
+            other => Ok(other),
+        }
+    }
+}
+
 /// The `{"event":"error"}` line for a control line that was not understood.
 pub fn error_line(message: &str) -> String {
     json!({"event": "error", "message": message}).to_string()
@@ -158,8 +210,9 @@ pub fn error_line(message: &str) -> String {
 pub struct Request {
     /// What the client asked.
     pub command: Command,
-    /// Where to send an error line for this command.
-    pub reply: mpsc::UnboundedSender<String>,
+    /// Where to send an error line for this command (bounded: a client that does
+    /// not read its replies loses them, the daemon never waits).
+    pub reply: mpsc::Sender<String>,
 }
 
 /// Binds the control socket at `path` (replacing a stale socket file), owner-only.
@@ -213,30 +266,48 @@ impl Announcer {
     }
 }
 
-/// Serves every client of `listener`: understood lines go to `requests`, every
-/// announced line goes to every client.
+/// Most clients served at once; more wait in the listen queue.
+pub const MAX_CLIENTS: usize = 16;
+/// Replies (errors, the current screen) queued for one client before more are dropped.
+const REPLY_QUEUE: usize = 64;
+
+/// Serves every client of `listener`: understood lines whose files lie under
+/// `files` go to `requests`, every announced line goes to every client.
 pub async fn serve(
     listener: UnixListener,
-    requests: mpsc::UnboundedSender<Request>,
+    requests: mpsc::Sender<Request>,
     announcer: Announcer,
+    files: Files,
 ) -> std::io::Result<()> {
+    let files = std::sync::Arc::new(files);
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CLIENTS));
     loop {
+        let slot = slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| std::io::Error::other("control socket closed"))?;
         let (stream, _) = listener.accept().await?;
         let (events, current) = announcer.subscribe();
-        tokio::spawn(client(stream, requests.clone(), events, current));
+        let (requests, files) = (requests.clone(), files.clone());
+        tokio::spawn(async move {
+            client(stream, requests, events, current, &files).await;
+            drop(slot);
+        });
     }
 }
 
 async fn client(
     stream: UnixStream,
-    requests: mpsc::UnboundedSender<Request>,
+    requests: mpsc::Sender<Request>,
     mut events: broadcast::Receiver<String>,
     current: Option<String>,
+    files: &Files,
 ) {
     let (read, mut write) = stream.into_split();
-    let (reply_tx, mut reply_rx) = mpsc::unbounded_channel::<String>();
+    let (reply_tx, mut reply_rx) = mpsc::channel::<String>(REPLY_QUEUE);
     if let Some(line) = current {
-        let _ = reply_tx.send(line);
+        let _ = reply_tx.try_send(line);
     }
     let writer = tokio::spawn(async move {
         loop {
@@ -272,7 +343,7 @@ async fn client(
             Ok(_) => {}
         }
         if buf.len() > MAX_LINE {
-            let _ = reply_tx.send(error_line("line longer than 64 KiB"));
+            let _ = reply_tx.try_send(error_line("line longer than 64 KiB"));
             // Skip the rest of the overlong line.
             let mut rest = Vec::new();
             if lines.read_until(b'\n', &mut rest).await.is_err() {
@@ -281,25 +352,27 @@ async fn client(
             continue;
         }
         let Ok(text) = std::str::from_utf8(&buf) else {
-            let _ = reply_tx.send(error_line("line is not UTF-8"));
+            let _ = reply_tx.try_send(error_line("line is not UTF-8"));
             continue;
         };
         let text = text.trim();
         if text.is_empty() {
             continue;
         }
-        match parse(text) {
+        match parse(text).and_then(|c| files.admit_command(c)) {
             Ok(command) => {
                 let request = Request {
                     command,
                     reply: reply_tx.clone(),
                 };
-                if requests.send(request).is_err() {
+                // Waits while the daemon is behind: one client cannot queue
+                // without bound.
+                if requests.send(request).await.is_err() {
                     break;
                 }
             }
             Err(message) => {
-                let _ = reply_tx.send(error_line(&message));
+                let _ = reply_tx.try_send(error_line(&message));
             }
         }
     }
@@ -382,6 +455,56 @@ mod tests {
             let err = parse(line).unwrap_err();
             assert!(err.contains(needle), "{line}: {err}");
         }
+    }
+
+    #[test]
+    fn files_outside_the_configured_directories_are_refused_without_their_path() {
+        let allowed = tempfile::tempdir().unwrap();
+        let other = tempfile::tempdir().unwrap();
+        let inside = allowed.path().join("alice.png");
+        let outside = other.path().join("secret.png");
+        std::fs::write(&inside, b"x").unwrap();
+        std::fs::write(&outside, b"x").unwrap();
+        let link = allowed.path().join("link.png");
+        std::os::unix::fs::symlink(&outside, &link).unwrap();
+        let files = Files::under(&[allowed.path().to_path_buf()]);
+        assert_eq!(
+            files.admit(&inside, "camera image").unwrap(),
+            std::fs::canonicalize(&inside).unwrap()
+        );
+        let dotdot = allowed
+            .path()
+            .join("..")
+            .join(other.path().file_name().unwrap())
+            .join("secret.png");
+        for path in [outside.clone(), link, dotdot, "/etc/shadow".into()] {
+            let err = files.admit(&path, "camera image").unwrap_err();
+            assert!(err.contains("input.control_dirs"), "{err}");
+            assert!(!err.contains(&*path.to_string_lossy()), "{err}");
+            assert!(!err.contains("secret"), "{err}");
+        }
+        // A directory, or a file that does not exist, inside: refused, path not echoed.
+        let err = files.admit(allowed.path(), "card profile").unwrap_err();
+        assert_eq!(err, "card profile: no such file");
+        // The command is resolved; other commands pass unchanged.
+        let cmd = parse(&format!(
+            r#"{{"card":"insert","profile":"{}"}}"#,
+            outside.display()
+        ))
+        .unwrap();
+        assert!(files.admit_command(cmd).is_err());
+        let cmd = parse(&format!(r#"{{"camera":"{}"}}"#, inside.display())).unwrap();
+        assert!(matches!(
+            files.admit_command(cmd),
+            Ok(Command::Camera(Some(_)))
+        ));
+        assert_eq!(
+            files.admit_command(Command::Camera(None)),
+            Ok(Command::Camera(None))
+        );
+        // No directory configured that exists: nothing is admitted.
+        let none = Files::under(&[other.path().join("missing")]);
+        assert!(none.admit(&outside, "camera image").is_err());
     }
 
     proptest::proptest! {

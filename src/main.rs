@@ -130,10 +130,19 @@ enum PasscodeAction {
     Revoke { account: String },
     /// List the accounts that have a passcode.
     List,
+    /// Measure the time one passcode guess costs on this machine (Argon2id at the
+    /// store's cost) and the time to try all 10,000 (docs/security.md).
+    Bench {
+        /// Hashes to time.
+        #[arg(long, default_value_t = 10)]
+        rounds: u32,
+    },
 }
 
 fn main() -> ExitCode {
     init_logs();
+    // Before anything holds a PIN, a passcode or a photo.
+    kaonin::cli::harden_process();
     let cli = Cli::parse();
     match dispatch(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
@@ -185,6 +194,10 @@ fn dispatch(command: Cmd) -> anyhow::Result<()> {
             lang,
             out,
         } => render(screen.as_deref(), all, lang.as_deref(), &out),
+        Cmd::Passcode {
+            action: PasscodeAction::Bench { rounds },
+            ..
+        } => kaonin::cli::passcode_bench(rounds),
         Cmd::Passcode { action, config } => {
             let config = Config::load(&config)?;
             kaonin::cli::passcode(&config, action.into())
@@ -311,7 +324,7 @@ impl From<PasscodeAction> for kaonin::cli::Passcode {
         match action {
             PasscodeAction::Set { account } => kaonin::cli::Passcode::Set(account),
             PasscodeAction::Revoke { account } => kaonin::cli::Passcode::Revoke(account),
-            PasscodeAction::List => kaonin::cli::Passcode::List,
+            PasscodeAction::List | PasscodeAction::Bench { .. } => kaonin::cli::Passcode::List,
         }
     }
 }

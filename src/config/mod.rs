@@ -161,6 +161,7 @@ impl Config {
         self.reader.validate()?;
         self.display.validate()?;
         self.input.validate()?;
+        self.input.validate_control(&self.reader, &self.camera)?;
         self.link.validate()?;
         self.face.validate()?;
         self.board.validate()?;

@@ -137,3 +137,54 @@ fn a_simulated_device_is_an_error_in_a_build_without_simulators() {
         "k.toml: reader.kind: this build has no simulators (\"mock\" needs the cargo feature `sim`)"
     );
 }
+
+#[test]
+fn the_control_socket_needs_simulated_hardware_or_an_explicit_key() {
+    let real_reader = "[reader]\nkind = \"pcsc\"\n[camera]\nkind = \"images\"\n";
+    let e = err(&format!("{real_reader}[input]\nkind = \"control\"\n"));
+    assert!(
+        e.contains("input.kind") && e.contains("control_with_real_hardware"),
+        "{e}"
+    );
+    let real_camera = "[reader]\nkind = \"mock\"\n[camera]\nkind = \"v4l2\"\n";
+    assert!(err(&format!("{real_camera}[input]\nkind = \"control\"\n")).contains("input.kind"));
+    assert!(err(&format!(
+        "{real_reader}[input]\nkind = \"touch\"\nalso_control = true\n"
+    ))
+    .contains("input.kind"));
+    for ok in [
+        format!("{real_reader}[input]\nkind = \"control\"\ncontrol_with_real_hardware = true\n"),
+        format!("{real_reader}[input]\nkind = \"touch\"\n"),
+    ] {
+        Config::parse(&ok, "k.toml").unwrap();
+    }
+}
+
+#[test]
+fn staff_lockout_steps_and_link_peers() {
+    let c = Config::default();
+    assert_eq!(
+        c.policy.staff_lockout_steps(),
+        [60, 300, 1800].map(std::time::Duration::from_secs)
+    );
+    let c = Config::parse("[policy]\nstaff_lockout_s = 120\n", "k.toml").unwrap();
+    assert_eq!(
+        c.policy.staff_lockout_steps(),
+        [std::time::Duration::from_secs(120)]
+    );
+    let c = Config::parse(
+        "[policy]\nstaff_lockout_steps_s = [30, 90]\n[link]\npeer_uids = [1001]\npeer_gids = [1002]\n",
+        "k.toml",
+    )
+    .unwrap();
+    assert_eq!(c.policy.staff_lockout_steps().len(), 2);
+    assert_eq!(
+        (c.link.peer_uids, c.link.peer_gids),
+        (vec![1001], vec![1002])
+    );
+    assert!(
+        err("[policy]\nstaff_lockout_s = 60\nstaff_lockout_steps_s = [60]\n").contains("not both")
+    );
+    assert!(err("[policy]\nstaff_lockout_steps_s = []\n").contains("1 to 8"));
+    assert!(err("[policy]\nstaff_lockout_steps_s = [0]\n").contains("1 to 86400"));
+}

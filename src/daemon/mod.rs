@@ -145,10 +145,12 @@ pub async fn run(
         config.display.height,
         config.ui_options(),
     )?);
-    let staff = Staff::open(
+    let staff = Staff::open_with(
         &config.terminal.state_dir,
-        config.policy.staff_passcode_attempts,
-        Duration::from_secs(config.policy.staff_lockout_s),
+        crate::staff::LockoutPolicy::new(
+            config.policy.staff_passcode_attempts,
+            config.policy.staff_lockout_steps(),
+        ),
     )?;
     let (link_tx, mut link_rx) = mpsc::channel::<Event>(64);
     let stats = Stats::open(&config.terminal.state_dir)?;
@@ -241,9 +243,10 @@ async fn start_control(
         path: path.display().to_string(),
         source,
     })?;
-    let (req_tx, mut req_rx) = mpsc::unbounded_channel();
+    let (req_tx, mut req_rx) = mpsc::channel(64);
+    let files = control::Files::under(&config.input.control_dirs());
     tokio::spawn(async move {
-        if let Err(e) = control::serve(listener, req_tx, announce).await {
+        if let Err(e) = control::serve(listener, req_tx, announce, files).await {
             tracing::error!(error = %e, "control socket stopped");
         }
     });

@@ -152,6 +152,14 @@ pub struct InputConfig {
     /// PIN pad, e.g. a serial pad for the PIN and the control socket standing in for
     /// the touch panel and the simulated reader on a test rig. Off by default.
     pub also_control: bool,
+    /// Extension: the only directories whose files the control socket's `camera`
+    /// and `card` lines may name (images, card profiles); empty: the assets
+    /// directory (its `faces/` and `cards/`).
+    pub control_dirs: Vec<PathBuf>,
+    /// Extension: open the control socket even though the reader (`pcsc`) or the
+    /// camera (`v4l2`) is real hardware — a test rig, never a counter. Off by default:
+    /// such a config is refused.
+    pub control_with_real_hardware: bool,
 }
 
 impl Default for InputConfig {
@@ -166,6 +174,8 @@ impl Default for InputConfig {
             touch_invert_x: false,
             touch_invert_y: false,
             also_control: false,
+            control_dirs: Vec::new(),
+            control_with_real_hardware: false,
         }
     }
 }
@@ -223,6 +233,39 @@ impl InputConfig {
         }
         if self.uses_control() && !self.control.starts_with("unix:") {
             return Err(("input.control", "must be unix:PATH".into()));
+        }
+        Ok(())
+    }
+
+    /// The directories the control socket may read files from (`control_dirs`,
+    /// else the assets directory).
+    pub fn control_dirs(&self) -> Vec<PathBuf> {
+        if self.control_dirs.is_empty() {
+            vec![crate::assets::dir()]
+        } else {
+            self.control_dirs.clone()
+        }
+    }
+
+    /// Refuses the control socket next to real hardware unless
+    /// `control_with_real_hardware` says so: on a counter, whoever reaches the
+    /// socket would press the patient's buttons.
+    pub fn validate_control(
+        &self,
+        reader: &ReaderConfig,
+        camera: &CameraConfig,
+    ) -> Result<(), (&'static str, String)> {
+        let real = reader.kind == ReaderKind::Pcsc || camera.kind == CameraKind::V4l2;
+        if self.uses_control() && real && !self.control_with_real_hardware {
+            return Err((
+                "input.kind",
+                "the control socket is for simulated hardware: with reader.kind = \"pcsc\" or \
+                 camera.kind = \"v4l2\" it needs input.control_with_real_hardware = true (a test rig)"
+                    .into(),
+            ));
+        }
+        if self.control_dirs.len() > 16 {
+            return Err(("input.control_dirs", "at most 16 directories".into()));
         }
         Ok(())
     }

@@ -185,8 +185,9 @@ pub enum StaffCheck {
     Accepted { account: String },
     /// Wrong; this many attempts remain before the lockout.
     Rejected { attempts_left: u32 },
-    /// Too many wrong passcodes: staff are locked out for a while.
-    LockedOut,
+    /// Too many wrong passcodes: staff are locked out; they may try again in
+    /// `retry_after_s` seconds.
+    LockedOut { retry_after_s: u64 },
 }
 
 /// The PC's answer to an identity (CONTRACT §4 `ack.result`).

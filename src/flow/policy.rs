@@ -52,8 +52,13 @@ pub struct PolicyConfig {
     pub screen_timeout_s: u64,
     /// Wrong staff passcodes before the staff lockout.
     pub staff_passcode_attempts: u32,
-    /// Extension: how long the staff lockout lasts, seconds.
-    pub staff_lockout_s: u64,
+    /// Extension: one fixed staff lock-out, seconds (the older key; give this or
+    /// `staff_lockout_steps_s`, not both).
+    pub staff_lockout_s: Option<u64>,
+    /// Extension: the escalating staff lock-outs, seconds: the first after
+    /// `staff_passcode_attempts` misses, the next after as many more, …; the last
+    /// repeats (default 60, 300, 1800).
+    pub staff_lockout_steps_s: Option<Vec<u64>>,
     /// Extension: seconds before face authentication starts by itself (0: never).
     pub auto_face_s: u64,
     /// Extension: guidance frames that count as one failed face attempt.
@@ -75,7 +80,8 @@ impl Default for PolicyConfig {
             face_attempts: p.face_attempts,
             screen_timeout_s: p.screen_timeout.as_secs(),
             staff_passcode_attempts: 5,
-            staff_lockout_s: 300,
+            staff_lockout_s: None,
+            staff_lockout_steps_s: None,
             auto_face_s: p.auto_face_after.map_or(0, |d| d.as_secs()),
             face_guidance_frames: p.face_guidance_frames,
             face_retry_ms: p.face_retry.as_millis() as u64,
@@ -101,8 +107,37 @@ impl PolicyConfig {
         }
     }
 
+    /// The staff lock-out ladder (see `staff_lockout_steps_s`).
+    pub fn staff_lockout_steps(&self) -> Vec<Duration> {
+        let steps = match (&self.staff_lockout_steps_s, self.staff_lockout_s) {
+            (Some(steps), _) => steps.clone(),
+            (None, Some(fixed)) => vec![fixed],
+            (None, None) => vec![60, 300, 1800],
+        };
+        steps.into_iter().map(Duration::from_secs).collect()
+    }
+
     /// Checks values that parse but cannot work: (dotted key, reason).
     pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        if self.staff_lockout_s.is_some() && self.staff_lockout_steps_s.is_some() {
+            return Err((
+                "policy.staff_lockout_s",
+                "give staff_lockout_s or staff_lockout_steps_s, not both".into(),
+            ));
+        }
+        let steps = self.staff_lockout_steps();
+        if steps.is_empty() || steps.len() > 8 {
+            return Err((
+                "policy.staff_lockout_steps_s",
+                "must hold 1 to 8 lock-out lengths".into(),
+            ));
+        }
+        if steps.iter().any(|s| s.is_zero() || s.as_secs() > 86_400) {
+            return Err((
+                "policy.staff_lockout_steps_s",
+                "each lock-out must be 1 to 86400 seconds".into(),
+            ));
+        }
         let positive = [
             ("policy.face_attempts", self.face_attempts as u64),
             ("policy.screen_timeout_s", self.screen_timeout_s),

@@ -202,8 +202,8 @@ pub enum StaffReason {
 pub enum StaffNotice {
     /// Wrong passcode; attempts left before the lockout.
     WrongPasscode { attempts_left: u32 },
-    /// Staff are locked out for a while.
-    LockedOut,
+    /// Staff are locked out; they may try again in `retry_after_s` seconds.
+    LockedOut { retry_after_s: u64 },
 }
 
 /// Everything a screen shows besides its fixed wording.

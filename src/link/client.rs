@@ -78,7 +78,9 @@ impl ClientOptions {
         let endpoint = Endpoint::parse(&link.endpoint).map_err(LinkError::Endpoint)?;
         let state_dir = state_dir.to_path_buf();
         let security = match &endpoint {
-            Endpoint::Unix(_) => ClientSecurity::Plain,
+            Endpoint::Unix(_) => ClientSecurity::UnixPeer(
+                super::transport::PeerPolicy::configured(&link.peer_uids, &link.peer_gids),
+            ),
             Endpoint::Tcp { .. } if link.allow_plain_tcp && endpoint.is_loopback() => {
                 ClientSecurity::Plain
             }
@@ -121,8 +123,6 @@ impl ClientOptions {
 }
 
 enum Cmd {
-    /// New records are in the outbox.
-    Wake,
     /// A best-effort event.
     Event(ReaderMsg),
     /// Stop the task.
@@ -132,7 +132,9 @@ enum Cmd {
 /// The flow's handle on the link. Cheap to clone.
 #[derive(Clone)]
 pub struct LinkHandle {
-    cmds: mpsc::UnboundedSender<Cmd>,
+    cmds: mpsc::Sender<Cmd>,
+    /// New records are in the outbox (coalesced: one wake-up however many).
+    wake: Arc<tokio::sync::Notify>,
     outbox: Outbox,
     report: OpenReport,
     terminal_id: String,
@@ -170,7 +172,8 @@ pub async fn spawn_with(
             "outbox has records waiting for the PC"
         );
     }
-    let (tx, rx) = mpsc::unbounded_channel();
+    let (tx, rx) = mpsc::channel(CMD_QUEUE);
+    let wake = Arc::new(tokio::sync::Notify::new());
     let terminal_id = options.terminal_id.clone();
     let client = Client {
         options,
@@ -179,6 +182,7 @@ pub async fn spawn_with(
         events,
         status,
         cmds: rx,
+        wake: wake.clone(),
         held_events: VecDeque::new(),
         reported_up: None,
         last_status: None,
@@ -186,6 +190,7 @@ pub async fn spawn_with(
     let task = tokio::spawn(client.run());
     Ok(LinkHandle {
         cmds: tx,
+        wake,
         outbox,
         report,
         terminal_id,
@@ -207,17 +212,20 @@ impl LinkHandle {
         tokio::task::spawn_blocking(move || outbox.push(msg))
             .await
             .map_err(|_| OutboxError::Closed)??;
-        let _ = self.cmds.send(Cmd::Wake);
+        self.wake.notify_one();
         Ok(())
     }
 
     /// Sends an event to the PC, best effort (held briefly while offline).
     pub fn event(&self, kind: PcEventKind, detail: &str) {
-        let _ = self.cmds.send(Cmd::Event(ReaderMsg::Event {
+        let event = Cmd::Event(ReaderMsg::Event {
             kind,
             at: now_rfc3339(),
             detail: detail.into(),
-        }));
+        });
+        if self.cmds.try_send(event).is_err() {
+            tracing::debug!("PC event dropped: the link's queue is full");
+        }
     }
 
     /// What opening the outbox found (damaged bytes quarantined, records kept).
@@ -232,7 +240,7 @@ impl LinkHandle {
 
     /// Stops the client task and waits for it.
     pub async fn shutdown(self) {
-        let _ = self.cmds.send(Cmd::Shutdown);
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.cmds.send(Cmd::Shutdown)).await;
         let task = self.task.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(mut task) = task {
             // A connection attempt in progress may hold the task up to the
@@ -250,6 +258,9 @@ impl LinkHandle {
 
 /// Events held while offline, at most this many (oldest dropped).
 const HELD_EVENTS: usize = 64;
+/// Events and the stop waiting for the client task; beyond, events are dropped
+/// (best effort, like the held ones).
+const CMD_QUEUE: usize = 256;
 
 struct Client {
     options: ClientOptions,
@@ -257,7 +268,8 @@ struct Client {
     staff: Staff,
     events: mpsc::Sender<Event>,
     status: watch::Receiver<StatusSnapshot>,
-    cmds: mpsc::UnboundedReceiver<Cmd>,
+    cmds: mpsc::Receiver<Cmd>,
+    wake: Arc<tokio::sync::Notify>,
     held_events: VecDeque<ReaderMsg>,
     reported_up: Option<bool>,
     /// The last `status` sent on the current connection.
@@ -326,7 +338,6 @@ impl Client {
                 _ = tokio::time::sleep_until(deadline) => return false,
                 cmd = self.cmds.recv() => match cmd {
                     None | Some(Cmd::Shutdown) => return true,
-                    Some(Cmd::Wake) => {}
                     Some(Cmd::Event(e)) => self.hold(e),
                 },
             }
@@ -397,9 +408,9 @@ impl Client {
                 }
                 cmd = self.cmds.recv() => match cmd {
                     None | Some(Cmd::Shutdown) => return End::Shutdown,
-                    Some(Cmd::Wake) => self.send_records(conn, &mut last_sent).await,
                     Some(Cmd::Event(e)) => conn.send(&e).await,
                 },
+                _ = self.wake.notified() => self.send_records(conn, &mut last_sent).await,
                 changed = self.status.changed(), if status_open => match changed {
                     Ok(()) => self.send_status(conn, false).await,
                     Err(_) => { status_open = false; Ok(()) }

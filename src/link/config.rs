@@ -30,6 +30,11 @@ pub struct LinkConfig {
     pub idle_timeout_s: u64,
     /// Extension: a write taking longer drops the connection, seconds.
     pub write_timeout_s: u64,
+    /// Extension: for `unix:`, the user ids the listening PC process may run as
+    /// (checked with `SO_PEERCRED`); empty: the terminal's own user. Root always.
+    pub peer_uids: Vec<u32>,
+    /// Extension: for `unix:`, group ids whose processes are accepted as well.
+    pub peer_gids: Vec<u32>,
 }
 
 impl Default for LinkConfig {
@@ -44,6 +49,8 @@ impl Default for LinkConfig {
             ping_interval_s: 10,
             idle_timeout_s: 25,
             write_timeout_s: 10,
+            peer_uids: Vec::new(),
+            peer_gids: Vec::new(),
         }
     }
 }
@@ -83,6 +90,12 @@ impl LinkConfig {
         }
         if !self.pc_fingerprint.is_empty() {
             tls::parse_fingerprint(&self.pc_fingerprint).map_err(|e| ("link.pc_fingerprint", e))?;
+        }
+        if self.peer_uids.len() > 16 || self.peer_gids.len() > 16 {
+            return Err((
+                "link.peer_uids",
+                "at most 16 user ids and 16 group ids".into(),
+            ));
         }
         let positive = [
             ("link.stale_after_s", self.stale_after_s),

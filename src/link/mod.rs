@@ -52,6 +52,18 @@ pub enum LinkError {
     /// The outbox could not be opened.
     #[error(transparent)]
     Outbox(#[from] OutboxError),
+    /// The process listening on the `unix:` link runs as a user or group the
+    /// terminal does not accept (`[link] peer_uids` / `peer_gids`); closed unused.
+    #[error(
+        "{endpoint}: the process there runs as uid {uid} gid {gid} (pid {pid}), not an accepted PC \
+         (link.peer_uids / link.peer_gids); connection closed"
+    )]
+    PeerRefused {
+        endpoint: String,
+        uid: u32,
+        gid: u32,
+        pid: i32,
+    },
 }
 
 impl LinkError {

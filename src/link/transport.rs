@@ -1,5 +1,8 @@
 //! Transports: `unix:PATH` and `tcp://HOST:PORT` (TLS 1.3, or plain TCP only on
-//! loopback when the config explicitly allows it).
+//! loopback when the config explicitly allows it). On `unix:` the terminal asks the
+//! kernel who listens at the other end (`SO_PEERCRED`) and talks only to a process
+//! of an accepted user or group ([`PeerPolicy`]): a socket file another local user
+//! managed to put in place gets no identity and cannot set passcodes.
 
 use super::LinkError;
 use std::net::IpAddr;
@@ -76,11 +79,74 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 /// A boxed byte stream.
 pub type BoxStream = Box<dyn Stream>;
 
-/// How the client protects a TCP connection.
+/// Which local processes may be the PC at the other end of a `unix:` link: root,
+/// and those whose uid is in `uids` or whose gid is in `gids`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerPolicy {
+    /// Accepted user ids (root is always accepted: it can read the terminal's
+    /// memory anyway).
+    pub uids: Vec<u32>,
+    /// Accepted group ids.
+    pub gids: Vec<u32>,
+}
+
+impl PeerPolicy {
+    /// Root and the terminal's own user.
+    pub fn own_user() -> Self {
+        PeerPolicy {
+            uids: vec![rustix::process::geteuid().as_raw()],
+            gids: Vec::new(),
+        }
+    }
+
+    /// `[link] peer_uids` / `peer_gids`; no uid given: the terminal's own user.
+    pub fn configured(uids: &[u32], gids: &[u32]) -> Self {
+        let mut policy = if uids.is_empty() {
+            Self::own_user()
+        } else {
+            PeerPolicy {
+                uids: uids.to_vec(),
+                gids: Vec::new(),
+            }
+        };
+        policy.gids = gids.to_vec();
+        policy
+    }
+
+    /// Whether a peer running as `uid`:`gid` is accepted.
+    pub fn allows(&self, uid: u32, gid: u32) -> bool {
+        uid == 0 || self.uids.contains(&uid) || self.gids.contains(&gid)
+    }
+
+    /// Checks the process at the other end of `stream` (a refusal is logged, with
+    /// ids only, and the stream is dropped by the caller).
+    pub fn check(&self, stream: &UnixStream, endpoint: &Endpoint) -> Result<(), LinkError> {
+        let cred = stream.peer_cred().map_err(|e| LinkError::Io {
+            what: format!("{endpoint} (peer credentials)"),
+            source: e,
+        })?;
+        if self.allows(cred.uid(), cred.gid()) {
+            return Ok(());
+        }
+        let (uid, gid, pid) = (cred.uid(), cred.gid(), cred.pid().unwrap_or(0));
+        tracing::warn!(%endpoint, uid, gid, pid, "PC link peer refused: not an accepted user or group");
+        Err(LinkError::PeerRefused {
+            endpoint: endpoint.to_string(),
+            uid,
+            gid,
+            pid,
+        })
+    }
+}
+
+/// How the client protects a connection.
 #[derive(Clone)]
 pub enum ClientSecurity {
-    /// No TLS (Unix sockets; loopback TCP when explicitly allowed).
+    /// No TLS (Unix sockets, whose peer is checked against [`PeerPolicy::own_user`];
+    /// loopback TCP when explicitly allowed).
     Plain,
+    /// A Unix socket whose peer must satisfy this policy.
+    UnixPeer(PeerPolicy),
     /// TLS 1.3 with pinning.
     Tls(Arc<rustls::ClientConfig>),
 }
@@ -99,6 +165,10 @@ pub async fn connect(
                 let s = UnixStream::connect(path)
                     .await
                     .map_err(|e| LinkError::io(path, e))?;
+                match security {
+                    ClientSecurity::UnixPeer(policy) => policy.check(&s, endpoint)?,
+                    _ => PeerPolicy::own_user().check(&s, endpoint)?,
+                }
                 Ok::<BoxStream, LinkError>(Box::new(s))
             }
             Endpoint::Tcp { host, port } => {
@@ -110,7 +180,9 @@ pub async fn connect(
                     })?;
                 let _ = tcp.set_nodelay(true);
                 match security {
-                    ClientSecurity::Plain => Ok(Box::new(tcp) as BoxStream),
+                    ClientSecurity::Plain | ClientSecurity::UnixPeer(_) => {
+                        Ok(Box::new(tcp) as BoxStream)
+                    }
                     ClientSecurity::Tls(config) => {
                         let name = rustls::pki_types::ServerName::try_from(host.clone())
                             .map_err(|e| LinkError::Endpoint(format!("{host}: {e}")))?;
@@ -242,6 +314,24 @@ impl Listener {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn peers_are_root_the_own_user_or_configured_ids() {
+        let me = rustix::process::geteuid().as_raw();
+        let own = PeerPolicy::configured(&[], &[]);
+        assert!(own.allows(0, 0));
+        assert!(own.allows(me, 12345));
+        assert!(me == 65534 || !own.allows(65534, 65534));
+        let pc = PeerPolicy::configured(&[1001], &[2002]);
+        assert!(pc.allows(1001, 1));
+        assert!(pc.allows(3003, 2002));
+        assert!(pc.allows(0, 0));
+        assert!(!pc.allows(3003, 3003));
+        assert!(
+            me == 1001 || me == 0 || !pc.allows(me, 3003),
+            "configured uids replace the own user"
+        );
+    }
 
     #[test]
     fn endpoints_parse() {

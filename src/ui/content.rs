@@ -250,7 +250,10 @@ pub fn content(screen: &Screen, cat: &Catalog) -> Content {
                 "staff_notice.wrong_passcode",
                 &[("n", &attempts_left.to_string())],
             ),
-            StaffNotice::LockedOut => key("staff_notice.locked_out"),
+            StaffNotice::LockedOut { retry_after_s } => cat.fill(
+                "staff_notice.locked_out",
+                &[("m", &retry_after_s.div_ceil(60).max(1).to_string())],
+            ),
         });
     }
     c

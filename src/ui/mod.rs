@@ -278,6 +278,8 @@ impl Ui {
         let c = self.content(screen);
         let mut parts = vec![c.title, c.instruction];
         parts.extend(c.detail);
+        // A notice on top (a wrong staff passcode, the lock-out and its time).
+        parts.extend(c.banner);
         parts.join(" ").replace('\n', " ")
     }
 

@@ -168,7 +168,7 @@ pub fn variants(lang: Lang) -> Vec<Screen> {
     }));
     for notice in [
         StaffNotice::WrongPasscode { attempts_left: 2 },
-        StaffNotice::LockedOut,
+        StaffNotice::LockedOut { retry_after_s: 300 },
     ] {
         v.push(with(ScreenId::Idle, lang, |s| {
             s.params.staff_notice = Some(notice)

@@ -122,6 +122,8 @@ dir = "{screens}"
 [input]
 kind = "control"
 control = "unix:{control}"
+control_dirs = ["{assets}", "{tmp}"]
+control_with_real_hardware = {real}
 [link]
 endpoint = "unix:{link}"
 [policy]
@@ -134,6 +136,11 @@ endpoint = "unix:{link}"
         link = dir.join("link.sock").display(),
         reader = options.reader,
         extra = options.extra,
+        // The profiles and photos tests make live in temporary directories.
+        assets = asset("").display(),
+        tmp = std::env::temp_dir().display(),
+        // A PC/SC reader or a V4L2 camera is real hardware to the daemon.
+        real = options.reader.contains("pcsc") || options.extra.contains("v4l2"),
     )
 }
 

@@ -14,7 +14,7 @@ impl Loop {
     pub(super) fn on_control(&mut self, request: control::Request) {
         let reply = request.reply.clone();
         if let Err(message) = self.control(request.command) {
-            let _ = reply.send(control::error_line(&message));
+            let _ = reply.try_send(control::error_line(&message));
         }
     }
 
@@ -42,10 +42,10 @@ impl Loop {
                     .camera
                     .as_ref()
                     .ok_or("the camera is not an image camera")?;
-                if let Some(path) = &path {
-                    if !path.is_file() {
-                        return Err(format!("camera: no such image file {}", path.display()));
-                    }
+                // The control socket admitted only an existing file under
+                // `input.control_dirs`; it may have gone since.
+                if path.as_ref().is_some_and(|p| !p.is_file()) {
+                    return Err("camera: no such image file".into());
                 }
                 camera.set(path);
             }
@@ -134,7 +134,13 @@ impl Loop {
             printed: face,
         } = loader
             .load(path)
-            .map_err(|e| format!("card insert: {}: {e}", path.display()))?;
+            // The reason, never the path (the loader's message may carry it).
+            .map_err(|e| {
+                let reason = e
+                    .to_string()
+                    .replace(&path.display().to_string(), "the profile");
+                format!("card insert: {reason}")
+            })?;
         let handle = if phone {
             sim.phone_reader.as_ref()
         } else {

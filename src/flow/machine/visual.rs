@@ -47,10 +47,10 @@ impl Flow {
                 self.notice = Some(StaffNotice::WrongPasscode { attempts_left });
                 self.show(out);
             }
-            StaffCheck::LockedOut => {
+            StaffCheck::LockedOut { retry_after_s } => {
                 out.push(Action::Audit(AuditEntry::StaffLockedOut));
                 out.push(Action::Indicate(Signal::StaffNeeded));
-                self.notice = Some(StaffNotice::LockedOut);
+                self.notice = Some(StaffNotice::LockedOut { retry_after_s });
                 self.show(out);
             }
         }

@@ -52,7 +52,9 @@ fn arb_event() -> impl Strategy<Value = Event> {
         Just(Event::StaffChecked(StaffCheck::Rejected {
             attempts_left: 1
         })),
-        Just(Event::StaffChecked(StaffCheck::LockedOut)),
+        Just(Event::StaffChecked(StaffCheck::LockedOut {
+            retry_after_s: 60
+        })),
         Just(Event::StaffConfirm),
         Just(Event::Enqueued(Ok(()))),
         Just(Event::Enqueued(Err("full".into()))),

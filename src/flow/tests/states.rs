@@ -157,7 +157,7 @@ fn every_event() -> Vec<Event> {
             account: "s".into(),
         }),
         Event::StaffChecked(StaffCheck::Rejected { attempts_left: 2 }),
-        Event::StaffChecked(StaffCheck::LockedOut),
+        Event::StaffChecked(StaffCheck::LockedOut { retry_after_s: 60 }),
         Event::StaffConfirm,
         Event::Enqueued(Ok(())),
         Event::Enqueued(Err("x".into())),

@@ -18,10 +18,12 @@ fn staff_passcode_rejections_then_lockout_are_shown_and_audited() {
         Some(StaffNotice::WrongPasscode { attempts_left: 1 })
     );
     run.send(Event::StaffVisual(pin("1111")));
-    run.send(Event::StaffChecked(StaffCheck::LockedOut));
+    run.send(Event::StaffChecked(StaffCheck::LockedOut {
+        retry_after_s: 60,
+    }));
     assert_eq!(
         run.last_screen().params.staff_notice,
-        Some(StaffNotice::LockedOut)
+        Some(StaffNotice::LockedOut { retry_after_s: 60 })
     );
     assert_eq!(run.flow.state(), StateName::MethodSelect);
     assert_eq!(
