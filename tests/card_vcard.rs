@@ -288,7 +288,7 @@ fn embedded_profiles_match_the_files() {
     let reading = kaonin::card::read_card(
         &mut rig.reader,
         Some(&face),
-        &mut kaonin::card::KenmenGuard::new(3),
+        &mut kaonin::sim::vcard::trusting_guard(3),
         "s".into(),
         std::time::SystemTime::now(),
     )

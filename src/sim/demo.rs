@@ -53,7 +53,13 @@ pub async fn run(out: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(&work)
         .and_then(|_| std::fs::create_dir_all(out))
         .map_err(|e| DemoError::Setup(work.display().to_string(), e.to_string()))?;
-    let config = demo_config(&work, out);
+    let mut config = demo_config(&work, out);
+    // The simulated cards' 券面 data is signed by the virtual cards' own CA.
+    let trust = work.join("kenmen-trust.pem");
+    let pem = super::vcard::ca_public_pem(&super::vcard::Profile::embedded("alice")?)?;
+    std::fs::write(&trust, pem)
+        .map_err(|e| DemoError::Setup(trust.display().to_string(), e.to_string()))?;
+    config.card.kenmen_trust = trust;
     println!("kaonin demo: screens are written to {}", out.display());
     println!("face matcher: the deterministic TEST-ONLY thumbnail matcher on synthetic faces");
 

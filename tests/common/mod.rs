@@ -99,10 +99,25 @@ impl Default for Options {
     }
 }
 
+/// The `[card]` section of test configs: the virtual cards' 券面 CA is trusted
+/// (`kaonin vcard --write-kenmen-trust` writes the same key).
+pub fn card_section() -> String {
+    format!(
+        "[card]\nkenmen_trust = \"{}\"\n",
+        asset("cards/keys/kenmen-ca.pub.pem").display()
+    )
+}
+
 /// The text of a test config in `dir` (state, PNG screens and sockets inside it;
-/// mock-hardware defaults, then `options`' reader, policy and extra sections).
+/// mock-hardware defaults, then `options`' reader, policy and extra sections; the
+/// [`card_section`] unless `extra` has its own `[card]`).
 pub fn config_text(dir: &Path, options: &Options) -> String {
     std::fs::create_dir_all(dir.join("screens")).unwrap();
+    let card = if options.extra.contains("[card]") {
+        String::new()
+    } else {
+        card_section()
+    };
     let policy: String = options
         .policy
         .iter()
@@ -126,6 +141,7 @@ control = "unix:{control}"
 endpoint = "unix:{link}"
 [policy]
 {policy}
+{card}
 {extra}
 "#,
         state = dir.join("state").display(),

@@ -31,7 +31,7 @@ pub use display::{DisplayCmd, PreviewTx};
 pub use face::FaceCmd;
 
 use super::Inbound;
-use crate::card::{ChipPhoto, KenmenGuard, NameImage};
+use crate::card::{ChipPhoto, NameImage};
 use crate::control::Announcer;
 use crate::devices::{Devices, Sim};
 use crate::flow::{ReaderRole, Screen};
@@ -70,15 +70,15 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts one worker per device. `card_face_floor` is the 照合番号B counter
-    /// floor of every card reader.
+    /// Starts one worker per device. `card` says how every card reader reads cards
+    /// (照合番号B guard with its trust anchors, operation deadline).
     pub fn spawn(
         devices: Devices,
         sim: Sim,
         ui: Arc<Ui>,
         announce: Announcer,
         tx: UnboundedSender<Inbound>,
-        card_face_floor: u8,
+        card: card::CardOptions,
     ) -> Workers {
         let Devices {
             reader,
@@ -99,9 +99,9 @@ impl Workers {
         for (role, reader) in readers {
             let (ctx, crx) = std_mpsc::channel();
             let (tx, photo, name) = (tx.clone(), photo.clone(), name.clone());
-            let guard = KenmenGuard::new(card_face_floor);
+            let options = card.clone();
             threads.push(spawn_worker("card", move || {
-                card::card_worker(role, reader, crx, tx, photo, name, guard)
+                card::card_worker(role, reader, crx, tx, photo, name, options)
             }));
             cards.insert(role, ctx);
         }
