@@ -354,6 +354,11 @@ impl Pc {
     }
 
     /// The next message of `type`, skipping others.
+    /// The next message, whatever its type.
+    pub fn next(&mut self) -> Value {
+        next_json(&self.lines, Instant::now() + DEADLINE, "a PC message")
+    }
+
     pub fn expect(&mut self, kind: &str) -> Value {
         let deadline = Instant::now() + DEADLINE;
         loop {
