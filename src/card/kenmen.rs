@@ -16,6 +16,7 @@ use super::error::{CardError, StatusKind};
 use super::tlv::{self, TlvError};
 use super::trust::{self, KenmenTrust, RsaKey, TrustError};
 use crate::ground::civil::Era;
+use crate::ground::escape::Escaped;
 use kaonin_hal::card::CardChannel;
 use serde::Deserialize;
 use std::collections::{HashSet, VecDeque};
@@ -502,7 +503,7 @@ fn read_certified_key<C: CardChannel + ?Sized>(
     trust: &KenmenTrust,
 ) -> Result<RsaKey, CardError> {
     let forged = |e: TrustError| {
-        tracing::warn!(error = %e, "券面AP certificate refused");
+        tracing::warn!(error = %Escaped(&e.to_string()), "券面AP certificate refused");
         CardError::KenmenForged(e)
     };
     let selected = apdu::exchange(ch, &Command::select_ef(EF_CERT))?;

@@ -29,6 +29,7 @@ pub use trust::{KenmenTrust, TrustError};
 use crate::flow::{
     CardFacts, CardFailure, CardKind, KenmenFacts, PhotoStatus, PinStatus, VerifyOutcome,
 };
+use crate::ground::escape::Escaped;
 use apdu::{Command, AID_JPKI};
 use kaonin_hal::card::CardChannel;
 use kaonin_hal::secret::Digits;
@@ -103,7 +104,7 @@ pub fn read_card<C: CardChannel + ?Sized>(
 ) -> Result<Reading, CardFailure> {
     let result = read_card_inner(ch, card_face, guard, session_id, now);
     if let Err(e) = &result {
-        tracing::info!(error = %e, "card read failed");
+        tracing::info!(error = %Escaped(&e.to_string()), "card read failed");
     }
     result.map_err(CardFailure::from)
 }

@@ -29,7 +29,8 @@ pub enum DemoError {
     Io(#[from] std::io::Error),
 }
 
-/// The demo's configuration: everything simulated, in `work`, screens into `out`.
+/// The demo's configuration: everything simulated, in `work` (where it writes the
+/// virtual cards' trust file), screens into `out`.
 pub fn demo_config(work: &Path, out: &Path) -> Config {
     let mut config = Config::default();
     config.terminal.id = "demo-reception".into();
@@ -44,6 +45,15 @@ pub fn demo_config(work: &Path, out: &Path) -> Config {
     config.policy.face_retry_ms = 200;
     config.policy.auto_face_s = 0;
     config.use_test_face_matcher();
+    // The simulated cards' 券面 data is signed by the virtual cards' own CA: its
+    // public key goes into `work` for [card] kenmen_trust (if it cannot be written,
+    // the daemon says so at start).
+    let trust = work.join("kenmen-trust.pem");
+    let pem = super::vcard::kenmen_ca::ca_public_pem_default();
+    if let Err(e) = std::fs::create_dir_all(work).and_then(|_| std::fs::write(&trust, pem)) {
+        tracing::error!(path = %trust.display(), error = %e, "cannot write the demo's trust file");
+    }
+    config.card.kenmen_trust = trust;
     config
 }
 
@@ -53,13 +63,7 @@ pub async fn run(out: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(&work)
         .and_then(|_| std::fs::create_dir_all(out))
         .map_err(|e| DemoError::Setup(work.display().to_string(), e.to_string()))?;
-    let mut config = demo_config(&work, out);
-    // The simulated cards' 券面 data is signed by the virtual cards' own CA.
-    let trust = work.join("kenmen-trust.pem");
-    let pem = super::vcard::ca_public_pem(&super::vcard::Profile::embedded("alice")?)?;
-    std::fs::write(&trust, pem)
-        .map_err(|e| DemoError::Setup(trust.display().to_string(), e.to_string()))?;
-    config.card.kenmen_trust = trust;
+    let config = demo_config(&work, out);
     println!("kaonin demo: screens are written to {}", out.display());
     println!("face matcher: the deterministic TEST-ONLY thumbnail matcher on synthetic faces");
 

@@ -14,6 +14,7 @@ use super::{NameSlot, PhotoSlot};
 use crate::card::{self, ChipPhoto, KenmenGuard, KenmenKey, NameImage};
 use crate::daemon::{Inbound, RETRY};
 use crate::flow::{CardFailure, Device, Event, ReaderRole};
+use crate::ground::escape::Escaped;
 use kaonin_hal::card::{BoxedReader, CardReader, Error as _, ErrorKind, Presence};
 use kaonin_hal::secret::Digits;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
@@ -138,7 +139,7 @@ pub fn card_worker(
             Slot::Away(stalled) => {
                 match stalled.recv_timeout(PRESENCE_SLICE) {
                     Ok((mut held, _late)) => {
-                        tracing::info!(reader = %held.reader.name(), "stalled card operation ended; reader back");
+                        tracing::info!(reader = %Escaped(&held.reader.name()), "stalled card operation ended; reader back");
                         let _ = held.reader.disconnect();
                         session.wipe();
                         slot = Slot::Here(held);
@@ -165,7 +166,7 @@ pub fn card_worker(
         let change = held.reader.wait_change(PRESENCE_SLICE);
         if change.is_ok() && !reader_ok {
             reader_ok = true;
-            tracing::info!(reader = %held.reader.name(), "card reader back");
+            tracing::info!(reader = %Escaped(&held.reader.name()), "card reader back");
             health(true);
         }
         match change {
@@ -178,7 +179,7 @@ pub fn card_worker(
             Ok(None) => {}
             Err(e) => {
                 if reader_ok {
-                    tracing::warn!(reader = %held.reader.name(), error = %e, "card reader unavailable; retrying");
+                    tracing::warn!(reader = %Escaped(&held.reader.name()), error = %e, "card reader unavailable; retrying");
                     // Whatever was on it is gone for the flow.
                     session.wipe();
                     send(Event::CardAbsent(role));

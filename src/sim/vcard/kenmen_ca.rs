@@ -74,6 +74,11 @@ pub fn ca_public_pem(profile: &Profile) -> Result<String, ProfileError> {
     Ok(trust::public_key_pem(&rsa_key(&key.to_public_key())))
 }
 
+/// The PEM `PUBLIC KEY` of the virtual cards' default CA.
+pub fn ca_public_pem_default() -> String {
+    trust::public_key_pem(&rsa_key(&vcard_ca_key().to_public_key()))
+}
+
 /// EF `0004`: the card-verifiable certificate of the issuing key `subject`, naming
 /// the 証明者鍵ID `ca_id` (7 digits), signed by `ca`.
 pub fn certificate(ca: &RsaPrivateKey, ca_id: &str, subject: &RsaPublicKey) -> Vec<u8> {
