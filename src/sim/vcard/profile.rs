@@ -203,8 +203,8 @@ pub struct Faults {
     /// Answer every response with data as `61xx`, to be fetched with GET RESPONSE
     /// (at most 128 bytes per GET RESPONSE, so long answers chain).
     pub chain_61xx: bool,
-    /// Answer the first sending of every command that returns data with `6Cxx` (the
-    /// exact length); the command re-sent with that Le is served.
+    /// Answer the first sending of every READ BINARY with `6Cxx` (the exact length);
+    /// the read re-sent with that Le is served. (A reader re-sends only reads.)
     pub wrong_le_6cxx: bool,
     /// Leave the reader while answering the Nth APDU (1-based, counted from the card's
     /// creation; fires once).
