@@ -324,3 +324,117 @@ fn card_command(held: &mut Held, cmd: CardCmd) -> Done {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kaonin_hal::card::CardChannel;
+    use std::sync::mpsc::Sender;
+
+    /// A reader whose card never answers until `release` is dropped (then every
+    /// exchange fails as removed). Its presence wait blocks on a channel nobody
+    /// sends on, as a real reader's wait blocks on the hardware.
+    struct Silent {
+        release: Receiver<()>,
+        idle: (Sender<()>, Receiver<()>),
+        reported: bool,
+    }
+
+    impl CardChannel for Silent {
+        type Error = ErrorKind;
+        fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, ErrorKind> {
+            let _ = self.release.recv();
+            Err(ErrorKind::Removed)
+        }
+    }
+
+    impl CardReader for Silent {
+        fn name(&self) -> String {
+            "silent\nreader".into()
+        }
+        fn wait_change(&mut self, timeout: Duration) -> Result<Option<Presence>, ErrorKind> {
+            if !std::mem::replace(&mut self.reported, true) {
+                return Ok(Some(Presence::Present { atr: vec![0x3B] }));
+            }
+            let _ = self.idle.1.recv_timeout(timeout);
+            Ok(None)
+        }
+        fn connect(&mut self) -> Result<Vec<u8>, ErrorKind> {
+            Ok(vec![0x3B])
+        }
+        fn disconnect(&mut self) -> Result<(), ErrorKind> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_silent_card_is_answered_not_answering_and_the_reader_comes_back() {
+        let (release_tx, release) = mpsc::channel();
+        let reader = kaonin_hal::card::boxed(Silent {
+            release,
+            idle: mpsc::channel(),
+            reported: false,
+        });
+        let (cmd_tx, cmd_rx) = mpsc::channel();
+        let (events, mut inbound) = tokio::sync::mpsc::unbounded_channel();
+        let photo = PhotoSlot::default();
+        let worker = {
+            let photo = photo.clone();
+            std::thread::spawn(move || {
+                card_worker(
+                    ReaderRole::Card,
+                    reader,
+                    cmd_rx,
+                    events,
+                    photo,
+                    NameSlot::default(),
+                    CardOptions {
+                        guard: KenmenGuard::new(3),
+                        deadline: Duration::from_millis(50),
+                    },
+                )
+            })
+        };
+        let mut next = || loop {
+            match inbound.blocking_recv().expect("worker alive") {
+                Inbound::Flow(Event::CardPresent(_)) => continue,
+                Inbound::Flow(event) => return event,
+                _ => continue,
+            }
+        };
+        let read = CardCmd::Read {
+            session_id: "s".into(),
+            card_face: None,
+        };
+        cmd_tx.send(read).unwrap();
+        assert!(matches!(
+            next(),
+            Event::CardRead(Err(CardFailure::NotAnswering))
+        ));
+        // The reader is still with the stalled exchange: answered at once.
+        cmd_tx.send(CardCmd::QueryPin).unwrap();
+        assert!(matches!(
+            next(),
+            Event::PinTries(Err(CardFailure::NotAnswering))
+        ));
+        // The card leaves: the exchange ends, the reader serves commands again.
+        drop(release_tx);
+        let answer = loop {
+            cmd_tx.send(CardCmd::QueryPin).unwrap();
+            match next() {
+                Event::PinTries(Err(CardFailure::NotAnswering)) => continue,
+                other => break other,
+            }
+        };
+        assert!(
+            matches!(answer, Event::PinTries(Err(CardFailure::Removed))),
+            "{answer:?}"
+        );
+        assert!(
+            photo.lock().unwrap().is_none(),
+            "a late read reached a session"
+        );
+        drop(cmd_tx);
+        worker.join().unwrap();
+    }
+}
