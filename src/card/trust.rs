@@ -457,8 +457,9 @@ fn parse_spki(der: &[u8]) -> Option<RsaKey> {
 /// DER INTEGER of an unsigned big-endian value.
 fn der_uint(value: &[u8]) -> Vec<u8> {
     let mut v = strip_zeros(value);
-    if v.first().is_none_or(|&b| b & 0x80 != 0) {
-        v.insert(0, 0);
+    match v.first() {
+        Some(&b) if b & 0x80 == 0 => {}
+        _ => v.insert(0, 0),
     }
     tlv::encode(0x02, &v)
 }

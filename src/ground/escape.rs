@@ -24,8 +24,7 @@ fn unsafe_char(c: char) -> bool {
 
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut shown = 0;
-        for c in self.0.chars() {
+        for (shown, c) in self.0.chars().enumerate() {
             if shown == Self::MAX_CHARS {
                 let rest = self.0.chars().count() - shown;
                 return write!(f, "…({rest} more)");
@@ -35,7 +34,6 @@ impl fmt::Display for Escaped<'_> {
             } else {
                 write!(f, "{c}")?;
             }
-            shown += 1;
         }
         Ok(())
     }

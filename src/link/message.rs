@@ -45,8 +45,9 @@ pub struct IdentityMsg {
     pub consent_mode: ConsentMode,
     /// Extension: the 券面AP's issuer-signed birth date and sex (DF22, DF23), present
     /// only when the card-face data chained to a trusted issuer.
+    /// (Boxed to keep the message types small.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kenmen: Option<KenmenFacts>,
+    pub kenmen: Option<Box<KenmenFacts>>,
     /// Extension: true when the record waited in the outbox longer than the
     /// configured age (consent validity); the PC decides what to do.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -74,7 +75,7 @@ impl IdentityMsg {
             staff_account: identity.staff_account.clone().filter(|_| visual),
             consent: identity.consent,
             consent_mode: identity.consent_mode,
-            kenmen: identity.kenmen.clone(),
+            kenmen: identity.kenmen.clone().map(Box::new),
             stale: false,
         }
     }
