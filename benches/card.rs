@@ -7,7 +7,7 @@
 //!   Two figures there: from the card's TCP connect to vpcd (includes pcscd's ~0.4 s
 //!   presence polling) and from `connect` to the end of the read.
 
-use kaonin::card::{read_card, KenmenGuard};
+use kaonin::card::read_card;
 use kaonin::flow::PhotoStatus;
 use kaonin::sim::vcard::{Profile, VirtualCard};
 use kaonin_hal::card::{CardReader, Presence};
@@ -61,7 +61,7 @@ fn in_process() {
         handle.insert(Box::new(card));
         wait_for(&mut reader, true);
         reader.connect().expect("connect");
-        let mut guard = KenmenGuard::new(3);
+        let mut guard = kaonin::sim::vcard::trusting_guard(3);
         let reading = read_card(
             &mut reader,
             Some(&face),
@@ -111,7 +111,7 @@ fn through_pcscd() {
         wait_for(&mut reader, true);
         let connected = Instant::now();
         reader.connect().expect("connect");
-        let mut guard = KenmenGuard::new(3);
+        let mut guard = kaonin::sim::vcard::trusting_guard(3);
         let reading = read_card(
             &mut reader,
             Some(&face),

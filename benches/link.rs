@@ -39,6 +39,7 @@ fn identity(id: String) -> Identity {
         staff_account: None,
         consent: Consent::all(),
         consent_mode: ConsentMode::All,
+        kenmen: None,
     }
 }
 

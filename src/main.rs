@@ -65,6 +65,10 @@ enum Cmd {
         /// vpcd address.
         #[arg(long, default_value = "127.0.0.1:35963")]
         vpcd: String,
+        /// Write the public key (PEM) of the CA that signs this profile's 券面AP
+        /// certificate to FILE, for `[card] kenmen_trust`, and exit.
+        #[arg(long, value_name = "FILE")]
+        write_kenmen_trust: Option<PathBuf>,
     },
     /// The reference eligibility-PC receiver.
     Pc(PcArgs),
@@ -185,7 +189,11 @@ fn dispatch(command: Cmd) -> anyhow::Result<()> {
             runtime()?.block_on(kaonin::cli::run_daemon(config))
         }
         Cmd::Demo { out } => demo(&out),
-        Cmd::Vcard { profile, vpcd } => vcard(&profile, &vpcd),
+        Cmd::Vcard {
+            profile,
+            vpcd,
+            write_kenmen_trust,
+        } => vcard(&profile, &vpcd, write_kenmen_trust.as_deref()),
         Cmd::Pc(args) => pc(args),
         Cmd::Pair { args, config } => kaonin::cli::run_pair(&args, config.as_deref()),
         Cmd::Render {
@@ -238,7 +246,19 @@ fn demo(out: &std::path::Path) -> anyhow::Result<()> {
 }
 
 #[cfg(feature = "sim")]
-fn vcard(profile: &std::path::Path, vpcd: &str) -> anyhow::Result<()> {
+fn vcard(
+    profile: &std::path::Path,
+    vpcd: &str,
+    write_trust: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    if let Some(out) = write_trust {
+        let loaded = kaonin::sim::vcard::Profile::load(profile)
+            .with_context(|| format!("virtual card {}", profile.display()))?;
+        let pem = kaonin::sim::vcard::ca_public_pem(&loaded)
+            .with_context(|| format!("virtual card {}", profile.display()))?;
+        std::fs::write(out, pem).with_context(|| format!("writing {}", out.display()))?;
+        return Ok(());
+    }
     let stdin = std::io::stdin().lock();
     kaonin::sim::vcard::run_vcard(profile, vpcd, stdin)
         .with_context(|| format!("virtual card {}", profile.display()))
@@ -255,7 +275,7 @@ fn demo(_: &std::path::Path) -> anyhow::Result<()> {
 }
 
 #[cfg(not(feature = "sim"))]
-fn vcard(_: &std::path::Path, _: &str) -> anyhow::Result<()> {
+fn vcard(_: &std::path::Path, _: &str, _: Option<&std::path::Path>) -> anyhow::Result<()> {
     left_out("vcard", "sim")
 }
 

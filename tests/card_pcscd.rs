@@ -16,7 +16,7 @@
 mod card_support;
 
 use card_support::{asset, profile, verify_signature, Vcard};
-use kaonin::card::{self, KenmenGuard, KenmenKey};
+use kaonin::card::{self, KenmenKey};
 use kaonin::flow::{CardFailure, CardKind, PhotoStatus, PinStatus, VerifyOutcome};
 use kaonin::sim::vcard::{Atr, AtrName, Profile};
 use kaonin_drivers::pcsc::PcscReader;
@@ -80,7 +80,7 @@ impl Session {
 }
 
 fn read(s: &mut Session, face: Option<&KenmenKey>) -> Result<card::Reading, CardFailure> {
-    let mut guard = KenmenGuard::new(3);
+    let mut guard = kaonin::sim::vcard::trusting_guard(3);
     card::read_card(
         &mut s.reader,
         face,
@@ -259,7 +259,7 @@ fn pcscd_restart_while_idle() {
         }
     }
     reader.connect().expect("connect after restart");
-    let mut guard = KenmenGuard::new(3);
+    let mut guard = kaonin::sim::vcard::trusting_guard(3);
     let reading = card::read_card(
         &mut reader,
         Some(&face),
@@ -379,7 +379,7 @@ fn empty_name_finds_the_reader_holding_a_jpki_card() {
     wait_for(&mut reader, true);
     assert_eq!(reader.name(), "Virtual PCD 00 01");
     reader.connect().expect("connect");
-    let mut guard = KenmenGuard::new(3);
+    let mut guard = kaonin::sim::vcard::trusting_guard(3);
     let reading = card::read_card(&mut reader, None, &mut guard, "s".into(), SystemTime::now())
         .expect("read");
     assert_eq!(reading.facts.kind, CardKind::Iphone);

@@ -8,7 +8,7 @@
 mod card_support;
 
 use card_support::{profile, Rig};
-use kaonin::card::{self, kenmen, tlv, x509, KenmenGuard};
+use kaonin::card::{self, kenmen, tlv, x509};
 use kaonin::sim::vcard::VirtualCard;
 use kaonin_hal::card::{CardChannel, ErrorKind};
 use kaonin_hal::mock::Icc;
@@ -30,7 +30,7 @@ impl CardChannel for Replay {
 /// Runs every protocol operation against `ch`; only checks that it returns.
 fn exercise<C: CardChannel>(ch: &mut C) {
     let face = profile_face();
-    let mut guard = KenmenGuard::new(3);
+    let mut guard = kaonin::sim::vcard::trusting_guard(3);
     let _ = card::read_card(ch, Some(&face), &mut guard, "s".into(), SystemTime::now());
     let _ = card::query_pin_tries(ch);
     let _ = card::verify_pin(ch, &Digits::parse("1234", 4).unwrap());

@@ -42,7 +42,7 @@ fn standard_card_gives_certificate_and_genuine_photo() {
     let p = profile("alice.toml");
     let face = p.printed_face();
     let mut rig = Rig::new(p);
-    let mut guard = KenmenGuard::new(3);
+    let mut guard = kaonin::sim::vcard::trusting_guard(3);
     let reading = read(&mut rig, Some(&face), &mut guard).unwrap();
     assert_eq!(reading.facts.session_id, "sid");
     assert_eq!(reading.facts.kind, CardKind::Standard);
@@ -69,7 +69,12 @@ fn photo_debug_hides_the_image() {
     let p = profile("alice.toml");
     let face = p.printed_face();
     let mut rig = Rig::new(p);
-    let reading = read(&mut rig, Some(&face), &mut KenmenGuard::new(3)).unwrap();
+    let reading = read(
+        &mut rig,
+        Some(&face),
+        &mut kaonin::sim::vcard::trusting_guard(3),
+    )
+    .unwrap();
     let shown = format!("{reading:?}");
     assert!(shown.contains("bytes hidden"), "{shown}");
     assert!(
@@ -85,7 +90,7 @@ fn photo_debug_hides_the_image() {
 #[test]
 fn no_card_face_reads_no_photo_and_touches_no_counter() {
     let mut rig = Rig::new(profile("alice.toml"));
-    let reading = read(&mut rig, None, &mut KenmenGuard::new(3)).unwrap();
+    let reading = read(&mut rig, None, &mut kaonin::sim::vcard::trusting_guard(3)).unwrap();
     assert_eq!(reading.facts.photo, PhotoStatus::NoCardFace);
     assert!(reading.photo.is_none());
     let c = rig.counters();
@@ -98,7 +103,12 @@ fn unusable_card_face_sends_nothing() {
     let mut face = p.printed_face();
     face.security_code = "12".into();
     let mut rig = Rig::new(p);
-    let reading = read(&mut rig, Some(&face), &mut KenmenGuard::new(3)).unwrap();
+    let reading = read(
+        &mut rig,
+        Some(&face),
+        &mut kaonin::sim::vcard::trusting_guard(3),
+    )
+    .unwrap();
     assert_eq!(reading.facts.photo, PhotoStatus::NoCardFace);
     assert_eq!(rig.counters().kenmen_verifies, 0);
 }
@@ -139,7 +149,7 @@ fn pin_query_verify_and_sign() {
 #[test]
 fn signing_without_pin_is_refused() {
     let mut rig = Rig::new(profile("alice.toml"));
-    read(&mut rig, None, &mut KenmenGuard::new(3)).unwrap();
+    read(&mut rig, None, &mut kaonin::sim::vcard::trusting_guard(3)).unwrap();
     assert!(card::sign(&mut rig.reader, "x").is_err());
     assert_eq!(rig.counters().signatures, 0);
 }
@@ -216,7 +226,12 @@ fn pinless_card() {
     let p = profile("bob-pinless.toml");
     let face = p.printed_face();
     let mut rig = Rig::new(p);
-    let reading = read(&mut rig, Some(&face), &mut KenmenGuard::new(3)).unwrap();
+    let reading = read(
+        &mut rig,
+        Some(&face),
+        &mut kaonin::sim::vcard::trusting_guard(3),
+    )
+    .unwrap();
     assert_eq!(reading.facts.kind, CardKind::PinLess);
     assert_eq!(reading.facts.photo, PhotoStatus::Available);
     assert_eq!(reading.photo.unwrap().bytes(), asset("faces/bob-chip.jp2"));
@@ -231,7 +246,7 @@ fn android_certificate_only_after_pin() {
     let reading = read(
         &mut rig,
         Some(&profile("alice.toml").printed_face()),
-        &mut KenmenGuard::new(3),
+        &mut kaonin::sim::vcard::trusting_guard(3),
     )
     .unwrap();
     assert_eq!(reading.facts.kind, CardKind::Android);
@@ -259,7 +274,7 @@ fn android_certificate_only_after_pin() {
 #[test]
 fn iphone_signs_with_face_id() {
     let mut rig = Rig::new(profile("carol-iphone.toml"));
-    let reading = read(&mut rig, None, &mut KenmenGuard::new(3)).unwrap();
+    let reading = read(&mut rig, None, &mut kaonin::sim::vcard::trusting_guard(3)).unwrap();
     assert_eq!(reading.facts.kind, CardKind::Iphone);
     assert_eq!(reading.facts.photo, PhotoStatus::NotOnDevice);
     let cert = reading.facts.certificate.unwrap();
@@ -273,7 +288,7 @@ fn iphone_without_face_id_is_not_authenticated() {
     let mut p = profile("carol-iphone.toml");
     p.face_id = false;
     let mut rig = Rig::new(p);
-    read(&mut rig, None, &mut KenmenGuard::new(3)).unwrap();
+    read(&mut rig, None, &mut kaonin::sim::vcard::trusting_guard(3)).unwrap();
     assert_eq!(
         card::sign(&mut rig.reader, "iphone"),
         Err(CardFailure::PhoneNotAuthenticated)
@@ -286,7 +301,12 @@ fn expired_certificate() {
     let face = p.printed_face();
     let mut rig = Rig::new(p);
     assert_eq!(
-        read(&mut rig, Some(&face), &mut KenmenGuard::new(3)).map(drop),
+        read(
+            &mut rig,
+            Some(&face),
+            &mut kaonin::sim::vcard::trusting_guard(3)
+        )
+        .map(drop),
         Err(CardFailure::CertificateExpired)
     );
     assert_eq!(
@@ -304,7 +324,7 @@ fn certificate_not_yet_valid_is_invalid() {
     let got = card::read_card(
         &mut rig.reader,
         None,
-        &mut KenmenGuard::new(3),
+        &mut kaonin::sim::vcard::trusting_guard(3),
         "s".into(),
         early,
     );
@@ -318,7 +338,12 @@ fn corrupted_card_face_file_is_unreadable() {
     let face = p.printed_face();
     let mut rig = Rig::new(p);
     assert_eq!(
-        read(&mut rig, Some(&face), &mut KenmenGuard::new(3)).map(drop),
+        read(
+            &mut rig,
+            Some(&face),
+            &mut kaonin::sim::vcard::trusting_guard(3)
+        )
+        .map(drop),
         Err(CardFailure::Unreadable)
     );
     assert_eq!(rig.counters().kenmen_b_tries, 10);
@@ -330,7 +355,12 @@ fn cloned_chip_fails_the_genuineness_check() {
     let face = p.printed_face();
     let mut rig = Rig::new(p);
     assert_eq!(
-        read(&mut rig, Some(&face), &mut KenmenGuard::new(3)).map(drop),
+        read(
+            &mut rig,
+            Some(&face),
+            &mut kaonin::sim::vcard::trusting_guard(3)
+        )
+        .map(drop),
         Err(CardFailure::NotGenuine)
     );
 }
@@ -343,7 +373,7 @@ fn wrong_security_code_costs_exactly_one_try_once() {
     let mut misread = p.printed_face();
     misread.security_code = "4827".into();
     let mut rig = Rig::new(p);
-    let mut guard = KenmenGuard::new(3);
+    let mut guard = kaonin::sim::vcard::trusting_guard(3);
     let first = read(&mut rig, Some(&misread), &mut guard).unwrap();
     assert_eq!(first.facts.photo, PhotoStatus::KeyRefused);
     assert!(first.photo.is_none());
@@ -377,7 +407,7 @@ fn wrong_security_code_costs_exactly_one_try_once() {
 fn guard_memory_is_per_card() {
     let mut misread = profile("bob-pinless.toml").printed_face();
     misread.security_code = "0000".into();
-    let mut guard = KenmenGuard::new(3);
+    let mut guard = kaonin::sim::vcard::trusting_guard(3);
     let mut alice = Rig::new(profile("alice.toml"));
     let mut bob = Rig::new(profile("bob-pinless.toml"));
     read(&mut alice, Some(&misread), &mut guard).unwrap();
@@ -394,7 +424,12 @@ fn counter_below_floor_sends_nothing() {
     p.kenmen.as_mut().unwrap().tries = 2;
     let face = p.printed_face();
     let mut rig = Rig::new(p);
-    let reading = read(&mut rig, Some(&face), &mut KenmenGuard::new(3)).unwrap();
+    let reading = read(
+        &mut rig,
+        Some(&face),
+        &mut kaonin::sim::vcard::trusting_guard(3),
+    )
+    .unwrap();
     assert_eq!(reading.facts.photo, PhotoStatus::CounterLow);
     let c = rig.counters();
     assert_eq!((c.kenmen_verifies, c.kenmen_b_tries), (0, 2));
@@ -407,7 +442,12 @@ fn counter_at_floor_is_still_used() {
     p.kenmen.as_mut().unwrap().tries = 3;
     let face = p.printed_face();
     let mut rig = Rig::new(p);
-    let reading = read(&mut rig, Some(&face), &mut KenmenGuard::new(3)).unwrap();
+    let reading = read(
+        &mut rig,
+        Some(&face),
+        &mut kaonin::sim::vcard::trusting_guard(3),
+    )
+    .unwrap();
     assert_eq!(reading.facts.photo, PhotoStatus::Available);
 }
 
@@ -417,7 +457,12 @@ fn blocked_key_b_is_counter_low() {
     p.kenmen.as_mut().unwrap().tries = 0;
     let face = p.printed_face();
     let mut rig = Rig::new(p);
-    let reading = read(&mut rig, Some(&face), &mut KenmenGuard::new(0)).unwrap();
+    let reading = read(
+        &mut rig,
+        Some(&face),
+        &mut kaonin::sim::vcard::trusting_guard(0),
+    )
+    .unwrap();
     assert_eq!(reading.facts.photo, PhotoStatus::CounterLow);
     assert_eq!(rig.counters().kenmen_verifies, 0);
 }
@@ -425,7 +470,7 @@ fn blocked_key_b_is_counter_low() {
 // ---------------------------------------------------------------- transport faults
 
 fn full_session(rig: &mut Rig, face: &KenmenKey) -> (Reading, Vec<u8>) {
-    let reading = read(rig, Some(face), &mut KenmenGuard::new(3)).unwrap();
+    let reading = read(rig, Some(face), &mut kaonin::sim::vcard::trusting_guard(3)).unwrap();
     assert_eq!(
         card::verify_pin(&mut rig.reader, &pin("1234")),
         Ok(VerifyOutcome::Ok)
@@ -500,7 +545,7 @@ fn removal_at_every_apdu_is_a_typed_removed_error() {
         let mut p = p.clone();
         p.faults.remove_at_apdu = Some(n);
         let mut rig = Rig::new(p);
-        let mut guard = KenmenGuard::new(3);
+        let mut guard = kaonin::sim::vcard::trusting_guard(3);
         let mut failures = Vec::new();
         if let Err(e) = read(&mut rig, Some(&face), &mut guard) {
             failures.push(e);
@@ -776,7 +821,7 @@ fn sign_maps_answers() {
 #[test]
 fn read_card_maps_classification_answers() {
     let now = SystemTime::now();
-    let mut guard = KenmenGuard::new(3);
+    let mut guard = kaonin::sim::vcard::trusting_guard(3);
     let mut run = |answers: Vec<Vec<u8>>| {
         let mut script = Script::new(answers);
         card::read_card(&mut script, None, &mut guard, "s".into(), now).map(|r| r.facts.kind)
@@ -876,7 +921,7 @@ fn read_binary_uses_256_byte_chunks_and_ber_length() {
     let reading = card::read_card(
         &mut tap,
         Some(&face),
-        &mut KenmenGuard::new(3),
+        &mut kaonin::sim::vcard::trusting_guard(3),
         "s".into(),
         SystemTime::now(),
     )

@@ -288,7 +288,7 @@ fn embedded_profiles_match_the_files() {
     let reading = kaonin::card::read_card(
         &mut rig.reader,
         Some(&face),
-        &mut kaonin::card::KenmenGuard::new(3),
+        &mut kaonin::sim::vcard::trusting_guard(3),
         "s".into(),
         std::time::SystemTime::now(),
     )
@@ -297,4 +297,30 @@ fn embedded_profiles_match_the_files() {
         reading.photo.unwrap().bytes(),
         card_support::asset("faces/alice-chip.jp2")
     );
+}
+
+/// `kaonin vcard --write-kenmen-trust` writes the public key of the CA that signs the
+/// profile's 券面AP certificate: the checked-in key the test configs name, and for a
+/// profile with its own CA, that CA's key (which a terminal then does not trust).
+#[test]
+fn write_kenmen_trust_writes_the_profiles_ca_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str| {
+        let out = dir.path().join(format!("{name}.pem"));
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_kaonin"))
+            .args(["vcard", "--profile"])
+            .arg(cards_dir().join(format!("{name}.toml")))
+            .arg("--write-kenmen-trust")
+            .arg(&out)
+            .env("KAONIN_LOG", "warn")
+            .status()
+            .unwrap();
+        assert!(status.success(), "{name}: {status}");
+        std::fs::read_to_string(out).unwrap()
+    };
+    let checked_in = std::fs::read_to_string(cards_dir().join("keys/kenmen-ca.pub.pem")).unwrap();
+    assert_eq!(run("alice"), checked_in);
+    let forged = run("mallory-forged");
+    assert_ne!(forged, checked_in);
+    assert!(forged.starts_with("-----BEGIN PUBLIC KEY-----\n"));
 }

@@ -21,6 +21,7 @@ fn msg(id: &str) -> IdentityMsg {
         staff_account: Some("staff-01".into()),
         consent: Consent::all(),
         consent_mode: ConsentMode::Individual,
+        kenmen: None,
         stale: false,
     }
 }

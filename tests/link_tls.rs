@@ -71,6 +71,7 @@ async fn pinned_peers_deliver_an_identity_over_tls() {
         staff_account: None,
         consent: Consent::all(),
         consent_mode: ConsentMode::All,
+        kenmen: None,
     })
     .await
     .unwrap();

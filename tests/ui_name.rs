@@ -8,7 +8,7 @@
 #![cfg(feature = "sim")]
 
 use embedded_graphics::pixelcolor::RgbColor;
-use kaonin::card::{self, KenmenGuard, NameImage, Reading};
+use kaonin::card::{self, NameImage, Reading};
 use kaonin::flow::{Lang, PhotoStatus, ScreenId};
 use kaonin::sim::vcard::{Profile, VirtualCard};
 use kaonin::ui::draw::name_sample;
@@ -59,7 +59,7 @@ fn read_logged(profile: Profile) -> (Reading, String) {
         let reading = card::read_card(
             &mut reader,
             Some(&face),
-            &mut KenmenGuard::new(3),
+            &mut kaonin::sim::vcard::trusting_guard(3),
             "sid".into(),
             SystemTime::now(),
         )

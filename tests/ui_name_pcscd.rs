@@ -13,7 +13,7 @@
 mod card_support;
 
 use card_support::{profile, Vcard};
-use kaonin::card::{self, KenmenGuard, NameImage};
+use kaonin::card::{self, NameImage};
 use kaonin::flow::{Lang, PhotoStatus, ScreenId};
 use kaonin::ui::{samples, Extras, Ui, UiOptions};
 use kaonin_drivers::pcsc::PcscReader;
@@ -53,7 +53,7 @@ fn the_name_image_read_through_pcscd_is_the_one_the_card_drew() {
     let reading = card::read_card(
         &mut reader,
         Some(&face),
-        &mut KenmenGuard::new(3),
+        &mut kaonin::sim::vcard::trusting_guard(3),
         "sid".into(),
         SystemTime::now(),
     )

@@ -2,8 +2,12 @@
 # Generates the TEST keys and certificates of the simulated cards in assets/cards/keys.
 # Everything here is synthetic: a throwaway test CA, RSA-2048 user-authentication keys
 # and certificates for the synthetic holders alice, bob and carol, 券面AP keys, one
-# extra 券面AP key ("mallory") for the cloned-chip profile, and one expired
-# certificate. Never put real keys or certificates here.
+# extra 券面AP key ("mallory") for the cloned-chip profile, one expired
+# certificate, the virtual cards' own 券面 CA ("kenmen-ca", which signs every
+# profile's EF 0004; its public key is kenmen-ca.pub.pem, for [card] kenmen_trust),
+# the issuer key that CA certifies and that signs every DF28 ("kenmen-issuer")
+# and a CA no terminal trusts ("mallory-ca", for the forged-card profile).
+# Never put real keys or certificates here.
 #
 # Usage: sh assets/cards/make-test-keys.sh     (needs openssl; rewrites keys/)
 set -eu
@@ -64,6 +68,10 @@ for who in alice bob carol; do
     newkey "$out/$who-kenmen.key.pem"
 done
 newkey "$out/mallory-kenmen.key.pem"
+newkey "$out/kenmen-ca.key.pem"
+openssl pkey -in "$out/kenmen-ca.key.pem" -pubout -out "$out/kenmen-ca.pub.pem"
+newkey "$out/kenmen-issuer.key.pem"
+newkey "$out/mallory-ca.key.pem"
 cert expired "$out/alice-auth.key.pem" 20150101000000Z 20200101000000Z
 
 echo "test keys written to $(pwd)/$out"

@@ -1,6 +1,7 @@
 //! Command and response APDUs, the status words of the My Number card, and the one
 //! transmit wrapper every command goes through (GET RESPONSE for `61xx`, re-send
-//! with the right Le for `6Cxx`, READ BINARY of a whole BER-encoded file).
+//! with the right Le for `6Cxx` — only for commands without side effects, never for
+//! VERIFY or a signature — and READ BINARY of a whole BER-encoded file).
 
 use super::error::{CardError, StatusKind};
 use super::tlv;
@@ -84,6 +85,14 @@ impl Command {
     /// `80`: the JPKI key EF; `00` in the 券面AP: its internal authentication).
     pub fn sign(p2: u8, digest_info: &[u8]) -> Self {
         Self::new(0x80, 0x2A, 0x00, p2, digest_info.to_vec(), Some(256))
+    }
+
+    /// True for commands the card may see twice without consequence (READ BINARY,
+    /// GET RESPONSE, SELECT, GET DATA): only these are re-sent after `6Cxx`. A
+    /// VERIFY sent twice spends two tries; a signature or a change of reference
+    /// data has effects of its own.
+    pub fn may_resend(&self) -> bool {
+        self.cla & 0x80 == 0 && matches!(self.ins, 0xB0 | 0xC0 | 0xA4 | 0xCA | 0xCB)
     }
 
     /// GET RESPONSE for `len` (1..=256) pending bytes.
@@ -176,14 +185,16 @@ fn send<C: CardChannel + ?Sized>(ch: &mut C, bytes: &[u8]) -> Result<Response, C
     Response::parse(raw)
 }
 
-/// Sends `command` and follows `61xx` (GET RESPONSE, possibly several times) and
-/// `6Cxx` (re-send with Le = xx), so the caller sees the complete response.
+/// Sends `command` once and follows `61xx` (GET RESPONSE, possibly several times);
+/// `6Cxx` is followed by a re-send with Le = xx only when [`Command::may_resend`]
+/// (otherwise the caller sees the `6Cxx`), so the caller sees the complete response
+/// and a VERIFY reaches the card exactly once.
 pub fn exchange<C: CardChannel + ?Sized>(
     ch: &mut C,
     command: &Command,
 ) -> Result<Response, CardError> {
     let mut response = send(ch, &command.encode())?;
-    if response.sw >> 8 == 0x6C {
+    if response.sw >> 8 == 0x6C && command.may_resend() {
         let mut retry = command.clone();
         retry.le = Some(le_of(response.sw));
         response = send(ch, &retry.encode())?;
@@ -326,6 +337,32 @@ mod tests {
         ));
         let r = Response::parse(vec![1, 2, 0x90, 0x00]).unwrap();
         assert_eq!((r.data.as_slice(), r.sw), (&[1u8, 2][..], 0x9000));
+    }
+
+    /// A channel that answers every command with `6C10` and records what it got.
+    struct SixC(Vec<Vec<u8>>);
+
+    impl CardChannel for SixC {
+        type Error = kaonin_hal::card::ErrorKind;
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, Self::Error> {
+            self.0.push(command.to_vec());
+            Ok(vec![0x6C, 0x10])
+        }
+    }
+
+    #[test]
+    fn six_c_is_followed_only_for_reads() {
+        let mut ch = SixC(Vec::new());
+        let r = exchange(&mut ch, &Command::verify(b"1234")).unwrap();
+        assert_eq!((r.sw, ch.0.len()), (0x6C10, 1), "VERIFY sent once");
+        let mut ch = SixC(Vec::new());
+        exchange(&mut ch, &Command::sign(0x80, &[1; 51])).unwrap();
+        assert_eq!(ch.0.len(), 1, "signature sent once");
+        let mut ch = SixC(Vec::new());
+        exchange(&mut ch, &Command::read_binary(0, 7)).unwrap();
+        assert_eq!(ch.0.len(), 2, "READ BINARY re-sent with the card's Le");
+        assert_eq!(ch.0[1].last(), Some(&0x10));
+        assert!(!Command::verify(&[]).may_resend());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! [`CardFailure`].
 
 use super::tlv::TlvError;
+use super::trust::TrustError;
 use super::x509::CertError;
 use crate::flow::CardFailure;
 use kaonin_hal::card::ErrorKind as ReaderKind;
@@ -93,6 +94,9 @@ pub enum CardError {
     /// The 券面AP signature over our challenge did not verify.
     #[error("card-face signature check failed")]
     NotGenuine,
+    /// The 券面AP's data does not chain to a trusted issuer (EF `0004`, DF24, DF28).
+    #[error("card-face data not genuine: {0}")]
+    KenmenForged(TrustError),
     /// The PIN is blocked; nothing was sent.
     #[error("PIN blocked")]
     PinBlocked,
@@ -149,6 +153,7 @@ impl From<CardError> for CardFailure {
             CardError::Certificate(_) => CardFailure::CertificateInvalid,
             CardError::NotMyNumberCard => CardFailure::NotMyNumberCard,
             CardError::NotGenuine => CardFailure::NotGenuine,
+            CardError::KenmenForged(_) => CardFailure::KenmenNotGenuine,
             CardError::PhoneNotAuthenticated => CardFailure::PhoneNotAuthenticated,
         }
     }
@@ -205,6 +210,10 @@ mod tests {
         assert_eq!(
             CardFailure::from(CardError::NotGenuine),
             CardFailure::NotGenuine
+        );
+        assert_eq!(
+            CardFailure::from(CardError::KenmenForged(TrustError::BadDataSignature)),
+            CardFailure::KenmenNotGenuine
         );
     }
 }

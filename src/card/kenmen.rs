@@ -1,7 +1,12 @@
 //! The 券面(事項確認)AP: the card-face data with the holder's photo and the image of
 //! the holder's name (DF25, a PNG drawn by the card issuer), opened with 照合番号B,
 //! and the guard that keeps a misread card face from walking the 照合番号B retry
-//! counter (10 tries) down.
+//! counter (10 tries) down and holds the trust anchors the data must chain to.
+//!
+//! Order of a read: the AP's certificate (EF `0004`, free) is checked against a trust
+//! anchor before any 照合番号B is sent; then EF `0002` is read and DF28 must verify
+//! with the certified key over the three signed groups (DF24 included); only then is
+//! the genuineness challenge (`80 2A`) checked with the DF24 key ([`super::trust`]).
 //!
 //! The name is only ever handled as that image: the reader shows it to the patient
 //! and never turns it into text, logs it or writes it anywhere.
@@ -9,7 +14,9 @@
 use super::apdu::{self, Command, AID_KENMEN};
 use super::error::{CardError, StatusKind};
 use super::tlv::{self, TlvError};
+use super::trust::{self, KenmenTrust, RsaKey, TrustError};
 use crate::ground::civil::Era;
+use crate::ground::escape::Escaped;
 use kaonin_hal::card::CardChannel;
 use serde::Deserialize;
 use std::collections::{HashSet, VecDeque};
@@ -21,6 +28,8 @@ pub const EF_KEY_B: u16 = 0x0012;
 pub const EF_KEY_A: u16 = 0x0013;
 /// The card-face file.
 pub const EF_FACE: u16 = 0x0002;
+/// The AP's card-verifiable certificate.
+pub const EF_CERT: u16 = 0x0004;
 
 /// What is printed on the card face and needed for 照合番号B, as read by the
 /// card-face scanner or typed by staff. Printed on the card: not secret, but not
@@ -219,6 +228,7 @@ impl core::fmt::Debug for NameImage {
 #[derive(Clone)]
 pub struct KenmenGuard {
     counter_floor: u8,
+    trust: KenmenTrust,
     refused: HashSet<[u8; 32]>,
     /// Insertion order, to forget the oldest entries beyond [`GUARD_CAPACITY`].
     order: VecDeque<[u8; 32]>,
@@ -232,19 +242,32 @@ impl core::fmt::Debug for KenmenGuard {
         f.debug_struct("KenmenGuard")
             .field("counter_floor", &self.counter_floor)
             .field("remembered", &self.refused.len())
+            .field("trust_anchors", &self.trust.anchors().len())
             .finish()
     }
 }
 
 impl KenmenGuard {
     /// A guard that sends nothing when the card's 照合番号B counter is below
-    /// `counter_floor` (default policy: 3).
+    /// `counter_floor` (default policy: 3), trusting only the built-in anchors.
     pub fn new(counter_floor: u8) -> Self {
         KenmenGuard {
             counter_floor,
+            trust: KenmenTrust::built_in(),
             refused: HashSet::new(),
             order: VecDeque::new(),
         }
+    }
+
+    /// The same guard trusting `trust` (built-in and configured anchors).
+    pub fn with_trust(mut self, trust: KenmenTrust) -> Self {
+        self.trust = trust;
+        self
+    }
+
+    /// The trust anchors card-face data must chain to.
+    pub fn trust(&self) -> &KenmenTrust {
+        &self.trust
     }
 
     /// The floor.
@@ -309,8 +332,11 @@ pub struct FaceFile {
     pub name: Option<NameImage>,
     /// DF27: the JPEG 2000 photo.
     pub photo: ChipPhoto,
-    /// DF28: the issuer's signature (not checked: needs the AP's certificate).
+    /// DF28: the issuer's signature over [`FaceFile::signed`].
     pub signature: Vec<u8>,
+    /// What DF28 signs: the DigestInfo of the three groups `DF22 DF23 DF24`,
+    /// `DF25 DF26`, `DF27`, each hashed over the whole TLVs as read.
+    pub signed: Vec<u8>,
     /// DF29: expiry `YYYYMMDD`.
     pub expiry: String,
 }
@@ -339,6 +365,32 @@ fn strip_zeros(bytes: &[u8]) -> Vec<u8> {
     bytes.get(start..).unwrap_or_default().to_vec()
 }
 
+/// The elements of `bytes` with their whole encoding (tag, length, value).
+fn raw_elements(mut bytes: &[u8]) -> Result<Vec<(u16, &[u8])>, TlvError> {
+    let mut out = Vec::new();
+    while !bytes.is_empty() && !bytes.iter().all(|&b| b == 0x00 || b == 0xFF) {
+        let header = tlv::parse_header(bytes)?;
+        let raw = bytes.get(..header.total_len()).ok_or(TlvError::Truncated)?;
+        out.push((header.tag, raw));
+        bytes = &bytes[raw.len()..];
+    }
+    Ok(out)
+}
+
+/// The concatenated whole TLVs of `tags` (each must be present once, in order).
+fn group(raw: &[(u16, &[u8])], tags: &[u16]) -> Result<Vec<u8>, TlvError> {
+    let mut out = Vec::new();
+    for &tag in tags {
+        let mut found = raw.iter().filter(|(t, _)| *t == tag);
+        let (_, bytes) = found.next().ok_or(TlvError::Missing(tag))?;
+        if found.next().is_some() {
+            return Err(TlvError::BadValue(tag));
+        }
+        out.extend_from_slice(bytes);
+    }
+    Ok(out)
+}
+
 /// Parses EF `0002` of the 券面AP (`FF20` wrapping `DF21`…`DF2A`).
 pub fn parse_face_file(bytes: &[u8]) -> Result<FaceFile, TlvError> {
     let (outer, _) = tlv::parse_one(bytes)?;
@@ -346,6 +398,13 @@ pub fn parse_face_file(bytes: &[u8]) -> Result<FaceFile, TlvError> {
         return Err(TlvError::Missing(0xFF20));
     }
     let items = tlv::parse_all(outer.value)?;
+    let raw = raw_elements(outer.value)?;
+    let groups = [
+        Zeroizing::new(group(&raw, &[0xDF22, 0xDF23, 0xDF24])?),
+        Zeroizing::new(group(&raw, &[0xDF25, 0xDF26])?),
+        Zeroizing::new(group(&raw, &[0xDF27])?),
+    ];
+    let signed = trust::df28_digest_info([&groups[0], &groups[1], &groups[2]]);
     let key = tlv::parse_all(tlv::find(&items, 0xDF24)?)?;
     let modulus = strip_zeros(tlv::find(&key, 0x91)?);
     let exponent = strip_zeros(tlv::find(&key, 0x90)?);
@@ -370,6 +429,7 @@ pub fn parse_face_file(bytes: &[u8]) -> Result<FaceFile, TlvError> {
         exponent,
         photo: ChipPhoto::new(photo.to_vec()),
         signature: tlv::find(&items, 0xDF28)?.to_vec(),
+        signed,
         expiry: ascii_field(&items, 0xDF29)?,
     })
 }
@@ -387,8 +447,10 @@ pub enum PhotoRead {
     NoKey,
 }
 
-/// Reads the 券面AP photo with 照合番号B under `guard`, then checks the card is
-/// genuine. `card_id` binds the guard's memory to this card (e.g. its certificate).
+/// Reads the 券面AP photo with 照合番号B under `guard`, after its certificate chained
+/// to one of the guard's trust anchors, then checks the data (DF28) and the chip
+/// (the challenge). `card_id` binds the guard's memory to this card (e.g. its
+/// certificate).
 pub fn read_photo<C: CardChannel + ?Sized>(
     ch: &mut C,
     face: &KenmenKey,
@@ -403,6 +465,7 @@ pub fn read_photo<C: CardChannel + ?Sized>(
         return Ok(PhotoRead::Refused);
     }
     apdu::select_aid(ch, &AID_KENMEN)?;
+    let certified = read_certified_key(ch, guard.trust())?;
     apdu::select_ef(ch, EF_KEY_B)?;
     let query = apdu::exchange(ch, &Command::verify(&[]))?;
     match query.kind() {
@@ -428,13 +491,48 @@ pub fn read_photo<C: CardChannel + ?Sized>(
     apdu::select_ef(ch, EF_FACE)?;
     let bytes = Zeroizing::new(apdu::read_ber_file(ch, "READ 券面")?);
     let file = parse_face_file(&bytes)?;
+    check_signed(&file, &certified)?;
     check_genuine(ch, &file)?;
     Ok(PhotoRead::Read(Box::new(file)))
 }
 
+/// Reads EF `0004` and checks it against `trust`: the issuing key certified for this
+/// AP's data. A card without the certificate is not genuine.
+fn read_certified_key<C: CardChannel + ?Sized>(
+    ch: &mut C,
+    trust: &KenmenTrust,
+) -> Result<RsaKey, CardError> {
+    let forged = |e: TrustError| {
+        tracing::warn!(error = %Escaped(&e.to_string()), "券面AP certificate refused");
+        CardError::KenmenForged(e)
+    };
+    let selected = apdu::exchange(ch, &Command::select_ef(EF_CERT))?;
+    match selected.kind() {
+        StatusKind::Ok => {}
+        StatusKind::NotFound | StatusKind::SecurityNotSatisfied => {
+            return Err(forged(TrustError::Malformed("no EF 0004")))
+        }
+        _ => return Err(CardError::status("SELECT EF 0004", selected.sw)),
+    }
+    let der = apdu::read_ber_file(ch, "READ 券面AP certificate")?;
+    let certified = trust.verify_certificate(&der).map_err(forged)?;
+    tracing::debug!(anchor = %certified.anchor, "券面AP certificate verified");
+    Ok(certified.key)
+}
+
+/// DF28 must verify with the certified issuing key over the data it covers.
+fn check_signed(file: &FaceFile, certified: &RsaKey) -> Result<(), CardError> {
+    if !certified.verify_digest_info(&file.signed, &file.signature) {
+        tracing::warn!("card-face data refused: DF28 does not verify");
+        return Err(CardError::KenmenForged(TrustError::BadDataSignature));
+    }
+    Ok(())
+}
+
 /// The 券面AP signs the SHA-256 DigestInfo of a fresh random challenge with its own
 /// key; the signature must verify with the DF24 public key, else the chip is not
-/// the one the data came from.
+/// the one the data came from. Call it only once DF28 verified (DF24 is then the
+/// issuer's word; [`read_photo`] does).
 pub fn check_genuine<C: CardChannel + ?Sized>(
     ch: &mut C,
     file: &FaceFile,

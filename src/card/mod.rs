@@ -1,8 +1,9 @@
 //! The My Number card protocol over an APDU channel ([`CardChannel`]): classify what
 //! is on the reader (card, PIN-less 顔認証カード, Android or iPhone), read the
 //! user-authentication certificate, read the 券面AP photo and name image with
-//! 照合番号B under a guard, check the chip is genuine, query the PIN counter without spending a try,
-//! VERIFY the PIN (never at 0 tries), and sign.
+//! 照合番号B under a guard, check the card-face data chains to a trusted issuer
+//! ([`trust`]) and the chip is genuine, query the PIN counter without spending a try,
+//! VERIFY the PIN (never at 0 tries, never twice for one request), and sign.
 //!
 //! Facts come from `reference/card-and-pcsc.md`. Every status word maps to a typed
 //! [`CardError`] that converts to the flow's [`CardFailure`]. The one card model of
@@ -13,15 +14,22 @@
 //! and [`sign`] do not re-select the JPKI AP unless the card says the EF is unknown.
 
 pub mod apdu;
+pub mod config;
 mod error;
 pub mod kenmen;
 pub mod tlv;
+pub mod trust;
 pub mod x509;
 
+pub use config::CardConfig;
 pub use error::{CardError, StatusKind};
 pub use kenmen::{ChipPhoto, KenmenGuard, KenmenKey, KenmenKeyError, NameImage};
+pub use trust::{KenmenTrust, TrustError};
 
-use crate::flow::{CardFacts, CardFailure, CardKind, PhotoStatus, PinStatus, VerifyOutcome};
+use crate::flow::{
+    CardFacts, CardFailure, CardKind, KenmenFacts, PhotoStatus, PinStatus, VerifyOutcome,
+};
+use crate::ground::escape::Escaped;
 use apdu::{Command, AID_JPKI};
 use kaonin_hal::card::CardChannel;
 use kaonin_hal::secret::Digits;
@@ -96,7 +104,7 @@ pub fn read_card<C: CardChannel + ?Sized>(
 ) -> Result<Reading, CardFailure> {
     let result = read_card_inner(ch, card_face, guard, session_id, now);
     if let Err(e) = &result {
-        tracing::info!(error = %e, "card read failed");
+        tracing::info!(error = %Escaped(&e.to_string()), "card read failed");
     }
     result.map_err(CardFailure::from)
 }
@@ -117,9 +125,10 @@ fn read_card_inner<C: CardChannel + ?Sized>(
         x509::validity(&der)?.check(now)?;
         Some(der)
     };
-    let (photo_status, photo, name_image) = match (kind.is_phone(), card_face, &certificate) {
-        (true, _, _) => (PhotoStatus::NotOnDevice, None, None),
-        (false, None, _) => (PhotoStatus::NoCardFace, None, None),
+    let (photo_status, photo, name_image, kenmen) = match (kind.is_phone(), card_face, &certificate)
+    {
+        (true, _, _) => (PhotoStatus::NotOnDevice, None, None, None),
+        (false, None, _) => (PhotoStatus::NoCardFace, None, None, None),
         (false, Some(face), cert) => {
             let card_id = cert.as_deref().unwrap_or_default();
             photo_with_guard(ch, face, card_id, guard)?
@@ -131,13 +140,19 @@ fn read_card_inner<C: CardChannel + ?Sized>(
             kind,
             certificate,
             photo: photo_status,
+            kenmen,
         },
         photo,
         name_image,
     })
 }
 
-type FaceRead = (PhotoStatus, Option<ChipPhoto>, Option<NameImage>);
+type FaceRead = (
+    PhotoStatus,
+    Option<ChipPhoto>,
+    Option<NameImage>,
+    Option<KenmenFacts>,
+);
 
 fn photo_with_guard<C: CardChannel + ?Sized>(
     ch: &mut C,
@@ -148,11 +163,20 @@ fn photo_with_guard<C: CardChannel + ?Sized>(
     Ok(match kenmen::read_photo(ch, face, card_id, guard)? {
         kenmen::PhotoRead::Read(file) => {
             let file = *file;
-            (PhotoStatus::Available, Some(file.photo), file.name)
+            let facts = KenmenFacts {
+                birth: file.birth,
+                sex: file.sex,
+            };
+            (
+                PhotoStatus::Available,
+                Some(file.photo),
+                file.name,
+                Some(facts),
+            )
         }
-        kenmen::PhotoRead::CounterLow => (PhotoStatus::CounterLow, None, None),
-        kenmen::PhotoRead::Refused => (PhotoStatus::KeyRefused, None, None),
-        kenmen::PhotoRead::NoKey => (PhotoStatus::NoCardFace, None, None),
+        kenmen::PhotoRead::CounterLow => (PhotoStatus::CounterLow, None, None, None),
+        kenmen::PhotoRead::Refused => (PhotoStatus::KeyRefused, None, None, None),
+        kenmen::PhotoRead::NoKey => (PhotoStatus::NoCardFace, None, None, None),
     })
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Each room owns its section — its types, defaults and validation: `[link]` in
 //! [`crate::link::config`], `[face]` in [`crate::face::config`], `[card_face]` in
-//! [`crate::card_face::config`], `[policy]` in [`crate::flow::PolicyConfig`], the
+//! [`crate::card_face::config`], `[card]` in [`crate::card::config`],
+//! `[policy]` in [`crate::flow::PolicyConfig`], the
 //! device sections (`[reader]`, `[camera]`, `[display]`, `[input]`, `[board]`) in
 //! [`crate::devices`]. This module only composes them with `[terminal]`, loads the
 //! file and reports errors.
@@ -11,6 +12,7 @@
 //! wrong types and impossible values are errors that name the file, the key and the
 //! reason in one line: a typo must never silently change behaviour.
 
+use crate::card::CardConfig;
 use crate::card_face::CardFaceConfig;
 use crate::devices::{
     BoardConfig, CameraConfig, DeviceSections, DisplayConfig, InputConfig, ReaderConfig,
@@ -48,6 +50,8 @@ pub struct Config {
     pub link: LinkConfig,
     pub policy: PolicyConfig,
     pub card_face: CardFaceConfig,
+    /// The card protocol: 券面AP trust anchors, operation deadline (`[card]`).
+    pub card: CardConfig,
     /// Extension: face matching (`[face]`).
     pub face: FaceConfig,
     /// Extension: board hardware (`[board]`: indicator, GPIO pins, serial PIN pad,
@@ -157,6 +161,7 @@ impl Config {
     fn validate(&self) -> Result<(), (&'static str, String)> {
         self.policy.validate()?;
         self.card_face.validate(self.policy.screen_timeout_s)?;
+        self.card.validate()?;
         self.terminal.validate()?;
         self.reader.validate()?;
         self.display.validate()?;

@@ -91,6 +91,9 @@ pub enum DaemonError {
     /// A device could not be set up.
     #[error(transparent)]
     Device(#[from] crate::devices::DeviceError),
+    /// The 券面AP trust anchors (`[card] kenmen_trust`) could not be read.
+    #[error("[card] kenmen_trust: {0}")]
+    Trust(#[from] crate::card::TrustError),
     /// The control socket could not be opened.
     #[error("control socket {path}: {source}")]
     Control {
@@ -193,13 +196,19 @@ pub async fn run(
         }
     }
     let health = workers::Health::new(config.board.worker_timeout());
+    let trust = config.card.trust()?;
+    announce_trust(&trust);
+    let card = workers::card::CardOptions {
+        guard: crate::card::KenmenGuard::new(config.card_face_floor()).with_trust(trust),
+        deadline: config.card.operation_timeout(),
+    };
     let workers = Workers::spawn(
         devices,
         sim,
         ui.clone(),
         announce.clone(),
         tx.clone(),
-        config.card_face_floor(),
+        card,
         health.clone(),
     );
     let uplink = Uplink::new(link.clone(), status_tx, stats.clone(), announce);
@@ -258,4 +267,22 @@ async fn start_control(
         }
     });
     Ok(())
+}
+
+/// Says once, at start-up, which issuers card-face data may come from.
+fn announce_trust(trust: &crate::card::KenmenTrust) {
+    if trust.configured() == 0 {
+        tracing::info!(
+            "券面AP trust: the built-in J-LIS production key (5000023) only; card-face data of \
+             test cards (JPKI test hierarchy, virtual cards) cannot be verified and such cards \
+             are refused ([card] kenmen_trust adds keys on a test rig)"
+        );
+    } else {
+        let names: Vec<&str> = trust.anchors().iter().map(|a| a.name.as_str()).collect();
+        tracing::warn!(
+            anchors = ?names,
+            "券面AP trust: extra keys from [card] kenmen_trust are trusted beside the J-LIS \
+             production key; a counter terminal should have none"
+        );
+    }
 }

@@ -60,6 +60,19 @@ pub struct CardFacts {
     pub certificate: Option<Vec<u8>>,
     /// Whether the photo could be read.
     pub photo: PhotoStatus,
+    /// The issuer-signed fields of the 券面AP, when its data was read and verified.
+    pub kenmen: Option<KenmenFacts>,
+}
+
+/// Fields of the 券面AP's card-face data that the issuer's signature (DF28) covers,
+/// forwarded with the identity so the PC can compare them with the eligibility
+/// record of the certificate. Present only when the chain verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KenmenFacts {
+    /// DF22: birth date, Gregorian `YYYYMMDD`.
+    pub birth: String,
+    /// DF23: sex as the chip records it (ISO 5218: `1`, `2`, `9`; `0` unknown).
+    pub sex: String,
 }
 
 /// A card failure, as the flow needs to tell it apart.
@@ -76,6 +89,10 @@ pub enum CardFailure {
     CertificateInvalid,
     /// The card photo failed its genuineness check (possible clone).
     NotGenuine,
+    /// The card-face data (券面AP) does not chain to a trusted issuer: forged.
+    KenmenNotGenuine,
+    /// The card stopped answering within the operation deadline.
+    NotAnswering,
     /// The phone refused: the holder did not authenticate on it.
     PhoneNotAuthenticated,
     /// The card left the reader.

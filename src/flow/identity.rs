@@ -115,4 +115,6 @@ pub struct Identity {
     pub consent: Consent,
     /// How it was given.
     pub consent_mode: ConsentMode,
+    /// The 券面AP's issuer-signed birth date and sex, when read and verified.
+    pub kenmen: Option<super::KenmenFacts>,
 }

@@ -9,7 +9,7 @@
 //! liveness, `ok` and `error` from the reader, `stale` on identities, and the
 //! operations figures (`stats_request` → `stats`).
 
-use crate::flow::{AckResult, Consent, ConsentMode, Identity, Method, PcEventKind};
+use crate::flow::{AckResult, Consent, ConsentMode, Identity, KenmenFacts, Method, PcEventKind};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -43,6 +43,11 @@ pub struct IdentityMsg {
     pub consent: Consent,
     /// How it was given.
     pub consent_mode: ConsentMode,
+    /// Extension: the 券面AP's issuer-signed birth date and sex (DF22, DF23), present
+    /// only when the card-face data chained to a trusted issuer.
+    /// (Boxed to keep the message types small.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kenmen: Option<Box<KenmenFacts>>,
     /// Extension: true when the record waited in the outbox longer than the
     /// configured age (consent validity); the PC decides what to do.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -70,6 +75,7 @@ impl IdentityMsg {
             staff_account: identity.staff_account.clone().filter(|_| visual),
             consent: identity.consent,
             consent_mode: identity.consent_mode,
+            kenmen: identity.kenmen.clone().map(Box::new),
             stale: false,
         }
     }
@@ -257,6 +263,7 @@ mod tests {
             staff_account: Some("staff-01".into()),
             consent: Consent::all(),
             consent_mode: ConsentMode::All,
+            kenmen: None,
         }
     }
 

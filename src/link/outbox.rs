@@ -374,6 +374,7 @@ mod tests {
             staff_account: None,
             consent: Consent::all(),
             consent_mode: ConsentMode::All,
+            kenmen: None,
             stale: false,
         }
     }

@@ -29,7 +29,8 @@ pub enum DemoError {
     Io(#[from] std::io::Error),
 }
 
-/// The demo's configuration: everything simulated, in `work`, screens into `out`.
+/// The demo's configuration: everything simulated, in `work` (where it writes the
+/// virtual cards' trust file), screens into `out`.
 pub fn demo_config(work: &Path, out: &Path) -> Config {
     let mut config = Config::default();
     config.terminal.id = "demo-reception".into();
@@ -44,6 +45,15 @@ pub fn demo_config(work: &Path, out: &Path) -> Config {
     config.policy.face_retry_ms = 200;
     config.policy.auto_face_s = 0;
     config.use_test_face_matcher();
+    // The simulated cards' 券面 data is signed by the virtual cards' own CA: its
+    // public key goes into `work` for [card] kenmen_trust (if it cannot be written,
+    // the daemon says so at start).
+    let trust = work.join("kenmen-trust.pem");
+    let pem = super::vcard::kenmen_ca::ca_public_pem_default();
+    if let Err(e) = std::fs::create_dir_all(work).and_then(|_| std::fs::write(&trust, pem)) {
+        tracing::error!(path = %trust.display(), error = %e, "cannot write the demo's trust file");
+    }
+    config.card.kenmen_trust = trust;
     config
 }
 

@@ -25,12 +25,14 @@ pub(super) const PHOTO: [&str; 5] = [
     "counter_low",
     "not_on_device",
 ];
-pub(super) const CARD_FAILURES: [&str; 8] = [
+pub(super) const CARD_FAILURES: [&str; 10] = [
     "not_my_number_card",
     "unreadable",
     "certificate_expired",
     "certificate_invalid",
     "not_genuine",
+    "kenmen_not_genuine",
+    "not_answering",
     "phone_not_authenticated",
     "removed",
     "reader_fault",
@@ -96,6 +98,8 @@ fn failure_label(f: CardFailure) -> &'static str {
         CardFailure::CertificateExpired => "certificate_expired",
         CardFailure::CertificateInvalid => "certificate_invalid",
         CardFailure::NotGenuine => "not_genuine",
+        CardFailure::KenmenNotGenuine => "kenmen_not_genuine",
+        CardFailure::NotAnswering => "not_answering",
         CardFailure::PhoneNotAuthenticated => "phone_not_authenticated",
         CardFailure::Removed => "removed",
         CardFailure::ReaderFault => "reader_fault",

@@ -18,6 +18,7 @@ fn identity(id: &str, method: Method, consent: Consent, mode: ConsentMode) -> Ac
         staff_account: None,
         consent,
         consent_mode: mode,
+        kenmen: None,
     })
 }
 
@@ -27,6 +28,7 @@ fn read(photo: PhotoStatus) -> Event {
         kind: CardKind::Standard,
         certificate: Some(vec![1, 2, 3]),
         photo,
+        kenmen: None,
     }))
 }
 
@@ -199,6 +201,8 @@ kaonin_card_errors_total{kind="unreadable"} 1
 kaonin_card_errors_total{kind="certificate_expired"} 0
 kaonin_card_errors_total{kind="certificate_invalid"} 0
 kaonin_card_errors_total{kind="not_genuine"} 0
+kaonin_card_errors_total{kind="kenmen_not_genuine"} 0
+kaonin_card_errors_total{kind="not_answering"} 0
 kaonin_card_errors_total{kind="phone_not_authenticated"} 0
 kaonin_card_errors_total{kind="removed"} 1
 kaonin_card_errors_total{kind="reader_fault"} 0

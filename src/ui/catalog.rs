@@ -36,6 +36,8 @@ pub const KEYS: &[&str] = &[
     "card_error.certificate_expired",
     "card_error.certificate_invalid",
     "card_error.not_genuine",
+    "card_error.kenmen_not_genuine",
+    "card_error.not_answering",
     "card_error.phone_not_authenticated",
     "card_error.removed",
     "card_error.reader_fault",

@@ -51,6 +51,8 @@ fn card_error_key(failure: Option<CardFailure>) -> &'static str {
         Some(CardFailure::CertificateExpired) => "card_error.certificate_expired",
         Some(CardFailure::CertificateInvalid) => "card_error.certificate_invalid",
         Some(CardFailure::NotGenuine) => "card_error.not_genuine",
+        Some(CardFailure::KenmenNotGenuine) => "card_error.kenmen_not_genuine",
+        Some(CardFailure::NotAnswering) => "card_error.not_answering",
         Some(CardFailure::PhoneNotAuthenticated) => "card_error.phone_not_authenticated",
         Some(CardFailure::Removed) => "card_error.removed",
         Some(CardFailure::ReaderFault) => "card_error.reader_fault",

@@ -72,6 +72,8 @@ pub fn variants(lang: Lang) -> Vec<Screen> {
         CardFailure::CertificateExpired,
         CardFailure::CertificateInvalid,
         CardFailure::NotGenuine,
+        CardFailure::KenmenNotGenuine,
+        CardFailure::NotAnswering,
         CardFailure::PhoneNotAuthenticated,
         CardFailure::Removed,
         CardFailure::ReaderFault,

@@ -99,10 +99,25 @@ impl Default for Options {
     }
 }
 
+/// The `[card]` section of test configs: the virtual cards' 券面 CA is trusted
+/// (`kaonin vcard --write-kenmen-trust` writes the same key).
+pub fn card_section() -> String {
+    format!(
+        "[card]\nkenmen_trust = \"{}\"\n",
+        asset("cards/keys/kenmen-ca.pub.pem").display()
+    )
+}
+
 /// The text of a test config in `dir` (state, PNG screens and sockets inside it;
-/// mock-hardware defaults, then `options`' reader, policy and extra sections).
+/// mock-hardware defaults, then `options`' reader, policy and extra sections; the
+/// [`card_section`] unless `extra` has its own `[card]`).
 pub fn config_text(dir: &Path, options: &Options) -> String {
     std::fs::create_dir_all(dir.join("screens")).unwrap();
+    let card = if options.extra.contains("[card]") {
+        String::new()
+    } else {
+        card_section()
+    };
     let policy: String = options
         .policy
         .iter()
@@ -128,6 +143,7 @@ control_with_real_hardware = {real}
 endpoint = "unix:{link}"
 [policy]
 {policy}
+{card}
 {extra}
 "#,
         state = dir.join("state").display(),
@@ -375,6 +391,11 @@ impl Pc {
     }
 
     /// The next message of `type`, skipping others.
+    /// The next message, whatever its type.
+    pub fn next(&mut self) -> Value {
+        next_json(&self.lines, Instant::now() + DEADLINE, "a PC message")
+    }
+
     pub fn expect(&mut self, kind: &str) -> Value {
         let deadline = Instant::now() + DEADLINE;
         loop {

@@ -33,7 +33,7 @@ pub use face::FaceCmd;
 pub use health::{Commands, Failure, Health};
 
 use super::Inbound;
-use crate::card::{ChipPhoto, KenmenGuard, NameImage};
+use crate::card::{ChipPhoto, NameImage};
 use crate::control::Announcer;
 use crate::devices::{Devices, Sim};
 use crate::flow::{ReaderRole, Screen};
@@ -74,16 +74,16 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts one worker per device. `card_face_floor` is the 照合番号B counter
-    /// floor of every card reader; a worker away from its channel longer than
-    /// `health`'s limit is wedged.
+    /// Starts one worker per device. `card` says how every card reader reads cards
+    /// (照合番号B guard with its trust anchors, operation deadline); a worker away
+    /// from its channel longer than `health`'s limit is wedged.
     pub fn spawn(
         devices: Devices,
         sim: Sim,
         ui: Arc<Ui>,
         announce: Announcer,
         tx: UnboundedSender<Inbound>,
-        card_face_floor: u8,
+        card: card::CardOptions,
         health: Health,
     ) -> Workers {
         let Devices {
@@ -106,9 +106,9 @@ impl Workers {
             let (ctx, crx) = std_mpsc::channel();
             let crx = Commands::new(crx, health.pulse("card"));
             let (events, photo, name) = (tx.clone(), photo.clone(), name.clone());
-            let guard = KenmenGuard::new(card_face_floor);
+            let options = card.clone();
             threads.push(spawn_worker("card", &tx, move || {
-                card::card_worker(role, reader, crx, events, photo, name, guard)
+                card::card_worker(role, reader, crx, events, photo, name, options)
             }));
             cards.insert(role, ctx);
         }

@@ -5,7 +5,6 @@ use super::card::card_worker;
 use super::display::display_worker;
 use super::face::face_worker;
 use super::*;
-use crate::card::KenmenGuard;
 use crate::daemon::Inbound;
 use crate::flow::{Event, Lang, ReaderRole, ScreenId};
 use crate::sim::vcard::{Profile, VirtualCard};
@@ -249,7 +248,10 @@ fn the_name_image_goes_from_the_card_worker_to_the_screen_and_is_wiped_at_the_en
                 events,
                 photo,
                 name,
-                KenmenGuard::new(3),
+                super::card::CardOptions {
+                    guard: crate::sim::vcard::trusting_guard(3),
+                    deadline: std::time::Duration::from_secs(60),
+                },
             )
         })
     };

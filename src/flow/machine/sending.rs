@@ -84,5 +84,6 @@ fn identity_of(session: &Session) -> Option<Identity> {
         staff_account: session.staff_account.clone(),
         consent: session.consent,
         consent_mode: session.consent_mode,
+        kenmen: session.facts.kenmen.clone(),
     })
 }

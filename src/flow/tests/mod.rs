@@ -25,6 +25,7 @@ fn facts(kind: CardKind, photo: PhotoStatus) -> CardFacts {
         kind,
         certificate: (kind != CardKind::Android).then(|| vec![0x30, 0x82, 0x01, 0x00]),
         photo,
+        kenmen: None,
     }
 }
 

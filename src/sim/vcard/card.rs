@@ -2,6 +2,7 @@
 //! faults a profile asks for. It implements [`Icc`], so the in-process
 //! [`kaonin_hal::mock::MockReader`] and the vpcd bridge drive the very same model.
 
+use super::kenmen_ca;
 use super::profile::{CardType, Profile, ProfileError};
 use crate::card::apdu::{AID_JPKI, AID_KENMEN};
 use crate::card::tlv::encode;
@@ -89,6 +90,7 @@ pub struct VirtualCard {
     pending: Vec<u8>,
     awaiting_le_retry: Option<Vec<u8>>,
     removal_fired: bool,
+    stalled: bool,
 }
 
 impl std::fmt::Debug for VirtualCard {
@@ -99,7 +101,7 @@ impl std::fmt::Debug for VirtualCard {
     }
 }
 
-fn load_key(profile: &Profile, path: &Path) -> Result<RsaPrivateKey, ProfileError> {
+pub(super) fn load_key(profile: &Profile, path: &Path) -> Result<RsaPrivateKey, ProfileError> {
     let pem = profile.read(path)?;
     let text = String::from_utf8(pem).map_err(|_| ProfileError::Key {
         path: profile.resolve(path),
@@ -212,6 +214,7 @@ impl VirtualCard {
             pending: Vec::new(),
             awaiting_le_retry: None,
             removal_fired: false,
+            stalled: false,
         })
     }
 
@@ -220,13 +223,18 @@ impl VirtualCard {
         kenmen: &super::profile::Kenmen,
         files: &mut HashMap<(Ap, u16), Ef>,
     ) -> Result<(), ProfileError> {
-        use crate::card::kenmen::{EF_FACE, EF_KEY_A, EF_KEY_B};
+        use crate::card::kenmen::{EF_CERT, EF_FACE, EF_KEY_A, EF_KEY_B};
+        use kenmen_ca::{face_file, FaceImages};
         let key = load_key(profile, &kenmen.key)?;
         let public = match &kenmen.df24_key {
             Some(path) => load_key(profile, path)?.to_public_key(),
             None => key.to_public_key(),
         };
         let photo = profile.read(&kenmen.photo)?;
+        let signed_photo = match &profile.faults.df28_photo {
+            Some(path) => profile.read(path)?,
+            None => photo.clone(),
+        };
         let key_b = profile
             .card_face
             .key_b()
@@ -244,8 +252,19 @@ impl VirtualCard {
             // (drawing it would only lengthen every read of the file).
             address: profile.holder.address.as_bytes(),
             photo: &photo,
+            signed_photo: &signed_photo,
         };
-        let face = build_face_file(profile, &key, &public, &images, profile.faults.corrupt_tlv);
+        let issuer = kenmen_ca::issuer_key_of(profile, kenmen)?;
+        let face = face_file(
+            profile,
+            &issuer,
+            &public,
+            &images,
+            profile.faults.corrupt_tlv,
+        );
+        let ca = kenmen_ca::ca_key_of(profile, kenmen)?;
+        let cert =
+            kenmen_ca::certificate(&ca, kenmen_ca::ca_id_of(kenmen), &issuer.to_public_key());
         let k = |ef| (Ap::Kenmen, ef);
         files.insert(
             k(EF_KEY_B),
@@ -260,6 +279,7 @@ impl VirtualCard {
             secret(&kenmen.my_number, 10, |c| &mut c.kenmen_a_tries),
         );
         files.insert(k(EF_FACE), bin(face, &[EF_KEY_A, EF_KEY_B]));
+        files.insert(k(EF_CERT), bin(cert, &[]));
         let basic = encode(0xFF30, &encode(0xDF31, b"131016"));
         files.insert(k(0x0003), bin(basic, &[]));
         // The AP's key: internal authentication needs no credential.
@@ -271,6 +291,12 @@ impl VirtualCard {
             }),
         );
         Ok(())
+    }
+
+    /// True once the `stall_at_apdu` fault fired: the card answers nothing more until
+    /// it leaves the reader.
+    pub fn is_stalled(&self) -> bool {
+        self.stalled
     }
 
     /// The counters, shared: readable after the card was moved into a reader.
@@ -302,6 +328,10 @@ impl VirtualCard {
             self.clear_volatile();
             return None;
         }
+        if self.stalled || self.faults.stall_at_apdu == Some(count) {
+            self.stalled = true;
+            return None;
+        }
         if self.faults.delay_ms > 0 {
             // Simulated card latency, not synchronisation.
             std::thread::sleep(std::time::Duration::from_millis(self.faults.delay_ms));
@@ -314,8 +344,13 @@ impl VirtualCard {
         }
         self.pending.clear();
         let (mut data, status) = self.execute(&apdu);
+        if self.faults.verify_6cxx && apdu.ins == 0x20 && !apdu.data.is_empty() {
+            // Carried out (a wrong value spent a try), then answered as a length error.
+            return Some(sw(0x6C00));
+        }
         if status == 0x9000 && !data.is_empty() {
-            if self.faults.wrong_le_6cxx && apdu.le.is_some() {
+            // Only READ BINARY: a reader may re-send a read, never a VERIFY or a signature.
+            if self.faults.wrong_le_6cxx && apdu.ins == 0xB0 && apdu.le.is_some() {
                 let key = command
                     .get(..command.len() - 1)
                     .unwrap_or_default()
@@ -536,59 +571,6 @@ impl VirtualCard {
     }
 }
 
-/// The images of the 券面 file: name (DF25) as PNG, address (DF26; a placeholder),
-/// photo (DF27) as JPEG 2000.
-struct FaceImages<'a> {
-    name: &'a [u8],
-    address: &'a [u8],
-    photo: &'a [u8],
-}
-
-/// The 券面 file `FF20 { DF21 … DF2A }`.
-fn build_face_file(
-    profile: &Profile,
-    key: &RsaPrivateKey,
-    public: &rsa::RsaPublicKey,
-    images: &FaceImages<'_>,
-    corrupt: bool,
-) -> Vec<u8> {
-    let photo = images.photo;
-    let birth = encode(0xDF22, profile.holder.birth.as_bytes());
-    let sex = encode(0xDF23, profile.holder.sex.as_bytes());
-    let mut pk = encode(0x90, &public.e().to_bytes_be());
-    pk.extend_from_slice(&encode(0x91, &public.n().to_bytes_be()));
-    let pubkey = encode(0xDF24, &pk);
-    // The name as an image, drawn at profile load like the issuer does.
-    let name = encode(0xDF25, images.name);
-    let address = encode(0xDF26, images.address);
-    let mut photo_tlv = encode(0xDF27, photo);
-    let mut signed = Vec::new();
-    for part in [&birth, &sex, &pubkey, &photo_tlv] {
-        signed.extend_from_slice(part);
-    }
-    let digest_info = proto::apdu::sha256_digest_info(&signed);
-    let signature = key
-        .sign(Pkcs1v15Sign::new_unprefixed(), &digest_info)
-        .unwrap_or_else(|_| vec![0; 256]);
-    let expiry = encode(0xDF29, profile.card_face.expiry.as_bytes());
-    let code = encode(0xDF2A, profile.card_face.security_code.as_bytes());
-    if corrupt {
-        // DF27 claims 0x7FF0 bytes: past the end of its parent.
-        if let Some(len) = photo_tlv.get_mut(2..5) {
-            len.copy_from_slice(&[0x82, 0x7F, 0xF0]);
-        }
-    }
-    let offsets = encode(0xDF21, &[0u8; 8]);
-    let mut inner = Vec::new();
-    for part in [&offsets, &birth, &sex, &pubkey, &name, &address, &photo_tlv] {
-        inner.extend_from_slice(part);
-    }
-    inner.extend_from_slice(&encode(0xDF28, &signature));
-    inner.extend_from_slice(&expiry);
-    inner.extend_from_slice(&code);
-    encode(0xFF20, &inner)
-}
-
 fn sw(status: u16) -> Vec<u8> {
     status.to_be_bytes().to_vec()
 }
@@ -638,11 +620,13 @@ impl Icc for VirtualCard {
 
     fn power_off(&mut self) {
         self.clear_volatile();
+        self.stalled = false;
         self.counters().power_cycles += 1;
     }
 
     fn reset(&mut self) {
         self.clear_volatile();
+        self.stalled = false;
         self.counters().power_cycles += 1;
     }
 

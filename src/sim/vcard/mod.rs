@@ -4,11 +4,13 @@
 //! attaches it to a real pcscd through the vsmartcard vpcd driver.
 
 mod card;
+pub mod kenmen_ca;
 pub mod name_image;
 mod profile;
 mod vpcd;
 
 pub use card::{CardCounters, VirtualCard};
+pub use kenmen_ca::{ca_public_pem, trusting_guard, vcard_trust};
 pub use profile::{
     Atr, AtrName, CardType, Faults, Holder, Kenmen, Keys, Profile, ProfileError, Secret,
     EMBEDDED_PROFILES,

@@ -159,6 +159,19 @@ pub struct Kenmen {
     /// here simulates a cloned chip image: the genuineness check must fail.
     #[serde(default)]
     pub df24_key: Option<PathBuf>,
+    /// The CA key that signs the AP's certificate (EF `0004`); defaults to the
+    /// virtual cards' own 券面 CA (`keys/kenmen-ca.key.pem`, built in), whose public
+    /// key `kaonin vcard --write-kenmen-trust FILE` writes for `[card] kenmen_trust`.
+    #[serde(default)]
+    pub ca_key: Option<PathBuf>,
+    /// The 証明者鍵ID the certificate names (7 digits); default `9000023`.
+    #[serde(default)]
+    pub ca_key_id: Option<String>,
+    /// The issuing key the certificate certifies and DF28 is signed with (a
+    /// municipality's on a real card); defaults to `keys/kenmen-issuer.key.pem`
+    /// (built in).
+    #[serde(default)]
+    pub issuer_key: Option<PathBuf>,
 }
 
 fn ten() -> u8 {
@@ -190,14 +203,23 @@ pub struct Faults {
     /// Answer every response with data as `61xx`, to be fetched with GET RESPONSE
     /// (at most 128 bytes per GET RESPONSE, so long answers chain).
     pub chain_61xx: bool,
-    /// Answer the first sending of every command that returns data with `6Cxx` (the
-    /// exact length); the command re-sent with that Le is served.
+    /// Answer the first sending of every READ BINARY with `6Cxx` (the exact length);
+    /// the read re-sent with that Le is served. (A reader re-sends only reads.)
     pub wrong_le_6cxx: bool,
     /// Leave the reader while answering the Nth APDU (1-based, counted from the card's
     /// creation; fires once).
     pub remove_at_apdu: Option<u64>,
     /// Break the TLV structure of the 券面 file (DF27 claims more bytes than exist).
     pub corrupt_tlv: bool,
+    /// Sign DF28 over this photo instead of the one shipped in DF27 (a photo the
+    /// issuer never signed): the reader must refuse the card.
+    pub df28_photo: Option<PathBuf>,
+    /// Answer every VERIFY that carries data with `6C00` after carrying it out (a try
+    /// is spent when wrong): a reader that re-sends VERIFY spends a second try.
+    pub verify_6cxx: bool,
+    /// Stop answering at the Nth APDU (1-based, counted from the card's creation) and
+    /// stay silent until removed (vpcd bridge; in-process it acts like a removal).
+    pub stall_at_apdu: Option<u64>,
 }
 
 /// One simulated card or phone.
@@ -269,6 +291,20 @@ const EMBEDDED: &[(&str, &[u8])] = &[
     asset!("keys/carol-auth.key.pem"),
     asset!("keys/carol-auth.crt.der"),
 ];
+
+/// The virtual cards' own 券面 CA (TEST key; `assets/cards/keys/kenmen-ca.key.pem`),
+/// the default signer of every profile's EF `0004`.
+pub const VCARD_CA_KEY_PEM: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/assets/cards/keys/kenmen-ca.key.pem"
+));
+
+/// The virtual cards' default issuing key (TEST key;
+/// `assets/cards/keys/kenmen-issuer.key.pem`): certified by the CA, signs DF28.
+pub const VCARD_ISSUER_KEY_PEM: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/assets/cards/keys/kenmen-issuer.key.pem"
+));
 
 fn embedded_file(path: &Path) -> Option<&'static [u8]> {
     let wanted = path.to_str()?;
@@ -384,6 +420,9 @@ impl Profile {
         let is_card = matches!(self.card_type, CardType::Standard | CardType::Pinless);
         match (&self.kenmen, is_card) {
             (Some(k), _) if k.tries > 10 => return invalid("kenmen.tries", "at most 10"),
+            (Some(k), _) if k.ca_key_id.as_deref().is_some_and(|id| !is_digits(id, 7)) => {
+                return invalid("kenmen.ca_key_id", "must be 7 digits")
+            }
             (Some(k), _) if !is_digits(&k.my_number, 12) => {
                 return invalid("kenmen.my_number", "must be 12 digits")
             }

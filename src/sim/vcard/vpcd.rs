@@ -160,6 +160,13 @@ fn serve(mut stream: TcpStream, card: Arc<Mutex<VirtualCard>>) {
             [_] | [] => None,
             apdu => match card.process(apdu) {
                 Some(response) => Some(response),
+                None if card.is_stalled() => {
+                    eprintln!("vcard: stalled (fault): no answer until removed");
+                    drop(card);
+                    // Silent until vpcd or `remove` closes the connection.
+                    while read_message(&mut stream).is_ok() {}
+                    return;
+                }
                 None => {
                     eprintln!("vcard: card left the field (fault)");
                     let _ = stream.shutdown(Shutdown::Both);
