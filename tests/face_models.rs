@@ -5,8 +5,8 @@
 // Uses the simulators and tools (cargo features `sim`, `tools`, on by default).
 #![cfg(feature = "tools")]
 
-use kaonin::face::FaceConfig;
 use kaonin::face::{Detection, FaceMatcher, OnnxMatcher, RgbImage};
+use kaonin::face::{DetectorKind, FaceConfig};
 use kaonin::flow::{FaceOutcome, Guidance};
 use kaonin::sim::photos::{simulate_chip, simulate_counter};
 use kaonin::tools::face_eval::{score_pairs, Pair};
@@ -24,7 +24,7 @@ fn photo(rel: &str) -> PathBuf {
 /// The default config with models from the worktree (tests may run from anywhere).
 fn config() -> FaceConfig {
     FaceConfig {
-        detector_model: models().join("centerface.onnx"),
+        detector_model: models().join(DetectorKind::default().file_name()),
         embedder_model: models().join("fr_feature.onnx"),
         liveness_model: models().join("fr_liveness.onnx"),
         ..FaceConfig::default()
@@ -78,6 +78,7 @@ fn same_person_photos_match_each_other() {
             a: OBAMA[i].into(),
             b: OBAMA[j].into(),
             same: true,
+            fold: None,
         })
         .collect();
     let scores = score_pairs(&m, &pairs, &models().join("photos"), None).unwrap();
@@ -166,12 +167,13 @@ fn no_impostor_pair_is_accepted() {
                     a: a.clone(),
                     b: b.clone(),
                     same: false,
+                    fold: None,
                 });
             }
         }
     }
     let scores = score_pairs(&m, &pairs, &models().join("photos"), None).unwrap();
-    eprintln!("{}", scores.report(&[m.threshold()], &[0.01]));
+    eprintln!("{}", scores.report(m.threshold(), &[], &[0.01]));
     assert!(
         scores.impostor.len() >= 900,
         "{} impostor pairs",
@@ -319,4 +321,43 @@ fn missing_model_is_a_clear_error() {
         e.contains("/nonexistent/fr_feature.onnx") && e.contains("scripts/fetch-models.sh"),
         "{e}"
     );
+}
+
+/// YuNet (the default) and CenterFace find the same face and landmarks in the same
+/// order (image-left eye first), so both drive the same alignment.
+#[test]
+#[ignore = "needs models: scripts/fetch-models.sh"]
+fn yunet_and_centerface_agree_on_landmarks() {
+    let mut yunet = config();
+    yunet.detector = DetectorKind::Yunet;
+    yunet.detector_model = models().join(DetectorKind::Yunet.file_name());
+    let mut centerface = yunet.clone();
+    centerface.detector = DetectorKind::Centerface;
+    centerface.detector_model = models().join(DetectorKind::Centerface.file_name());
+    let (y, c) = (
+        OnnxMatcher::from_config(&yunet).unwrap(),
+        OnnxMatcher::from_config(&centerface).unwrap(),
+    );
+    for rel in OBAMA.iter().chain(&["face_recognition/biden.jpg"]) {
+        let image = open(rel);
+        let frame = counter_frame(&c, &image);
+        let image = RgbImage::from_frame(&frame).unwrap();
+        let fy = y.detect(&image).unwrap();
+        let fc = c.detect(&image).unwrap();
+        let (fy, fc) = (largest(&fy).unwrap(), largest(&fc).unwrap());
+        let eyes = fc.eye_distance();
+        assert!(fy.landmarks[0][0] < fy.landmarks[1][0], "{rel}: eye order");
+        assert!(
+            fy.landmarks[3][0] < fy.landmarks[4][0],
+            "{rel}: mouth order"
+        );
+        for (p, q) in fy.landmarks.iter().zip(&fc.landmarks) {
+            let d = ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2)).sqrt();
+            assert!(
+                d < 0.15 * eyes,
+                "{rel}: landmarks {p:?} vs {q:?} (eyes {eyes})"
+            );
+        }
+        assert!(fy.score > 0.5, "{rel}: score {}", fy.score);
+    }
 }
