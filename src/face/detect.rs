@@ -102,13 +102,24 @@ impl Detector {
         threshold: f32,
     ) -> Result<Detector, FaceError> {
         let net = Net::load_with(backend, path, [1, 3, height as usize, width as usize])?;
-        Ok(Detector {
+        let detector = Detector {
             kind,
             net,
             width,
             height,
             threshold,
-        })
+        };
+        // One run on a blank input: a model of the other layout (`[face] detector`
+        // not matching `detector_model`) is refused at start-up, naming the file.
+        let blank = RgbImage::new(width, height, vec![0; (width * height * 3) as usize])
+            .ok_or_else(|| FaceError::Input("detector input size".into()))?;
+        detector
+            .detect(&blank)
+            .map_err(|e| FaceError::ModelInvalid {
+                path: path.to_owned(),
+                reason: format!("not a {kind:?} detector: {e}"),
+            })?;
+        Ok(detector)
     }
 
     /// All faces in `image`, strongest first.

@@ -154,7 +154,11 @@ pub fn face_eval_cli(args: &FaceEvalArgs) -> Result<String, FaceError> {
         let _ = write!(report, "faces: {} {}", path.display(), faces.len());
         for (k, f) in faces.iter().enumerate() {
             let b = f.bbox;
-            let _ = write!(report, "  #{k} {:.0},{:.0} {:.0}x{:.0}", b.x, b.y, b.w, b.h);
+            let _ = write!(
+                report,
+                "  #{k} {:.0},{:.0} {:.0}x{:.0} ({:.2})",
+                b.x, b.y, b.w, b.h, f.score
+            );
         }
         report.push('\n');
     }
