@@ -4,19 +4,22 @@
 # turned into a greyscale 150x200, ~1.9 KB JPEG 2000 chip photo first). The sets are
 # built from a fixed seed, so anyone with LFW gets the same pairs and figures:
 #
-#   tune.csv    people named in pairsDevTrain.txt only: one genuine pair per extra
-#               photo of people with several (chip = photo 1, camera = photos 2-5),
-#               and 200,000 impostor pairs (chip of one person, camera photo of
-#               another), drawn at random. Thresholds and the detector are chosen here.
-#   report.csv  every other LFW person (none of them in pairsDevTrain), built the
-#               same way: the figures to report.
+#   tune.csv    people named in pairsDevTrain.txt with two or more photos, only:
+#               one genuine pair per extra photo (chip = photo 1, camera = photos
+#               2-5), and 200,000 impostor pairs (the chip of one person, a camera
+#               photo of another), drawn at random. Thresholds and the detector are
+#               chosen here.
+#   report.csv  every other LFW person with two or more photos (none of them in
+#               pairsDevTrain), built the same way: the figures to report.
 #   pairs.txt   the ten official folds (EER, FRR at FAR 1 % / 0.1 %, per-fold table).
 #
-# The threshold is calibrated on tune.csv (--calibrate-far, default 0.0001 = 0.01 %
-# per comparison) and reported on the other two. Each image is embedded once.
+# With --sets tune,report (the default: all three) the threshold is calibrated on
+# tune.csv (--calibrate-far, default 0.0001 = 0.01 % per comparison) and reported on
+# the others in the same run; each image is embedded once per run.
 #
 #   scripts/lfw-eval.sh --lfw /path/to/lfw                  # all three sets, default detector
-#   scripts/lfw-eval.sh --lfw DIR --tune-only --detector centerface
+#   scripts/lfw-eval.sh --lfw DIR --sets tune --detector centerface
+#   scripts/lfw-eval.sh --lfw DIR --sets folds --threshold 0.40  # pairs.txt alone, at a threshold
 #   scripts/lfw-eval.sh --fetch /path/to/lfw                # git clone LFW first (network)
 #
 # LFW is never committed or shipped: keep it outside the repository. The directory
@@ -32,20 +35,22 @@ LFW=${LFW:-}
 OUT=$ROOT/target/lfw-eval
 KAONIN=$ROOT/target/release/kaonin
 DETECTOR=""
-TUNE_ONLY=0
+SETS=tune,report,folds
+THRESHOLDS=0.3,0.35,0.4,0.45,0.5
 SEED=17
 IMPOSTORS=200000
 CALIBRATE=0.0001
 FETCH=""
 
-usage() { sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [[ $# -gt 0 ]]; do
     case $1 in
         --lfw) LFW=$2; shift 2 ;;
         --out) OUT=$2; shift 2 ;;
         --kaonin) KAONIN=$2; shift 2 ;;
         --detector) DETECTOR=$2; shift 2 ;;
-        --tune-only) TUNE_ONLY=1; shift ;;
+        --sets) SETS=$2; shift 2 ;;
+        --threshold) THRESHOLDS=$2; shift 2 ;;
         --seed) SEED=$2; shift 2 ;;
         --impostors) IMPOSTORS=$2; shift 2 ;;
         --calibrate-far) CALIBRATE=$2; shift 2 ;;
@@ -98,6 +103,7 @@ def build(people, name):
     rng = random.Random(f"{seed}-{name}")
     people = sorted(people)
     path = lambda p, f: f"{p}/{f}"
+    people = [p for p in people if len(photos[p]) >= 2]
     chips = {p: path(p, photos[p][0]) for p in people}
     cameras = [(p, path(p, f)) for p in people for f in photos[p][1:5]]
     genuine = [(chips[p], c) for p, c in cameras]
@@ -118,12 +124,16 @@ build(tune_people, "tune")
 build(report_people, "report")
 EOF
 
-sets=("$OUT/tune.csv")
-[[ $TUNE_ONLY == 1 ]] || sets+=("$OUT/report.csv" "$LFW/pairs.txt")
-name=${DETECTOR:-default}
+sets=()
+[[ ,$SETS, != *,tune,* ]] || sets+=("$OUT/tune.csv")
+[[ ,$SETS, != *,report,* ]] || sets+=("$OUT/report.csv")
+[[ ,$SETS, != *,folds,* ]] || sets+=("$LFW/pairs.txt")
+[[ ${#sets[@]} -gt 0 ]] || { log "--sets: give tune, report and/or folds"; exit 2; }
+name=${DETECTOR:-default}-${SETS//,/-}
 args=(face-eval --pairs "${sets[@]}" --root "$LFW/images_deepfunneled" --chip-a
-      --detector 256x256 --calibrate-far "$CALIBRATE" --target-far 0.01,0.001,0.0001
-      --threshold 0.3,0.35,0.4,0.45,0.5)
+      --detector 256x256 --target-far 0.01,0.001,0.0001 --threshold "$THRESHOLDS")
+# Calibrate on the tuning set when it is the first set of the run.
+[[ ,$SETS, != *,tune,* ]] || args+=(--calibrate-far "$CALIBRATE")
 [[ -z $DETECTOR ]] || args+=(--face-detector "$DETECTOR")
 log "kaonin ${args[*]}"
 cd "$ROOT"
