@@ -5,7 +5,7 @@
 //! Needs the models: `scripts/fetch-models.sh`, then `cargo bench --bench face`.
 //! `KAONIN_BENCH_LIVENESS=1` also runs the liveness classifier;
 //! `KAONIN_BENCH_DETECTOR=WxH` sets the detector input (default: the config's);
-//! `KAONIN_FACE_DETECTOR=centerface` uses CenterFace instead of the default YuNet;
+//! `KAONIN_FACE_DETECTOR=yunet` (or `centerface`) picks the detector;
 //! `KAONIN_FACE_RUNTIME=ort` runs the models on ONNX Runtime (needs
 //! `--features ort` and `scripts/fetch-onnxruntime.sh`).
 
@@ -33,10 +33,12 @@ fn main() {
         onnxruntime_library: models.join("libonnxruntime.so.1.32.0"),
         ..FaceConfig::default()
     };
-    if std::env::var("KAONIN_FACE_DETECTOR").as_deref() == Ok("centerface") {
-        config.detector = DetectorKind::Centerface;
-        config.detector_model = models.join(DetectorKind::Centerface.file_name());
+    match std::env::var("KAONIN_FACE_DETECTOR").as_deref() {
+        Ok("yunet") => config.detector = DetectorKind::Yunet,
+        Ok("centerface") => config.detector = DetectorKind::Centerface,
+        _ => {}
     }
+    config.detector_model = models.join(config.detector.file_name());
     if std::env::var("KAONIN_FACE_RUNTIME").as_deref() == Ok("ort") {
         config.runtime = FaceRuntime::Ort;
     }

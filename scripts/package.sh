@@ -43,7 +43,7 @@ echo "$listing"
 for path in ./usr/bin/kaonin ./etc/kaonin/kaonin.toml /systemd/system/kaonin.service \
     ./usr/share/kaonin/i18n/ja.toml ./usr/share/kaonin/i18n/en.toml \
     ./usr/share/kaonin/cards/alice.toml ./usr/share/kaonin/faces/ \
-    ./usr/share/kaonin/models/SHA256SUMS ./usr/share/kaonin/models/face_detection_yunet_2026may.onnx \
+    ./usr/share/kaonin/models/SHA256SUMS ./usr/share/kaonin/models/centerface.onnx \
     ./usr/share/kaonin/models/fr_feature.onnx ./usr/share/kaonin/models/fr_liveness.onnx \
     ./usr/share/doc/kaonin/board.md; do
     grep -q -- "$path" <<<"$listing" || fail "the package lacks $path"

@@ -1,6 +1,6 @@
 //! Face detection with five landmarks (eyes, nose tip, mouth corners), run on a
-//! letterboxed copy of the frame: YuNet (the default; decoded in `yunet.rs`) or
-//! CenterFace (`[face] detector`).
+//! letterboxed copy of the frame: CenterFace (the default) or YuNet (decoded in
+//! `yunet.rs`), chosen by `[face] detector`.
 //!
 //! Both networks take 0–255 pixels in NCHW at a size that is a multiple of 32 (YuNet
 //! in BGR order, CenterFace in RGB). CenterFace gives four maps at ¼ resolution: a

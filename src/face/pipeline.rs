@@ -1,4 +1,4 @@
-//! The real face matcher: detect (YuNet or CenterFace, 5 landmarks) → judge capture quality →
+//! The real face matcher: detect (CenterFace or YuNet, 5 landmarks) → judge capture quality →
 //! optional liveness → align onto the ArcFace template → embed → cosine against the
 //! enrolled chip photo.
 //!
