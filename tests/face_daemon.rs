@@ -15,7 +15,7 @@
 mod common;
 
 use common::*;
-use kaonin::face::FaceConfig;
+use kaonin::face::{DetectorKind, FaceConfig};
 use kaonin::face::{OnnxMatcher, RgbImage};
 use kaonin::sim::photos::{simulate_chip, simulate_counter};
 use serde_json::json;
@@ -84,7 +84,7 @@ impl Fixtures {
 /// The default `[face]` config with absolute model paths.
 fn face_config() -> FaceConfig {
     FaceConfig {
-        detector_model: models().join("centerface.onnx"),
+        detector_model: models().join(DetectorKind::default().file_name()),
         embedder_model: models().join("fr_feature.onnx"),
         liveness_model: models().join("fr_liveness.onnx"),
         ..FaceConfig::default()

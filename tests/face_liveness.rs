@@ -14,7 +14,7 @@
 //!
 //! `cargo test --release --test face_liveness -- --include-ignored --nocapture`
 
-use kaonin::face::FaceConfig;
+use kaonin::face::{DetectorKind, FaceConfig};
 use kaonin::face::{OnnxMatcher, RgbImage, Timings};
 use std::path::PathBuf;
 
@@ -24,7 +24,7 @@ fn models() -> PathBuf {
 
 fn config() -> FaceConfig {
     FaceConfig {
-        detector_model: models().join("centerface.onnx"),
+        detector_model: models().join(DetectorKind::default().file_name()),
         embedder_model: models().join("fr_feature.onnx"),
         liveness_model: models().join("fr_liveness.onnx"),
         ..FaceConfig::default()

@@ -9,7 +9,7 @@
 #![cfg(feature = "sim")]
 #![cfg(feature = "ort")]
 
-use kaonin::face::{cosine, FaceMatcher, OnnxMatcher, RgbImage};
+use kaonin::face::{cosine, DetectorKind, FaceMatcher, OnnxMatcher, RgbImage};
 use kaonin::face::{FaceConfig, FaceRuntime};
 use kaonin::flow::FaceOutcome;
 use kaonin::sim::photos::{simulate_chip, simulate_counter};
@@ -21,7 +21,7 @@ fn models() -> PathBuf {
 
 fn config(runtime: FaceRuntime) -> FaceConfig {
     FaceConfig {
-        detector_model: models().join("centerface.onnx"),
+        detector_model: models().join(DetectorKind::default().file_name()),
         embedder_model: models().join("fr_feature.onnx"),
         liveness_model: models().join("fr_liveness.onnx"),
         onnxruntime_library: models().join("libonnxruntime.so.1.32.0"),

@@ -558,7 +558,10 @@ fn face_eval_lists_faces_and_makes_a_chip_photo() {
     assert!(!out.status.success());
     assert!(said.contains("scripts/fetch-models.sh"), "{said}");
 
-    if !models().join("centerface.onnx").is_file() {
+    if !models()
+        .join(kaonin::face::DetectorKind::default().file_name())
+        .is_file()
+    {
         eprintln!("models/ not fetched: face-eval with models is left to scripts/test.sh");
         return;
     }

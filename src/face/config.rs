@@ -15,6 +15,36 @@ pub enum MatcherKind {
     TestThumbnail,
 }
 
+/// Which face detector network `detector_model` is (both give a box and five
+/// landmarks: eyes, nose tip, mouth corners).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DetectorKind {
+    /// YuNet (OpenCV Zoo, MIT): 230 KB, anchor-free outputs at strides 8/16/32, BGR
+    /// input. Not yet the default: its LFW DevTrain figures are pending and on the
+    /// registry photos it lets one impostor reach 0.51 and misses masks that
+    /// CenterFace catches (docs/face.md).
+    Yunet,
+    /// CenterFace (Star-Clouds, MIT): heatmap, scale, offset and landmark maps.
+    #[default]
+    Centerface,
+}
+
+impl DetectorKind {
+    /// The file name of this detector's pinned model (`scripts/fetch-models.sh`).
+    pub fn file_name(self) -> &'static str {
+        match self {
+            DetectorKind::Yunet => "face_detection_yunet_2026may.onnx",
+            DetectorKind::Centerface => "centerface.onnx",
+        }
+    }
+
+    /// Where `scripts/fetch-models.sh` puts this detector's pinned model.
+    pub fn default_model(self) -> PathBuf {
+        PathBuf::from("models").join(self.file_name())
+    }
+}
+
 /// Which inference runtime runs the face models.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -35,7 +65,9 @@ pub enum FaceRuntime {
 #[serde(default, deny_unknown_fields)]
 pub struct FaceConfig {
     pub matcher: MatcherKind,
-    /// Face detector with 5 landmarks (CenterFace layout).
+    /// Which detector network `detector_model` is.
+    pub detector: DetectorKind,
+    /// Face detector with 5 landmarks, of the `detector` kind.
     pub detector_model: PathBuf,
     /// Detector input width and height (multiples of 32); frames are scaled to fit.
     pub detector_width: u32,
@@ -78,7 +110,8 @@ impl Default for FaceConfig {
     fn default() -> Self {
         FaceConfig {
             matcher: MatcherKind::Onnx,
-            detector_model: PathBuf::from("models/centerface.onnx"),
+            detector: DetectorKind::Centerface,
+            detector_model: DetectorKind::Centerface.default_model(),
             detector_width: 320,
             detector_height: 256,
             detector_threshold: 0.5,

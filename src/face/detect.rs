@@ -1,10 +1,13 @@
-//! Face detection with five landmarks (CenterFace layout: eyes, nose tip, mouth
-//! corners), run on a letterboxed copy of the frame.
+//! Face detection with five landmarks (eyes, nose tip, mouth corners), run on a
+//! letterboxed copy of the frame: CenterFace (the default) or YuNet (decoded in
+//! `yunet.rs`), chosen by `[face] detector`.
 //!
-//! The network takes raw RGB 0–255 in NCHW at a size that is a multiple of 32 and
-//! gives four maps at ¼ resolution: a centre heatmap, log box scales, centre offsets
-//! and landmark offsets. Decoding follows the model's published reference decoder.
+//! Both networks take 0–255 pixels in NCHW at a size that is a multiple of 32 (YuNet
+//! in BGR order, CenterFace in RGB). CenterFace gives four maps at ¼ resolution: a
+//! centre heatmap, log box scales, centre offsets and landmark offsets; decoding
+//! follows the model's published reference decoder.
 
+use super::config::DetectorKind;
 use super::gray::Rect;
 use super::net::{Backend, Net, Output};
 use super::rgb::RgbImage;
@@ -38,6 +41,7 @@ impl Detection {
 /// The detector network and its decoding parameters.
 #[derive(Debug)]
 pub struct Detector {
+    kind: DetectorKind,
     net: Net,
     width: u32,
     height: u32,
@@ -90,6 +94,7 @@ const NMS_IOU: f32 = 0.3;
 impl Detector {
     /// Loads the detector for `width` × `height` inputs (multiples of 32).
     pub fn load(
+        kind: DetectorKind,
         backend: &Backend,
         path: &Path,
         width: u32,
@@ -97,19 +102,43 @@ impl Detector {
         threshold: f32,
     ) -> Result<Detector, FaceError> {
         let net = Net::load_with(backend, path, [1, 3, height as usize, width as usize])?;
-        Ok(Detector {
+        let detector = Detector {
+            kind,
             net,
             width,
             height,
             threshold,
-        })
+        };
+        // One run on a blank input: a model of the other layout (`[face] detector`
+        // not matching `detector_model`) is refused at start-up, naming the file.
+        let blank = RgbImage::new(width, height, vec![0; (width * height * 3) as usize])
+            .ok_or_else(|| FaceError::Input("detector input size".into()))?;
+        detector
+            .detect(&blank)
+            .map_err(|e| FaceError::ModelInvalid {
+                path: path.to_owned(),
+                reason: format!("not a {kind:?} detector: {e}"),
+            })?;
+        Ok(detector)
     }
 
     /// All faces in `image`, strongest first.
     pub fn detect(&self, image: &RgbImage) -> Result<Vec<Detection>, FaceError> {
-        let (input, scale) = self.letterbox(image);
+        let (mut input, scale) = self.letterbox(image);
+        if self.kind == DetectorKind::Yunet {
+            // YuNet was trained on OpenCV's BGR images: swap the R and B planes.
+            let plane = input.len() / 3;
+            let (r, rest) = input.split_at_mut(plane);
+            r.swap_with_slice(&mut rest[plane..]);
+        }
         let outputs = self.net.run(input)?;
-        let mut faces = self.decode(&outputs)?;
+        let faces = match self.kind {
+            DetectorKind::Yunet => {
+                super::yunet::decode(&outputs, self.width, self.height, self.threshold)?
+            }
+            DetectorKind::Centerface => self.decode(&outputs)?,
+        };
+        let mut faces = non_max_suppression(faces);
         for f in &mut faces {
             f.bbox = Rect {
                 x: f.bbox.x / scale,
@@ -162,11 +191,11 @@ impl Detector {
         (input, scale)
     }
 
-    /// Faces from the four output maps, after non-maximum suppression.
+    /// Faces from CenterFace's four output maps (before non-maximum suppression).
     fn decode(&self, outputs: &[Output]) -> Result<Vec<Detection>, FaceError> {
         let [heat, scale, offset, marks] = outputs else {
             return Err(FaceError::Inference(format!(
-                "detector gave {} outputs, expected 4 (heatmap, scale, offset, landmarks)",
+                "detector gave {} outputs; a CenterFace model gives 4 (heatmap, scale, offset, landmarks; is [face] detector right for this model?)",
                 outputs.len()
             )));
         };
@@ -212,7 +241,7 @@ impl Detector {
                 landmarks,
             });
         }
-        Ok(non_max_suppression(faces))
+        Ok(faces)
     }
 }
 

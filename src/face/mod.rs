@@ -26,6 +26,7 @@ mod prelu;
 mod quality;
 mod rgb;
 mod thumbnail;
+mod yunet;
 
 pub use align::{Similarity, TEMPLATE_112};
 pub use detect::Detection;
@@ -34,7 +35,7 @@ pub use quality::{choose_patient, head_turn, lower_face_skin_share, QualityFigur
 pub use rgb::RgbImage;
 
 pub use chip::{decode_chip_photo, MAX_CHIP_SIDE};
-pub use config::{FaceConfig, FaceRuntime, MatcherKind};
+pub use config::{DetectorKind, FaceConfig, FaceRuntime, MatcherKind};
 pub use gray::{mean_and_std, GrayImage, Rect};
 pub use thumbnail::TestOnlyThumbnailMatcher;
 

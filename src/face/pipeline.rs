@@ -1,4 +1,4 @@
-//! The real face matcher: detect (CenterFace, 5 landmarks) → judge capture quality →
+//! The real face matcher: detect (CenterFace or YuNet, 5 landmarks) → judge capture quality →
 //! optional liveness → align onto the ArcFace template → embed → cosine against the
 //! enrolled chip photo.
 //!
@@ -80,6 +80,7 @@ impl OnnxMatcher {
     pub fn from_config(config: &FaceConfig) -> Result<OnnxMatcher, FaceError> {
         let backend = Backend::from_config(config);
         let detector = Detector::load(
+            config.detector,
             &backend,
             &config.detector_model,
             config.detector_width,

@@ -76,7 +76,8 @@ impl Scores {
     }
 
     /// The lowest threshold whose FAR is at most `target`, and whether the data can
-    /// support that target at all (needs at least 1/target impostor pairs).
+    /// support that target (at least 3/target impostor pairs: fewer, and the threshold
+    /// rests on one or two impostor scores).
     pub fn threshold_for_far(&self, target: f64) -> Option<(f32, bool)> {
         if self.impostor.is_empty() {
             return None;
@@ -84,18 +85,52 @@ impl Scores {
         let mut imp = self.impostor.clone();
         imp.sort_by(|a, b| b.total_cmp(a));
         let allowed = (target * imp.len() as f64).floor() as usize;
-        let enough = imp.len() as f64 * target >= 1.0;
+        let enough = imp.len() as f64 * target >= 3.0 - 1e-9;
         // Accepting `allowed` impostors: the threshold sits just above the next one.
         let t = imp.get(allowed).map_or(f32::NEG_INFINITY, |s| next_up(*s));
         Some((t, enough))
     }
 
-    /// The text report.
-    pub fn report(&self, thresholds: &[f32], target_far: &[f64]) -> String {
+    /// Accuracy (share of pairs decided right) at `t`.
+    pub fn accuracy(&self, t: f32) -> f64 {
+        let right = self.genuine.iter().filter(|&&s| s >= t).count()
+            + self.impostor.iter().filter(|&&s| s < t).count();
+        rate(right, self.genuine.len() + self.impostor.len())
+    }
+
+    /// The threshold with the best accuracy on these scores.
+    pub fn best_accuracy_threshold(&self) -> f32 {
+        let mut candidates: Vec<f32> = self.genuine.iter().chain(&self.impostor).copied().collect();
+        candidates.sort_by(f32::total_cmp);
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .map(|t| (self.accuracy(t), t))
+            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)))
+            .map_or(0.5, |(_, t)| t)
+    }
+
+    /// One line: FAR and FRR at `t`, with counts.
+    pub fn operating_point(&self, t: f32) -> String {
+        format!(
+            "FAR {} ({}/{})  FRR {} ({}/{})",
+            pct(self.far(t)),
+            self.impostor.iter().filter(|&&s| s >= t).count(),
+            self.impostor.len(),
+            pct(self.frr(t)),
+            self.genuine.iter().filter(|&&s| s < t).count(),
+            self.genuine.len()
+        )
+    }
+
+    /// The text report: distributions, the operating point at the configured
+    /// threshold and at `extra` ones, the EER, and the threshold for each target FAR
+    /// (with a warning when the set has too few impostor pairs to support it).
+    pub fn report(&self, configured: f32, extra: &[f32], target_far: &[f64]) -> String {
         let mut r = String::new();
         let line = |name: &str, s: Summary| {
             format!(
-                "{name:9} n={:5}  mean {:.3}  sd {:.3}  min {:.3}  p1 {:.3}  median {:.3}  p99 {:.3}  max {:.3}\n",
+                "{name:9} n={:6}  mean {:.3}  sd {:.3}  min {:.3}  p1 {:.3}  median {:.3}  p99 {:.3}  max {:.3}\n",
                 s.n, s.mean, s.sd, s.min, s.p1, s.median, s.p99, s.max
             )
         };
@@ -103,29 +138,37 @@ impl Scores {
         r.push_str(&line("genuine", summarize(&self.genuine)));
         r.push_str(&line("impostor", summarize(&self.impostor)));
         if !self.failed_images.is_empty() {
+            let shown = self
+                .failed_images
+                .iter()
+                .take(20)
+                .cloned()
+                .collect::<Vec<_>>();
+            let more = self.failed_images.len().saturating_sub(shown.len());
             let _ = writeln!(
                 r,
-                "no face found/embedded in {} image(s), {} pair(s) skipped: {}",
+                "no face found/embedded in {} image(s), {} pair(s) skipped: {}{}",
                 self.failed_images.len(),
                 self.skipped_pairs,
-                self.failed_images.join(", ")
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
             );
         }
-        for &t in thresholds {
-            let _ = writeln!(
-                r,
-                "threshold {t:.3}: FAR {:.4} ({}/{})  FRR {:.4} ({}/{})",
-                self.far(t),
-                self.impostor.iter().filter(|&&s| s >= t).count(),
-                self.impostor.len(),
-                self.frr(t),
-                self.genuine.iter().filter(|&&s| s < t).count(),
-                self.genuine.len()
-            );
+        let _ = writeln!(
+            r,
+            "configured threshold {configured:.3}: {}",
+            self.operating_point(configured)
+        );
+        for &t in extra {
+            let _ = writeln!(r, "threshold {t:.3}: {}", self.operating_point(t));
         }
         match self.eer() {
             Some((eer, t)) => {
-                let _ = writeln!(r, "EER {eer:.4} at threshold {t:.3}");
+                let _ = writeln!(r, "EER {} at threshold {t:.3}", pct(eer));
             }
             None => r.push_str("EER: needs genuine and impostor pairs\n"),
         }
@@ -133,18 +176,20 @@ impl Scores {
             if let Some((t, enough)) = self.threshold_for_far(target) {
                 let _ = writeln!(
                     r,
-                    "threshold for FAR <= {target}: {t:.3} (FRR there {:.4}){}",
-                    self.frr(t),
-                    if enough {
-                        String::new()
-                    } else {
-                        format!(
-                            "  [only {} impostor pairs: at least {:.0} needed to support this target]",
-                            self.impostor.len(),
-                            (1.0 / target).ceil()
-                        )
-                    }
+                    "threshold for FAR <= {}: {t:.3} (FRR there {}, FAR there {})",
+                    pct(target),
+                    pct(self.frr(t)),
+                    pct(self.far(t))
                 );
+                if !enough {
+                    let _ = writeln!(
+                        r,
+                        "warning: only {} impostor pairs: at least {:.0} (3/FAR) are needed to support FAR <= {}",
+                        self.impostor.len(),
+                        (3.0 / target).ceil(),
+                        pct(target)
+                    );
+                }
             }
         }
         if self.genuine.len() < 100 {
@@ -154,8 +199,66 @@ impl Scores {
                 self.genuine.len()
             );
         }
+        if !self.folds.is_empty() {
+            r.push_str(&self.fold_table(configured));
+        }
         r
     }
+
+    /// The per-fold table of a cross-validation set (LFW `pairs.txt`): FAR, FRR and
+    /// accuracy at `t`, the fold's EER, and the standard protocol's accuracy (threshold
+    /// of best accuracy on the other folds, applied to this one).
+    pub fn fold_table(&self, t: f32) -> String {
+        let mut r = String::new();
+        let _ = writeln!(
+            r,
+            "fold  genuine impostor   FAR@{t:.3}   FRR@{t:.3}   acc@{t:.3}    EER      10-fold thr  10-fold acc"
+        );
+        let mut accs = Vec::new();
+        let mut fixed = Vec::new();
+        for (k, fold) in self.folds.iter().enumerate() {
+            let mut others = Scores::default();
+            for (j, f) in self.folds.iter().enumerate() {
+                if j != k {
+                    others.genuine.extend(&f.genuine);
+                    others.impostor.extend(&f.impostor);
+                }
+            }
+            let cv_t = others.best_accuracy_threshold();
+            let acc = fold.accuracy(cv_t);
+            accs.push(acc as f32);
+            fixed.push(fold.accuracy(t) as f32);
+            let _ = writeln!(
+                r,
+                "{:4}  {:7} {:8}  {:>9}  {:>9}  {:>9}  {:>9}  {:11.3}  {:>11}",
+                k + 1,
+                fold.genuine.len(),
+                fold.impostor.len(),
+                pct(fold.far(t)),
+                pct(fold.frr(t)),
+                pct(fold.accuracy(t)),
+                fold.eer().map_or("-".into(), |(e, _)| pct(e)),
+                cv_t,
+                pct(acc)
+            );
+        }
+        let (m, sd) = crate::face::mean_and_std(accs.iter().copied());
+        let (fm, fsd) = crate::face::mean_and_std(fixed.iter().copied());
+        let _ = writeln!(
+            r,
+            "accuracy at {t:.3}: {:.2} % ± {:.2}; 10-fold protocol accuracy: {:.2} % ± {:.2}",
+            fm * 100.0,
+            fsd * 100.0,
+            m * 100.0,
+            sd * 100.0
+        );
+        r
+    }
+}
+
+/// A rate as a percentage with enough digits for 1 in 100,000.
+pub fn pct(rate: f64) -> String {
+    format!("{:.3} %", rate * 100.0)
 }
 
 fn rate(k: usize, n: usize) -> f64 {
@@ -268,10 +371,43 @@ mod tests {
         assert_eq!(s.frr(0.45), 0.25);
         let (eer, _) = s.eer().unwrap();
         assert!(eer <= 0.25, "{eer}");
+        let (t, enough) = s.threshold_for_far(0.3).unwrap();
+        assert!(enough && s.far(t) <= 0.3 && t > 0.25 && t < 0.3, "{t}");
+        // 10 impostors support FAR 0.3 (3/0.3 = 10) but not 0.1 (needs 30).
         let (t, enough) = s.threshold_for_far(0.1).unwrap();
-        assert!(enough && s.far(t) <= 0.1 && t <= 0.5 && t > 0.35, "{t}");
+        assert!(!enough && s.far(t) <= 0.1 && t <= 0.5 && t > 0.35, "{t}");
         let (t, enough) = s.threshold_for_far(0.001).unwrap();
         assert!(!enough && s.far(t) == 0.0 && t > 0.5);
+        let text = s.report(0.45, &[], &[0.1]);
+        assert!(
+            text.contains("configured threshold 0.450: FAR 10.000 % (1/10)  FRR 25.000 % (1/4)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("warning: only 10 impostor pairs: at least 30"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn folds_table_uses_the_other_folds_threshold() {
+        let fold = |g: Vec<f32>, i: Vec<f32>| Scores {
+            genuine: g,
+            impostor: i,
+            ..Scores::default()
+        };
+        let s = Scores {
+            folds: vec![
+                fold(vec![0.6, 0.7], vec![0.1, 0.2]),
+                fold(vec![0.8, 0.3], vec![0.0, 0.4]),
+            ],
+            ..Scores::default()
+        };
+        assert_eq!(s.folds[0].accuracy(0.5), 1.0);
+        assert_eq!(s.folds[1].accuracy(0.5), 0.75);
+        let text = s.fold_table(0.5);
+        assert_eq!(text.lines().count(), 4, "{text}");
+        assert!(text.contains("accuracy at 0.500: 87.50 %"), "{text}");
     }
 
     #[test]

@@ -17,11 +17,12 @@
 mod metrics;
 mod pairs;
 
+pub use metrics::pct;
 pub use metrics::{summarize, write_roc_png, Summary};
-pub use pairs::{parse_pairs, score_pairs, Pair, Scores};
+pub use pairs::{parse_pairs, score_pairs, score_pairs_cached, EmbeddingCache, Pair, Scores};
 
 use crate::config::Config;
-use crate::face::FaceConfig;
+use crate::face::{DetectorKind, FaceConfig};
 use crate::face::{FaceError, OnnxMatcher, RgbImage};
 use crate::sim::photos::{file_err, simulate_chip};
 use std::fmt::Write as _;
@@ -35,11 +36,21 @@ pub struct FaceEvalArgs {
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Pairs file: LFW pairs.txt, or CSV `image_a,image_b,same` (same = 1/0/true/false).
-    #[arg(long)]
-    pub pairs: Option<PathBuf>,
-    /// Directory image paths are relative to (default: the pairs file's directory).
+    /// Several files are reported one after the other; each image is embedded once
+    /// for all of them. LFW `pairs.txt` also gets its per-fold table.
+    #[arg(long, num_args = 1..)]
+    pub pairs: Vec<PathBuf>,
+    /// Directory image paths are relative to (default: each pairs file's directory).
     #[arg(long)]
     pub root: Option<PathBuf>,
+    /// Calibrate: take the threshold for this FAR from the FIRST pairs file, and
+    /// report every other file at it (tune on one set, report on the others).
+    #[arg(long)]
+    pub calibrate_far: Option<f64>,
+    /// Detector network, overriding the config: `yunet` or `centerface` (with its
+    /// model in the default place unless the config names one of that kind).
+    #[arg(long, value_parser = ["yunet", "centerface"])]
+    pub face_detector: Option<String>,
     /// Extra thresholds to report FAR/FRR at (the configured one is always reported).
     #[arg(long = "threshold", value_delimiter = ',')]
     pub thresholds: Vec<f32>,
@@ -82,8 +93,10 @@ impl Default for FaceEvalArgs {
     fn default() -> Self {
         FaceEvalArgs {
             config: None,
-            pairs: None,
+            pairs: Vec::new(),
             root: None,
+            calibrate_far: None,
+            face_detector: None,
             thresholds: Vec::new(),
             target_far: vec![0.01, 0.001],
             roc_png: None,
@@ -116,9 +129,19 @@ pub fn face_eval_cli(args: &FaceEvalArgs) -> Result<String, FaceError> {
     }
     face.detector_width = dw;
     face.detector_height = dh;
+    if let Some(name) = &args.face_detector {
+        let kind = match name.as_str() {
+            "centerface" => DetectorKind::Centerface,
+            _ => DetectorKind::Yunet,
+        };
+        if kind != face.detector {
+            face.detector = kind;
+            face.detector_model = kind.default_model();
+        }
+    }
     let (cw, ch) = parse_size(&args.chip_size)?;
     let mut report = String::new();
-    if args.chip_in.is_none() && args.pairs.is_none() && args.list_faces.is_empty() {
+    if args.chip_in.is_none() && args.pairs.is_empty() && args.list_faces.is_empty() {
         return Err(FaceError::Input(
             "nothing to do: give --pairs, --chip-in/--chip-out or --list-faces".into(),
         ));
@@ -131,7 +154,11 @@ pub fn face_eval_cli(args: &FaceEvalArgs) -> Result<String, FaceError> {
         let _ = write!(report, "faces: {} {}", path.display(), faces.len());
         for (k, f) in faces.iter().enumerate() {
             let b = f.bbox;
-            let _ = write!(report, "  #{k} {:.0},{:.0} {:.0}x{:.0}", b.x, b.y, b.w, b.h);
+            let _ = write!(
+                report,
+                "  #{k} {:.0},{:.0} {:.0}x{:.0} ({:.2})",
+                b.x, b.y, b.w, b.h, f.score
+            );
         }
         report.push('\n');
     }
@@ -147,7 +174,10 @@ pub fn face_eval_cli(args: &FaceEvalArgs) -> Result<String, FaceError> {
             jp2.len()
         );
     }
-    if let Some(pairs_path) = &args.pairs {
+    let chip = args.chip_a.then_some((cw, ch, args.chip_bytes));
+    let mut cache = EmbeddingCache::new();
+    let mut calibrated: Option<f32> = None;
+    for (n, pairs_path) in args.pairs.iter().enumerate() {
         let text =
             std::fs::read_to_string(pairs_path).map_err(|e| file_err(pairs_path, e.to_string()))?;
         let pairs = parse_pairs(&text)?;
@@ -156,13 +186,51 @@ pub fn face_eval_cli(args: &FaceEvalArgs) -> Result<String, FaceError> {
             .clone()
             .or_else(|| pairs_path.parent().map(Path::to_path_buf))
             .unwrap_or_default();
-        let chip = args.chip_a.then_some((cw, ch, args.chip_bytes));
-        let scores = score_pairs(&matcher, &pairs, &root, chip)?;
-        let mut thresholds = vec![face.threshold];
-        thresholds.extend(&args.thresholds);
-        report.push_str(&scores.report(&thresholds, &args.target_far));
+        let scores = score_pairs_cached(&matcher, &pairs, &root, chip, &mut cache)?;
+        if args.pairs.len() > 1 {
+            let _ = writeln!(report, "== {} ==", pairs_path.display());
+        }
+        let mut extra = args.thresholds.clone();
+        let mut configured = face.threshold;
+        if let Some(target) = args.calibrate_far {
+            if n == 0 {
+                let Some((t, enough)) = scores.threshold_for_far(target) else {
+                    return Err(FaceError::Input(format!(
+                        "--calibrate-far: {} has no impostor pairs",
+                        pairs_path.display()
+                    )));
+                };
+                let _ = writeln!(
+                    report,
+                    "calibrated threshold {t:.3}: FAR <= {} on this set (the tuning set){}",
+                    pct(target),
+                    if enough {
+                        ""
+                    } else {
+                        "  [too few impostor pairs to support it]"
+                    }
+                );
+                calibrated = Some(t);
+            }
+            if let Some(t) = calibrated {
+                extra.insert(0, configured);
+                configured = t;
+            }
+        }
+        let label_configured = report.len();
+        report.push_str(&scores.report(configured, &extra, &args.target_far));
+        if calibrated.is_some() {
+            // The first operating point is the calibrated one, not the config's.
+            let tail = report.split_off(label_configured);
+            report.push_str(&tail.replacen("configured threshold", "calibrated threshold", 1));
+        }
         if let Some(png) = &args.roc_png {
-            write_roc_png(&scores, png)?;
+            let png = if n == 0 {
+                png.clone()
+            } else {
+                png.with_extension(format!("{n}.png"))
+            };
+            write_roc_png(&scores, &png)?;
             let _ = writeln!(report, "ROC plot written to {}", png.display());
         }
     }

@@ -17,6 +17,9 @@ pub struct Pair {
     pub b: String,
     /// Same person?
     pub same: bool,
+    /// The cross-validation fold (LFW `pairs.txt` with a `folds size` header: each
+    /// fold is `size` genuine then `size` impostor lines), counted from 0.
+    pub fold: Option<usize>,
 }
 
 /// Parses LFW `pairs.txt` or the CSV format.
@@ -32,6 +35,15 @@ pub fn parse_pairs(text: &str) -> Result<Vec<Pair>, FaceError> {
         .take(1)
         .all(|l| !l.contains(',') && l.split_whitespace().count() >= 3);
     let is_header = |l: &str| l.split_whitespace().all(|w| w.parse::<u64>().is_ok());
+    // `10 300`: ten folds of 300 genuine and 300 impostor pairs.
+    let fold_size = match lines
+        .first()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+    {
+        Some(h) if lfw && h.len() == 2 && is_header(lines[0]) => h[1].parse::<usize>().ok(),
+        _ => None,
+    }
+    .filter(|&n| n > 0);
     let mut pairs = Vec::new();
     for (n, line) in lines.iter().enumerate() {
         let err = |why: &str| FaceError::Input(format!("pairs line {}: {why}: {line:?}", n + 1));
@@ -47,11 +59,13 @@ pub fn parse_pairs(text: &str) -> Result<Vec<Pair>, FaceError> {
                     a: img(name, i)?,
                     b: img(name, j)?,
                     same: true,
+                    fold: fold_size.map(|k| pairs.len() / (2 * k)),
                 }),
                 [n1, i, n2, j] => pairs.push(Pair {
                     a: img(n1, i)?,
                     b: img(n2, j)?,
                     same: false,
+                    fold: fold_size.map(|k| pairs.len() / (2 * k)),
                 }),
                 _ => return Err(err("expected `name i j` or `name1 i name2 j`")),
             }
@@ -71,6 +85,7 @@ pub fn parse_pairs(text: &str) -> Result<Vec<Pair>, FaceError> {
             a: a.to_string(),
             b: b.to_string(),
             same,
+            fold: None,
         });
     }
     if pairs.is_empty() {
@@ -90,7 +105,24 @@ pub struct Scores {
     pub failed_images: Vec<String>,
     /// Pairs skipped because an image failed.
     pub skipped_pairs: usize,
+    /// The same scores per cross-validation fold (empty without folds).
+    pub folds: Vec<Scores>,
 }
+
+impl Scores {
+    fn push(&mut self, same: bool, score: f32) {
+        if same {
+            self.genuine.push(score);
+        } else {
+            self.impostor.push(score);
+        }
+    }
+}
+
+/// Embeddings of evaluation images, one per image and role (camera, or through the
+/// simulated chip photo), kept across pair sets so each image is embedded once.
+/// `None` records an image where no face was found or embedded.
+pub type EmbeddingCache = HashMap<(String, bool), Option<Zeroizing<Vec<f32>>>>;
 
 /// Embeds every image once and scores every pair.
 pub fn score_pairs(
@@ -99,12 +131,29 @@ pub fn score_pairs(
     root: &Path,
     chip: Option<(u32, u32, usize)>,
 ) -> Result<Scores, FaceError> {
-    let mut cache: HashMap<(String, bool), Option<Zeroizing<Vec<f32>>>> = HashMap::new();
+    score_pairs_cached(matcher, pairs, root, chip, &mut EmbeddingCache::new())
+}
+
+/// [`score_pairs`] with a cache shared between pair sets. Every 1000 new images a
+/// progress line goes to stderr.
+pub fn score_pairs_cached(
+    matcher: &OnnxMatcher,
+    pairs: &[Pair],
+    root: &Path,
+    chip: Option<(u32, u32, usize)>,
+    cache: &mut EmbeddingCache,
+) -> Result<Scores, FaceError> {
     let mut scores = Scores::default();
+    let mut used: HashMap<(String, bool), ()> = HashMap::new();
     for pair in pairs {
         let mut embedding = |name: &str, as_chip: bool| -> Zeroizing<Vec<f32>> {
             let key = (name.to_owned(), as_chip);
+            used.insert(key.clone(), ());
+            let fresh = cache.len();
             let entry = cache.entry(key).or_insert_with(|| {
+                if fresh > 0 && fresh % 1000 == 0 {
+                    eprintln!("face-eval: {fresh} images embedded");
+                }
                 let got = embed_entry(matcher, root, name, as_chip.then_some(chip).flatten());
                 got.ok()
             });
@@ -117,15 +166,17 @@ pub fn score_pairs(
             continue;
         }
         let s = cosine(&ea, &eb);
-        if pair.same {
-            scores.genuine.push(s);
-        } else {
-            scores.impostor.push(s);
+        scores.push(pair.same, s);
+        if let Some(k) = pair.fold {
+            if scores.folds.len() <= k {
+                scores.folds.resize_with(k + 1, Scores::default);
+            }
+            scores.folds[k].push(pair.same, s);
         }
     }
     scores.failed_images = cache
         .iter()
-        .filter(|(_, v)| v.is_none())
+        .filter(|(key, v)| v.is_none() && used.contains_key(*key))
         .map(|((k, chip), _)| {
             if *chip {
                 format!("{k} (as chip)")
@@ -190,7 +241,8 @@ mod tests {
             Pair {
                 a: "a.jpg#1".into(),
                 b: "b.jpg".into(),
-                same: true
+                same: true,
+                fold: None,
             }
         );
         assert!(!p[1].same && p[1].b == "d.jpg");
@@ -206,6 +258,14 @@ mod tests {
         assert_eq!(p[0].b, "Abel_Pacheco/Abel_Pacheco_0004.jpg");
         assert!(p[0].same && !p[1].same);
         assert_eq!(p[1].b, "Dean_Barker/Dean_Barker_0001.jpg");
+        assert_eq!((p[0].fold, p[1].fold), (Some(0), Some(0)));
+    }
+
+    #[test]
+    fn lfw_folds_from_the_header() {
+        let text = "2 1\nA 1 2\nB 1 C 1\nD 1 2\nE 1 F 2\n";
+        let folds: Vec<Option<usize>> = parse_pairs(text).unwrap().iter().map(|p| p.fold).collect();
+        assert_eq!(folds, vec![Some(0), Some(0), Some(1), Some(1)]);
     }
 
     #[test]
