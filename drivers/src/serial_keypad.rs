@@ -447,6 +447,27 @@ mod tests {
         }
     }
 
+    /// The fuzz entry takes lines as the driver does, whatever the read sizes.
+    #[test]
+    fn fuzz_lines_splits_as_the_driver_does() {
+        let stream = b"H\nK1\nK2\r\n\r\nZZZZZZZZZZZZ\nE\n";
+        for seed in [0, 1, 77, 255] {
+            assert_eq!(
+                fuzz_lines(stream, seed),
+                [
+                    Line::Heartbeat,
+                    Line::Key(Key::Digit(1)),
+                    Line::Key(Key::Digit(2)),
+                    Line::Empty,
+                    Line::Garbled,
+                    Line::Key(Key::Enter),
+                ]
+            );
+        }
+        let endless = [b'7'; 300];
+        assert_eq!(fuzz_lines(&endless, 3), []);
+    }
+
     #[test]
     fn keys_arrive_in_order() {
         let mut pad = pad();

@@ -256,7 +256,7 @@ pub fn generate(root: &Path, assets: &Path) {
         root,
         "serial_pad",
         "keys",
-        b"\x031\r\n2\n3\nH\r\n4\nE\n\nC\nZZZZZZZZZZZZ\n5\n",
+        b"\x03H\nK1\nK2\r\nK3\nC\nK4\nE\nX\n\r\nZZZZZZZZZZZZ\nK5\n",
     );
     write(
         root,
