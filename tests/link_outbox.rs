@@ -23,6 +23,7 @@ fn msg(id: &str) -> IdentityMsg {
         consent_mode: ConsentMode::Individual,
         kenmen: None,
         stale: false,
+        terminal_signature: None,
     }
 }
 

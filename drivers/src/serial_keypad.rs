@@ -184,6 +184,33 @@ impl Drop for LineBuffer {
     }
 }
 
+/// Feeds `stream` through the pad's line buffer in reads of 1 to 64 bytes (sizes
+/// drawn from `seed`), as the port delivers them, and returns the lines taken. An
+/// entry point for the fuzz targets (`fuzz/`), not part of the driver's API.
+#[doc(hidden)]
+pub fn fuzz_lines(stream: &[u8], seed: u8) -> Vec<Line> {
+    let mut buffer = LineBuffer::new();
+    let mut lines = Vec::new();
+    let mut rest = stream;
+    let mut state = u32::from(seed);
+    while !rest.is_empty() {
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let spare = buffer.spare();
+        let n = (1 + (state >> 16) as usize % 64)
+            .min(rest.len())
+            .min(spare.len());
+        // A full buffer here would make the driver read zero bytes (an unplug).
+        assert!(n > 0, "line buffer full after taking its lines");
+        spare[..n].copy_from_slice(&rest[..n]);
+        buffer.filled(n);
+        rest = &rest[n..];
+        while let Some((line, _)) = buffer.take_line() {
+            lines.push(line);
+        }
+    }
+    lines
+}
+
 /// A PIN pad on a serial port.
 pub struct SerialKeypad {
     path: PathBuf,
@@ -418,6 +445,27 @@ mod tests {
         for bad in [&b"K"[..], b"KA", b"K10", b"k1", b"h", b"HH", b"\x00", b" E"] {
             assert_eq!(parse_line(bad), Line::Garbled, "{bad:?}");
         }
+    }
+
+    /// The fuzz entry takes lines as the driver does, whatever the read sizes.
+    #[test]
+    fn fuzz_lines_splits_as_the_driver_does() {
+        let stream = b"H\nK1\nK2\r\n\r\nZZZZZZZZZZZZ\nE\n";
+        for seed in [0, 1, 77, 255] {
+            assert_eq!(
+                fuzz_lines(stream, seed),
+                [
+                    Line::Heartbeat,
+                    Line::Key(Key::Digit(1)),
+                    Line::Key(Key::Digit(2)),
+                    Line::Empty,
+                    Line::Garbled,
+                    Line::Key(Key::Enter),
+                ]
+            );
+        }
+        let endless = [b'7'; 300];
+        assert_eq!(fuzz_lines(&endless, 3), []);
     }
 
     #[test]

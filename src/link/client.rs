@@ -12,6 +12,7 @@ use super::config::LinkConfig;
 use super::framing::{GarbageMeter, LineRead, LineReader, MAX_LINE};
 use super::message::{parse_from_pc, to_line, IdentityMsg, PcMsg, ReaderMsg, PROTOCOL};
 use super::outbox::{OpenReport, Outbox, OutboxError, Record};
+use super::signature::TerminalSigner;
 use super::tls::{self, KeyPair};
 use super::transport::{connect, BoxStream, ClientSecurity, Endpoint};
 use super::{LinkError, SOFTWARE};
@@ -64,6 +65,9 @@ pub struct ClientOptions {
     /// Extension: the operations figures a `stats_request` is answered from
     /// (`None`: the request gets an `error`).
     pub stats: Option<crate::stats::Stats>,
+    /// Extension: signs every identity as it is sent (`terminal_signature`);
+    /// `None`: identities go unsigned.
+    pub signer: Option<Arc<TerminalSigner>>,
 }
 
 impl ClientOptions {
@@ -77,20 +81,33 @@ impl ClientOptions {
     ) -> Result<ClientOptions, LinkError> {
         let endpoint = Endpoint::parse(&link.endpoint).map_err(LinkError::Endpoint)?;
         let state_dir = state_dir.to_path_buf();
-        let security = match &endpoint {
-            Endpoint::Unix(_) => ClientSecurity::UnixPeer(
-                super::transport::PeerPolicy::configured(&link.peer_uids, &link.peer_gids),
+        let (security, signer) = match &endpoint {
+            Endpoint::Unix(_) => (
+                ClientSecurity::UnixPeer(super::transport::PeerPolicy::configured(
+                    &link.peer_uids,
+                    &link.peer_gids,
+                )),
+                TerminalSigner::load_or_create(&state_dir),
             ),
-            Endpoint::Tcp { .. } if link.allow_plain_tcp && endpoint.is_loopback() => {
-                ClientSecurity::Plain
-            }
+            Endpoint::Tcp { .. } if link.allow_plain_tcp && endpoint.is_loopback() => (
+                ClientSecurity::Plain,
+                TerminalSigner::load_or_create(&state_dir),
+            ),
             Endpoint::Tcp { .. } => {
                 let pc = tls::parse_fingerprint(&link.pc_fingerprint)
                     .map_err(|e| LinkError::Config(format!("link.pc_fingerprint: {e}")))?;
                 let (cert, key) = link.cert_files(&state_dir);
-                ClientSecurity::Tls(tls::client_config(KeyPair::load(&cert, &key)?, pc)?)
+                let security =
+                    ClientSecurity::Tls(tls::client_config(KeyPair::load(&cert, &key)?, pc)?);
+                (security, TerminalSigner::for_link_key(&key, &state_dir))
             }
         };
+        let signer = signer.map_err(|e| LinkError::Config(format!("terminal signature: {e}")))?;
+        tracing::info!(
+            key = %signer.path().display(),
+            public_key = %signer.public_key_hex(),
+            "identities are signed (terminal_signature)"
+        );
         Ok(ClientOptions {
             endpoint,
             security,
@@ -102,6 +119,7 @@ impl ClientOptions {
             write_timeout: Duration::from_secs(link.write_timeout_s),
             max_backoff: Duration::from_secs(5),
             stats: None,
+            signer: Some(Arc::new(signer)),
         })
     }
 
@@ -118,6 +136,7 @@ impl ClientOptions {
             write_timeout: Duration::from_secs(10),
             max_backoff: Duration::from_secs(5),
             stats: None,
+            signer: None,
         }
     }
 }
@@ -447,7 +466,16 @@ impl Client {
         let age = unix_now().saturating_sub(record.stored);
         let mut msg = record.identity;
         msg.stale = age > self.options.stale_after.as_secs();
-        msg
+        match &self.options.signer {
+            Some(signer) => signer.sign(msg.clone()).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "identity sent without terminal_signature");
+                IdentityMsg {
+                    terminal_signature: None,
+                    ..msg
+                }
+            }),
+            None => msg,
+        }
     }
 
     /// Sends a `status`; unless `force`, only if it differs from the last one sent

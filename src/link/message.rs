@@ -52,6 +52,10 @@ pub struct IdentityMsg {
     /// configured age (consent validity); the PC decides what to do.
     #[serde(default, skip_serializing_if = "is_false")]
     pub stale: bool,
+    /// Extension: the terminal's signature over the identity's canonical bytes
+    /// (ECDSA P-256, base64), set as it is sent; see `link::signature`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminal_signature: Option<String>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -77,6 +81,7 @@ impl IdentityMsg {
             consent_mode: identity.consent_mode,
             kenmen: identity.kenmen.clone().map(Box::new),
             stale: false,
+            terminal_signature: None,
         }
     }
 }

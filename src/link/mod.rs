@@ -5,6 +5,7 @@
 //! - [`transport`]: `unix:PATH` and `tcp://HOST:PORT` with [`tls`] (TLS 1.3, mutual,
 //!   pinned by SHA-256 fingerprint);
 //! - [`outbox`]: the durable outbox (fsync before an identity counts as stored);
+//! - [`signature`]: the terminal's signature on every identity it sends;
 //! - [`client`]: the terminal side ([`spawn`] → [`LinkHandle`]);
 //! - [`cli`]: the arguments of `kaonin pair`;
 //! - [`config`]: the `[link]` section of the configuration ([`LinkConfig`]).
@@ -17,6 +18,7 @@ pub mod config;
 pub mod framing;
 pub mod message;
 pub mod outbox;
+pub mod signature;
 pub mod tls;
 pub mod transport;
 

@@ -220,7 +220,8 @@ impl Outbox {
             stale: true,
             ..identity.clone()
         }));
-        if wire.len() > super::framing::MAX_LINE {
+        // Room for the terminal signature added when it is sent.
+        if wire.len() + super::signature::WIRE_ROOM > super::framing::MAX_LINE {
             return Err(OutboxError::TooLarge { bytes: wire.len() });
         }
         let record = Record { stored, identity };
@@ -376,6 +377,7 @@ mod tests {
             consent_mode: ConsentMode::All,
             kenmen: None,
             stale: false,
+            terminal_signature: None,
         }
     }
 

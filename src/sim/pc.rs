@@ -12,6 +12,7 @@ use crate::flow::AckResult;
 use crate::link::client::{read_frames, Conn};
 use crate::link::framing::{GarbageMeter, LineRead, LineReader, MAX_LINE};
 use crate::link::message::{parse_from_reader, PcMsg, ReaderMsg};
+use crate::link::signature;
 use crate::link::tls::{self, KeyPair, Role};
 use crate::link::transport::{Endpoint, Listener};
 use crate::link::LinkError;
@@ -61,6 +62,10 @@ pub struct PcOptions {
     /// Extension: ask every terminal for its operations figures (`stats_request`)
     /// after its `hello`; the `stats` answer is printed like every message.
     pub ask_stats: bool,
+    /// Terminals' public keys (uncompressed P-256 points): when any is given, every
+    /// identity's `terminal_signature` is checked, the verdict printed with it
+    /// (`terminal_signature_check`) and an identity that fails is acked `error`.
+    pub terminal_keys: Vec<Vec<u8>>,
 }
 
 impl PcOptions {
@@ -79,6 +84,7 @@ impl PcOptions {
             idle_timeout: Duration::from_secs(30),
             output: PcOutput::Stdout,
             ask_stats: false,
+            terminal_keys: Vec::new(),
         }
     }
 }
@@ -170,6 +176,14 @@ impl PcServer {
 
 /// Runs the receiver until killed.
 pub async fn run_pc(options: PcOptions) -> Result<(), PcError> {
+    if options.terminal_keys.is_empty() {
+        tracing::info!("terminal signatures are not checked (no --terminal-key)");
+    } else {
+        tracing::info!(
+            keys = options.terminal_keys.len(),
+            "terminal signatures are checked; an identity that fails is acked `error`"
+        );
+    }
     let server = PcServer::bind(options).await?;
     if let Some(e) = server.local_endpoint() {
         tracing::info!(endpoint = %e, "pc receiver listening");
@@ -311,10 +325,13 @@ async fn bad_line<W: tokio::io::AsyncWrite + Unpin>(
     Ok(())
 }
 
-fn print(shared: &Shared, line: &[u8]) {
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(line) else {
+fn print(shared: &Shared, line: &[u8], check: Option<&str>) {
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(line) else {
         return;
     };
+    if let (Some(check), Some(object)) = (check, value.as_object_mut()) {
+        object.insert("terminal_signature_check".into(), check.into());
+    }
     match &shared.options.output {
         PcOutput::Stdout => {
             let mut out = std::io::stdout().lock();
@@ -335,12 +352,14 @@ async fn on_message<W: tokio::io::AsyncWrite + Unpin>(
 ) -> Result<(), String> {
     // An identity is recorded (ledger) before it is shown, and shown before it is
     // acked: whoever reads the output knows the ledger already holds it.
+    let mut check = None;
     if let ReaderMsg::Identity(identity) = &msg {
         if !record(shared, &identity.id) {
             tracing::info!(id = %identity.id, "duplicate identity; acked again, not counted");
         }
+        check = check_signature(shared, line);
     }
-    print(shared, line);
+    print(shared, line, check.as_ref().map(|c| c.as_str()));
     match msg {
         ReaderMsg::Hello {
             terminal_id,
@@ -355,11 +374,20 @@ async fn on_message<W: tokio::io::AsyncWrite + Unpin>(
             Ok(())
         }
         ReaderMsg::Identity(identity) => {
-            let result = shared.options.result;
+            let (result, message) = match &check {
+                Some(SignatureCheck::Failed(why)) => {
+                    tracing::warn!(id = %identity.id, reason = %why, "identity refused: terminal signature");
+                    (AckResult::Error, format!("terminal_signature: {why}"))
+                }
+                _ => (
+                    shared.options.result,
+                    ack_message(shared.options.result).into(),
+                ),
+            };
             conn.send(&PcMsg::Ack {
                 id: identity.id,
                 result,
-                message: Some(ack_message(result).into()),
+                message: Some(message),
             })
             .await
         }
@@ -371,6 +399,44 @@ async fn on_message<W: tokio::io::AsyncWrite + Unpin>(
         | ReaderMsg::Pong
         | ReaderMsg::Stats { .. } => Ok(()),
     }
+}
+
+/// What the receiver found about an identity's `terminal_signature`.
+enum SignatureCheck {
+    /// It verifies with one of the configured terminal keys.
+    Verified,
+    /// Missing, malformed, or verifies with none of them.
+    Failed(String),
+}
+
+impl SignatureCheck {
+    fn as_str(&self) -> &str {
+        match self {
+            SignatureCheck::Verified => "verified",
+            SignatureCheck::Failed(why) => why,
+        }
+    }
+}
+
+/// Checks the identity line's signature when terminal keys are configured.
+fn check_signature(shared: &Shared, line: &[u8]) -> Option<SignatureCheck> {
+    let keys = &shared.options.terminal_keys;
+    if keys.is_empty() {
+        return None;
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(line) else {
+        return Some(SignatureCheck::Failed("not JSON".into()));
+    };
+    let mut last = None;
+    for key in keys {
+        match signature::verify(&value, key) {
+            Ok(()) => return Some(SignatureCheck::Verified),
+            Err(e) => last = Some(e),
+        }
+    }
+    Some(SignatureCheck::Failed(
+        last.map_or_else(String::new, |e| e.to_string()),
+    ))
 }
 
 /// Counts `id`; true the first time. The ledger is written before the ack.

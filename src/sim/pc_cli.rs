@@ -64,6 +64,11 @@ pub struct PcArgs {
     /// `stats_request`); the `stats` answer is printed as a JSON line.
     #[arg(long)]
     pub ask_stats: bool,
+    /// A terminal's public key for `terminal_signature` (repeatable): 130 hex
+    /// digits, the terminal's `identity-signing.pub`, or its TLS certificate (DER).
+    /// Given: every identity is checked, and one that fails is acked `error`.
+    #[arg(long = "terminal-key", value_name = "HEX|FILE")]
+    pub terminal_keys: Vec<String>,
 }
 
 impl PcArgs {
@@ -83,6 +88,14 @@ impl PcArgs {
         options.allow_plain_tcp = self.allow_plain_tcp;
         options.ledger = self.ledger;
         options.ask_stats = self.ask_stats;
+        options.terminal_keys = self
+            .terminal_keys
+            .iter()
+            .map(|k| {
+                crate::link::signature::parse_public_key(k)
+                    .map_err(|e| PcError::Options(format!("--terminal-key: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
         check_listen(&options)?;
         Ok(options)
     }
