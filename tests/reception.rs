@@ -419,7 +419,7 @@ fn a_camera_missing_at_start_calls_staff_instead_of_crashing() {
 #[test]
 fn card_arrivals_and_departures_are_announced_on_the_control_socket() {
     let mut t = Terminal::start(Options::default());
-    let mut card_event = |t: &mut Terminal| loop {
+    let card_event = |t: &mut Terminal| loop {
         let event = t.next_event();
         if event["event"] == "card" {
             return event;

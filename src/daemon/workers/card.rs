@@ -385,7 +385,11 @@ mod tests {
                 card_worker(
                     ReaderRole::Card,
                     reader,
-                    cmd_rx,
+                    crate::daemon::workers::Commands::new(
+                        cmd_rx,
+                        crate::daemon::workers::Health::new(Duration::from_secs(3600))
+                            .pulse("card"),
+                    ),
                     events,
                     photo,
                     NameSlot::default(),

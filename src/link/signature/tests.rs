@@ -16,6 +16,7 @@ fn msg() -> IdentityMsg {
         consent: Consent::all(),
         consent_mode: ConsentMode::All,
         stale: false,
+        kenmen: None,
         terminal_signature: None,
     }
 }
