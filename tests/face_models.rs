@@ -333,7 +333,10 @@ fn yunet_fetched() -> bool {
     let path = models().join(DetectorKind::Yunet.file_name());
     let there = path.exists();
     if !there {
-        eprintln!("SKIPPED: {} not fetched (scripts/fetch-models.sh)", path.display());
+        eprintln!(
+            "SKIPPED: {} not fetched (scripts/fetch-models.sh)",
+            path.display()
+        );
     }
     there
 }
