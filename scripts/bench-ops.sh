@@ -101,6 +101,8 @@ endpoint = "unix:{d}/link.sock"
 face_retry_ms = 50
 auto_face_s = 0
 screen_timeout_s = {SCREEN_TIMEOUT_S}
+[board]
+worker_timeout_s = {SCREEN_TIMEOUT_S}
 [card]
 kenmen_trust = "{os.getcwd()}/assets/cards/keys/kenmen-ca.pub.pem"
 """
