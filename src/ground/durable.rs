@@ -12,6 +12,17 @@ use std::path::Path;
 /// A crash at any instant leaves either the old or the new content; a failed write
 /// leaves no temporary file behind.
 pub fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_with(dir, path, bytes, |_| Ok(()))
+}
+
+/// [`write_atomic`], with `prepare` run on the temporary file before anything is
+/// written to it (e.g. handing it to another owner).
+pub fn write_atomic_with(
+    dir: &Path,
+    path: &Path,
+    bytes: &[u8],
+    prepare: impl FnOnce(&File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -24,6 +35,7 @@ pub fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()
             .truncate(true)
             .mode(0o600)
             .open(&tmp)?;
+        prepare(&f)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)?;

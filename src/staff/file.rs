@@ -131,25 +131,7 @@ pub fn lock(dir: &Path, owner: &Owner) -> std::io::Result<WriteLock> {
 /// Replaces `name` in `dir` with `bytes`: atomically, durably, 0600, owned by the
 /// directory's owner. Hold the [`WriteLock`].
 pub fn write(dir: &Path, name: &str, bytes: &[u8], owner: &Owner) -> std::io::Result<()> {
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let path = dir.join(name);
-    let result = (|| {
-        let mut f = OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        owner.adopt(&f)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &path)?;
-        durable::sync_dir(dir)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    durable::write_atomic_with(dir, &dir.join(name), bytes, |f| owner.adopt(f))
 }
 
 /// Appends `line` to `name` in `dir` (created 0600, owned by the directory's
