@@ -69,11 +69,13 @@ dpkg-deb --field "$deb" Depends | grep -q fonts-morisawa-bizud-gothic \
     || fail "the package does not depend on fonts-morisawa-bizud-gothic"
 echo "Depends names fonts-morisawa-bizud-gothic"
 
+# YuNet is fetched best-effort (CI cannot reach GitHub): a model absent from the
+# package is skipped here; the ones the default config needs are required above.
 echo "== the models match their pinned sums"
 root="$work/root"
 dpkg-deb --extract "$deb" "$root"
 (cd "$root/usr/share/kaonin/models" &&
-    grep -E '^[0-9a-f]{64}  [^/]+\.onnx$' SHA256SUMS | sha256sum --check --strict) || fail "a packaged model does not match SHA256SUMS"
+    grep -E '^[0-9a-f]{64}  [^/]+\.onnx$' SHA256SUMS | sha256sum --check --strict --ignore-missing) || fail "a packaged model does not match SHA256SUMS"
 
 echo "== the packaged binary reads the packaged config"
 arch=$(dpkg-deb --field "$deb" Architecture)
