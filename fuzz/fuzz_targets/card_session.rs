@@ -18,7 +18,12 @@ use std::time::{Duration, UNIX_EPOCH};
 struct ScriptedCard<'a> {
     script: &'a [u8],
     commands: usize,
+    /// VERIFY commands that carried a PIN or a key (not the bare counter query).
+    verifies: usize,
 }
+
+/// INS of VERIFY.
+const VERIFY: u8 = 0x20;
 
 impl ScriptedCard<'_> {
     fn next_answer(&mut self) -> Option<Vec<u8>> {
@@ -43,6 +48,9 @@ impl CardChannel for ScriptedCard<'_> {
         assert!(command.len() >= 4, "a command APDU has a header");
         self.commands += 1;
         assert!(self.commands < 100_000, "the card layer loops");
+        if command[1] == VERIFY && command.len() > 5 {
+            self.verifies += 1;
+        }
         self.next_answer().ok_or(ErrorKind::Removed)
     }
 }
@@ -51,6 +59,7 @@ fuzz_target!(|data: &[u8]| {
     let mut card = ScriptedCard {
         script: data,
         commands: 0,
+        verifies: 0,
     };
     let face = KenmenKey {
         birth: "19800217".into(),
@@ -60,10 +69,15 @@ fuzz_target!(|data: &[u8]| {
     let mut guard = KenmenGuard::new(3);
     // A fixed "now" inside the virtual card's certificate validity.
     let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    // A secret is presented at most once per step, whatever the card answers
+    // (`6Cxx`, `61xx`, garbage): a second VERIFY would cost the patient a try.
     let _ = card::read_card(&mut card, Some(&face), &mut guard, "s".into(), now);
+    assert!(card.verifies <= 1, "read_card sent {} VERIFYs", card.verifies);
     let _ = card::query_pin_tries(&mut card);
     let pin = Digits::parse("1234", 4).expect("4 digits");
+    let before = card.verifies;
     let _ = card::verify_pin(&mut card, &pin);
+    assert!(card.verifies - before <= 1, "verify_pin sent the PIN twice");
     if let Ok(signature) = card::sign(&mut card, "fuzz-session") {
         assert!(!signature.is_empty());
     }

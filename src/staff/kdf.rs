@@ -27,6 +27,13 @@ pub const LANES: u32 = 1;
 const MIN_MEMORY_KIB: u32 = 19 * 1024;
 /// Weakest PBKDF2 entry a store file may hold (the old stores' own count).
 pub const MIN_PBKDF2_ITERATIONS: u32 = 100_000;
+/// Costliest PBKDF2 entry a store file may hold: kaonin wrote 100,000; a file asking
+/// for far more would make every check at the counter hang (about a second per
+/// million on the board), so it is not trusted.
+pub const MAX_PBKDF2_ITERATIONS: u32 = 1_000_000;
+/// Most Argon2id memory a store file may name, KiB (256 MiB: the board must keep
+/// its camera, models and screens beside one check).
+const MAX_MEMORY_KIB: u32 = 256 * 1024;
 
 const SALT_LEN: usize = 16;
 const HASH_LEN: usize = 32;
@@ -54,7 +61,7 @@ impl Argon2Cost {
     /// than kaonin wrote the file; a huge one would exhaust the terminal).
     pub fn is_acceptable(&self) -> bool {
         self.m_kib >= MIN_MEMORY_KIB
-            && self.m_kib <= 1024 * 1024
+            && self.m_kib <= MAX_MEMORY_KIB
             && (1..=16).contains(&self.t)
             && (1..=8).contains(&self.p)
     }
@@ -112,9 +119,9 @@ pub fn verify(hashed: &Hashed, secret: &[u8]) -> bool {
 }
 
 /// Whether a stored PBKDF2 entry is well formed and as strong as kaonin wrote them
-/// (salt ≥ 8 bytes, hash 32 bytes, ≥ 100,000 iterations).
+/// (salt ≥ 8 bytes, hash 32 bytes, 100,000 to 1,000,000 iterations).
 pub fn is_well_formed(hashed: &Hashed) -> bool {
-    hashed.iterations >= MIN_PBKDF2_ITERATIONS
+    (MIN_PBKDF2_ITERATIONS..=MAX_PBKDF2_ITERATIONS).contains(&hashed.iterations)
         && B64.decode(&hashed.salt).is_ok_and(|s| s.len() >= 8)
         && B64.decode(&hashed.hash).is_ok_and(|h| h.len() == HASH_LEN)
 }

@@ -237,6 +237,31 @@ fn weak_entries_count_as_corrupt() {
 }
 
 #[test]
+fn entries_that_would_hang_a_check_count_as_corrupt() {
+    // A file written by someone else may ask for any cost: a PBKDF2 count of
+    // four billion, or Argon2id memory the board does not have, would freeze
+    // the counter at every check. Such a store is set aside like a corrupt one.
+    let huge_pbkdf2 = r#"{"version":1,"entries":[{"account":"a","iterations":4000000000,"salt":"AAAAAAAAAAA=","hash":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}]}"#;
+    let fair = huge_pbkdf2.replace("4000000000", "1000000");
+    for (text, kept) in [(huge_pbkdf2.to_owned(), 0), (fair, 1)] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(FILE_NAME), text).unwrap();
+        assert_eq!(store(dir.path()).accounts().len(), kept);
+    }
+    let big = kdf::Argon2Cost {
+        m_kib: 1024 * 1024,
+        t: 1,
+        p: 1,
+    };
+    assert!(!big.is_acceptable());
+    assert!(kdf::Argon2Cost {
+        m_kib: 64 * 1024,
+        ..big
+    }
+    .is_acceptable());
+}
+
+#[test]
 fn audit_lines_name_account_time_and_what_but_no_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let s = store(dir.path());

@@ -38,7 +38,11 @@ pub fn output_with_stdin(mut cmd: Command, stdin: &str) -> std::process::Output 
     // write then meets a closed pipe, which is that command's answer, not a failure.
     let written = child.stdin.take().unwrap().write_all(stdin.as_bytes());
     if let Err(e) = written {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "writing stdin: {e}");
+        assert_eq!(
+            e.kind(),
+            std::io::ErrorKind::BrokenPipe,
+            "writing stdin: {e}"
+        );
     }
     child.wait_with_output().unwrap()
 }
