@@ -72,7 +72,11 @@ fuzz_target!(|data: &[u8]| {
     // A secret is presented at most once per step, whatever the card answers
     // (`6Cxx`, `61xx`, garbage): a second VERIFY would cost the patient a try.
     let _ = card::read_card(&mut card, Some(&face), &mut guard, "s".into(), now);
-    assert!(card.verifies <= 1, "read_card sent {} VERIFYs", card.verifies);
+    assert!(
+        card.verifies <= 1,
+        "read_card sent {} VERIFYs",
+        card.verifies
+    );
     let _ = card::query_pin_tries(&mut card);
     let pin = Digits::parse("1234", 4).expect("4 digits");
     let before = card.verifies;
