@@ -120,6 +120,9 @@ fn display_and_touch_extensions() {
     assert!(err("[input]\ntouch_y = [5, 5]\n").contains("input.touch_y"));
     assert!(err("[display]\nwidth = 640\nheight = 480\n").contains("display.width"));
     Config::parse("[display]\nwidth = 720\nheight = 1280\n", "k.toml").unwrap();
+    assert!(err("[display]\nwidth = 100000\nheight = 480\n").contains("at most 3840"));
+    assert!(err("[display]\nwidth = 1000\nheight = 4000000000\n").contains("display.width"));
+    Config::parse("[display]\nwidth = 3840\nheight = 2160\n", "k.toml").unwrap();
 }
 
 #[cfg(feature = "sim")]

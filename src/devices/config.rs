@@ -194,6 +194,9 @@ impl ReaderConfig {
     }
 }
 
+/// The largest panel side the screens are drawn for (a 4K panel).
+pub const MAX_PANEL_SIDE: u32 = 3840;
+
 impl DisplayConfig {
     /// Checks values that parse but cannot work: (dotted key, reason).
     pub fn validate(&self) -> Result<(), (&'static str, String)> {
@@ -202,6 +205,14 @@ impl DisplayConfig {
             return Err((
                 "display.width",
                 "the screens need at least 800x480 (landscape) or 600x1000 (portrait)".into(),
+            ));
+        }
+        if w > MAX_PANEL_SIDE || h > MAX_PANEL_SIDE {
+            // Each screen is a w×h frame in memory: a typo must not cost the board
+            // gigabytes before the first screen.
+            return Err((
+                "display.width",
+                format!("at most {MAX_PANEL_SIDE} pixels a side (got {w}x{h})"),
             ));
         }
         if self.kind == DisplayKind::Png && self.dir.as_os_str().is_empty() {

@@ -59,10 +59,16 @@ pub fn demo_config(work: &Path, out: &Path) -> Config {
 
 /// Runs the demo, writing screen PNGs to `out`.
 pub async fn run(out: &Path) -> anyhow::Result<()> {
-    let work = std::env::temp_dir().join(format!("kaonin-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&work)
-        .and_then(|_| std::fs::create_dir_all(out))
-        .map_err(|e| DemoError::Setup(work.display().to_string(), e.to_string()))?;
+    // A fresh directory of our own (random name, mode 0700, removed on the way
+    // out): a name another user could guess and create first would let them
+    // plant the sockets and state the demo uses.
+    let dir = tempfile::Builder::new()
+        .prefix("kaonin-demo-")
+        .tempdir()
+        .map_err(|e| DemoError::Setup(std::env::temp_dir().display().to_string(), e.to_string()))?;
+    let work = dir.path().to_path_buf();
+    std::fs::create_dir_all(out)
+        .map_err(|e| DemoError::Setup(out.display().to_string(), e.to_string()))?;
     let config = demo_config(&work, out);
     println!("kaonin demo: screens are written to {}", out.display());
     println!("face matcher: the deterministic TEST-ONLY thumbnail matcher on synthetic faces");
@@ -85,7 +91,7 @@ pub async fn run(out: &Path) -> anyhow::Result<()> {
     let _ = stop_tx.send(());
     let stopped = daemon.await;
     pc_task.abort();
-    let _ = std::fs::remove_dir_all(&work);
+    drop(dir);
     result?;
     stopped??;
     println!("kaonin demo: all three receptions completed");
