@@ -51,8 +51,8 @@ pub enum Inbound {
     Flow(Event),
     /// A line from the control socket.
     Control(control::Request),
-    /// Input from a touchscreen or keypad.
-    Input(InputEvent),
+    /// Input from a touchscreen or keypad, with its place in the bounded input queue.
+    Input(InputEvent, workers::input::Queued),
     /// A device stopped or started working.
     Device { device: Device, up: bool },
     /// Time to tell systemd the loop is alive.

@@ -18,6 +18,7 @@ use super::transport::{connect, BoxStream, ClientSecurity, Endpoint};
 use super::{LinkError, SOFTWARE};
 use crate::flow::{Event, Identity, PcEventKind};
 use crate::ground::civil::{now_rfc3339, unix_now};
+use crate::ground::escape::Escaped;
 use crate::staff::Staff;
 use kaonin_hal::secret::Digits;
 use std::collections::VecDeque;
@@ -321,7 +322,7 @@ impl Client {
                     }
                     match end {
                         End::Shutdown => return,
-                        End::Dropped(why) => tracing::warn!(reason = %why, "link down"),
+                        End::Dropped(why) => tracing::warn!(reason = %Escaped(&why), "link down"),
                     }
                 }
                 Err(e) => {
@@ -526,7 +527,7 @@ impl Client {
                 self.on_message(conn, msg).await
             }
             Err(message) => {
-                tracing::debug!(%message, "bad line from the PC");
+                tracing::debug!(message = %Escaped(&message), "bad line from the PC");
                 conn.send(&ReaderMsg::Error { message }).await?;
                 if garbage.bad() {
                     tracing::warn!("the PC sent only garbage; disconnecting");
@@ -563,7 +564,7 @@ impl Client {
                         })
                         .await;
                 } else {
-                    tracing::debug!(%id, "ack for a record not in the outbox (already acked)");
+                    tracing::debug!(id = %Escaped(&id), "ack for a record not in the outbox (already acked)");
                 }
                 Ok(())
             }
@@ -609,7 +610,7 @@ impl Client {
             PcMsg::Ping => conn.send(&ReaderMsg::Pong).await,
             PcMsg::Pong | PcMsg::Ok { .. } => Ok(()),
             PcMsg::Error { message } => {
-                tracing::debug!(%message, "the PC reported an error");
+                tracing::debug!(message = %Escaped(&message), "the PC reported an error");
                 Ok(())
             }
         }

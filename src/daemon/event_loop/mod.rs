@@ -70,7 +70,7 @@ impl Loop {
             match inbound {
                 Inbound::Flow(event) => self.on_event(event),
                 Inbound::Control(request) => self.on_control(request),
-                Inbound::Input(input) => self.on_input(input),
+                Inbound::Input(input, _queued) => self.on_input(input),
                 Inbound::Device { device, up } => {
                     if up {
                         tracing::info!(?device, "device working again");
