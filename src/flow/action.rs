@@ -25,6 +25,9 @@ pub enum AuditEntry {
     VisualArmed { account: String },
     /// A staff member confirmed a visual check for session `id`.
     VisualConfirmed { account: String, id: String },
+    /// A staff member found the patient is not the holder of the card of session
+    /// `id` (本人ではない); nothing was forwarded.
+    VisualRefused { account: String, id: String },
     /// A wrong staff passcode was typed.
     StaffPasscodeRejected,
     /// Staff are locked out after too many wrong passcodes.

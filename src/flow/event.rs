@@ -269,6 +269,10 @@ pub enum Event {
     PinTyped(Digits),
     /// Staff typed the facility passcode to arm visual-check mode.
     StaffVisual(Digits),
+    /// Staff asked for the passcode screen from the reader's own inputs (the 係員
+    /// control of the touch panel, or the staff key sequence of a PIN pad).
+    /// Extension; the same as pressing [`Button::Staff`].
+    StaffEntry,
     /// Result of [`Action::CheckStaffPasscode`](super::Action::CheckStaffPasscode).
     StaffChecked(StaffCheck),
     /// Staff confirm the card photo shows the patient.

@@ -51,6 +51,7 @@ pub enum StateName {
     Done,
     SentOffline,
     StaffCall,
+    StaffPasscode,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +84,8 @@ enum State {
     },
     SentOffline,
     StaffCall(StaffReason),
+    /// Staff type their passcode on the reader (entered from its own inputs).
+    StaffPasscode,
 }
 
 /// What the flow knows about the card of the current session.
@@ -178,6 +181,7 @@ impl Flow {
             State::Done { .. } => StateName::Done,
             State::SentOffline => StateName::SentOffline,
             State::StaffCall(_) => StateName::StaffCall,
+            State::StaffPasscode => StateName::StaffPasscode,
         }
     }
 
@@ -212,6 +216,7 @@ impl Flow {
             Event::Press(button) => self.on_press(button, &mut out),
             Event::PinTyped(pin) => self.on_pin_typed(pin, &mut out),
             Event::StaffVisual(passcode) => self.on_staff_visual(passcode, &mut out),
+            Event::StaffEntry => self.on_staff_entry(&mut out),
             Event::StaffChecked(check) => self.on_staff_checked(check, &mut out),
             Event::StaffConfirm => self.on_staff_confirm(&mut out),
             Event::Enqueued(result) => self.on_enqueued(result, &mut out),
@@ -380,6 +385,9 @@ impl Flow {
                 | State::SentOffline
                 | State::StaffCall(_),
             ) => self.end_session(out),
+            (Button::Staff, _) => self.on_staff_entry(out),
+            (Button::Confirm, State::VisualArmed) => self.on_staff_confirm(out),
+            (Button::NotPatient, State::VisualArmed) => self.on_not_patient(out),
             (Button::ConsentAll, State::Consent) => self.consent_all(out),
             (Button::ConsentIndividual, State::Consent) => self.consent_individually(out),
             (Button::Yes | Button::No, State::ConsentItems(index)) => {

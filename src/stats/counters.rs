@@ -297,7 +297,7 @@ impl State {
                 AuditEntry::VisualConfirmed { .. } => c.visual_checks += 1,
                 AuditEntry::StaffPasscodeRejected => c.staff_passcode_rejected += 1,
                 AuditEntry::StaffLockedOut => c.staff_lockouts += 1,
-                AuditEntry::VisualArmed { .. } => return,
+                AuditEntry::VisualArmed { .. } | AuditEntry::VisualRefused { .. } => return,
             },
             _ => return,
         }

@@ -1,5 +1,7 @@
-//! The staff visual check (目視確認): a staff passcode arms it for one patient,
-//! a staff member confirms the card photo shows the patient.
+//! The staff visual check (目視確認): staff open the passcode screen from the
+//! reader's own inputs ([`crate::flow::Event::StaffEntry`], the 係員 control), a staff passcode
+//! arms it for one patient, a staff member compares the chip photo with the patient
+//! and confirms (or finds it is not the patient).
 
 use super::{Flow, State};
 use crate::flow::{Action, AuditEntry, Method, PcEventKind, StaffCheck, StaffNotice};
@@ -7,15 +9,23 @@ use kaonin_hal::indicator::Signal;
 use kaonin_hal::secret::Digits;
 
 impl Flow {
-    fn can_arm_visual(&self) -> bool {
+    pub(super) fn can_arm_visual(&self) -> bool {
         let card_session = self.session_kind().is_some_and(|k| !k.is_phone());
         match self.state {
             State::Idle => true,
+            State::StaffPasscode => self.session.is_none() || card_session,
             State::MethodSelect | State::Face { .. } | State::PinLocked => card_session,
             State::Pin {
                 verifying: false, ..
             } => card_session,
             _ => false,
+        }
+    }
+
+    /// The passcode screen, where a visual check may be armed and is not yet.
+    pub(super) fn on_staff_entry(&mut self, out: &mut Vec<Action>) {
+        if self.state != State::StaffPasscode && self.visual.is_none() && self.can_arm_visual() {
+            self.enter(State::StaffPasscode, out);
         }
     }
 
@@ -54,6 +64,26 @@ impl Flow {
                 self.show(out);
             }
         }
+    }
+
+    /// 本人ではない: the patient is not the card holder. Nothing is forwarded; the
+    /// session ends and visual-check mode disarms.
+    pub(super) fn on_not_patient(&mut self, out: &mut Vec<Action>) {
+        if self.state != State::VisualArmed {
+            return;
+        }
+        let (Some(account), Some(session)) = (self.visual.clone(), self.session.as_ref()) else {
+            return;
+        };
+        out.push(Action::Audit(AuditEntry::VisualRefused {
+            account,
+            id: session.facts.session_id.clone(),
+        }));
+        out.push(Action::PcEvent {
+            kind: PcEventKind::VisualCheck,
+            detail: "not the card holder".into(),
+        });
+        self.end_session(out);
     }
 
     pub(super) fn on_staff_confirm(&mut self, out: &mut Vec<Action>) {

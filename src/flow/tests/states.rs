@@ -95,12 +95,16 @@ fn reach(target: StateName) -> Run {
             run.send(Event::Press(Button::ConsentAll));
             run.send(Event::Enqueued(Err("disk full".into())));
         }
+        StateName::StaffPasscode => {
+            std_card(&mut run);
+            run.send(Event::Press(Button::Staff));
+        }
     }
     assert_eq!(run.flow.state(), target, "script for {target:?}");
     run
 }
 
-const ALL_STATES: [StateName; 19] = [
+const ALL_STATES: [StateName; 20] = [
     StateName::Idle,
     StateName::Reading,
     StateName::CardError,
@@ -120,6 +124,7 @@ const ALL_STATES: [StateName; 19] = [
     StateName::Done,
     StateName::SentOffline,
     StateName::StaffCall,
+    StateName::StaffPasscode,
 ];
 
 /// One event of every kind (and every payload variant that matters).
@@ -159,6 +164,7 @@ fn every_event() -> Vec<Event> {
         Event::StaffChecked(StaffCheck::Rejected { attempts_left: 2 }),
         Event::StaffChecked(StaffCheck::LockedOut { retry_after_s: 60 }),
         Event::StaffConfirm,
+        Event::StaffEntry,
         Event::Enqueued(Ok(())),
         Event::Enqueued(Err("x".into())),
         Event::Acked {
@@ -283,11 +289,7 @@ fn screens_offer_at_most_three_main_buttons() {
     for state in ALL_STATES {
         let run = reach(state);
         let screen = run.last_screen();
-        let main = screen
-            .buttons
-            .iter()
-            .filter(|b| !matches!(b, Button::Lang))
-            .count();
+        let main = screen.buttons.iter().filter(|b| !b.is_corner()).count();
         assert!(main <= 3, "{state:?}: {:?}", screen.buttons);
     }
 }
