@@ -289,6 +289,10 @@ pub enum Event {
     Link { up: bool },
     /// The PC asked to end the session.
     PcCancel,
+    /// The PC arms visual-check mode for a staff account (`arm_visual`, extension).
+    PcArmVisual { account: String },
+    /// The PC disarms visual-check mode (`disarm`, extension).
+    PcDisarm,
     /// A device stopped (`up: false`) or started (`up: true`) working.
     Device { device: Device, up: bool },
     /// A timer of [`Action::StartTimer`](super::Action::StartTimer) ran out.

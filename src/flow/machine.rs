@@ -227,6 +227,8 @@ impl Flow {
             } => self.on_acked(&id, result, message, &mut out),
             Event::Link { up } => self.on_link(up, &mut out),
             Event::PcCancel => self.end_session(&mut out),
+            Event::PcArmVisual { account } => self.on_pc_arm_visual(account, &mut out),
+            Event::PcDisarm => self.on_pc_disarm(&mut out),
             Event::Device { device, up } => self.on_device(device, up, &mut out),
             Event::CardFace(event) => self.on_card_face(event, &mut out),
         }

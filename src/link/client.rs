@@ -18,6 +18,7 @@ use super::transport::{connect, BoxStream, ClientSecurity, Endpoint};
 use super::{LinkError, SOFTWARE};
 use crate::flow::{Event, Identity, PcEventKind};
 use crate::ground::civil::{now_rfc3339, unix_now};
+use crate::ground::escape::Escaped;
 use crate::staff::Staff;
 use kaonin_hal::secret::Digits;
 use std::collections::VecDeque;
@@ -244,6 +245,13 @@ impl LinkHandle {
         });
         if self.cmds.try_send(event).is_err() {
             tracing::debug!("PC event dropped: the link's queue is full");
+        }
+    }
+
+    /// Answers a request of the PC (`ok` or `error`), best effort like an event.
+    pub fn reply(&self, msg: ReaderMsg) {
+        if self.cmds.try_send(Cmd::Event(msg)).is_err() {
+            tracing::debug!("PC answer dropped: the link's queue is full");
         }
     }
 
@@ -604,6 +612,20 @@ impl Client {
             }
             PcMsg::Cancel => {
                 let _ = self.events.send(Event::PcCancel).await;
+                Ok(())
+            }
+            PcMsg::ArmVisual { account } => {
+                // The flow answers (`ok` or `error`) through `LinkHandle::reply`.
+                if let Err(e) = crate::staff::account::validate(&account) {
+                    let message = format!("arm_visual: {e}");
+                    return conn.send(&ReaderMsg::Error { message }).await;
+                }
+                tracing::info!(account = %Escaped(&account), "the PC arms visual-check mode");
+                let _ = self.events.send(Event::PcArmVisual { account }).await;
+                Ok(())
+            }
+            PcMsg::Disarm => {
+                let _ = self.events.send(Event::PcDisarm).await;
                 Ok(())
             }
             PcMsg::Ping => conn.send(&ReaderMsg::Pong).await,

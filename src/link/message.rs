@@ -166,12 +166,17 @@ pub enum PcMsg {
     Pong,
     /// Extension: ask for a `stats` message (the operations figures).
     StatsRequest,
+    /// Extension: arm visual-check mode for a staff account (answered `ok` or
+    /// `error`; refused while a patient is entering a PIN).
+    ArmVisual { account: String },
+    /// Extension: disarm visual-check mode (answered `ok` or `error`).
+    Disarm,
 }
 
 const READER_TYPES: [&str; 9] = [
     "hello", "identity", "event", "status", "ok", "error", "ping", "pong", "stats",
 ];
-const PC_TYPES: [&str; 10] = [
+const PC_TYPES: [&str; 12] = [
     "ack",
     "set_passcode",
     "revoke_passcode",
@@ -182,6 +187,8 @@ const PC_TYPES: [&str; 10] = [
     "ping",
     "pong",
     "stats_request",
+    "arm_visual",
+    "disarm",
 ];
 
 /// Why a line is not a message; the text goes into the `error` reply.

@@ -338,6 +338,12 @@ impl Staff {
     pub fn audit(&self, entry: &AuditEntry) -> Result<(), StaffError> {
         let (what, account, id) = match entry {
             AuditEntry::VisualArmed { account } => ("visual_armed", Some(account.as_str()), None),
+            AuditEntry::VisualArmedByPc { account } => {
+                ("visual_armed_by_pc", Some(account.as_str()), None)
+            }
+            AuditEntry::VisualDisarmedByPc { account } => {
+                ("visual_disarmed_by_pc", Some(account.as_str()), None)
+            }
             AuditEntry::VisualConfirmed { account, id } => (
                 "visual_confirmed",
                 Some(account.as_str()),

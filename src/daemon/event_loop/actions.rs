@@ -52,6 +52,11 @@ impl Loop {
             Action::CheckStaffPasscode(passcode) => self.check_staff(passcode),
             Action::Enqueue(identity) => self.uplink.enqueue(identity, self.tx.clone()),
             Action::PcEvent { kind, detail } => self.uplink.event(kind, &detail),
+            Action::PcAnswer {
+                of,
+                account,
+                refused,
+            } => self.uplink.answer(of, account, refused),
             Action::Audit(entry) => {
                 if let Err(e) = self.staff.audit(&entry) {
                     tracing::error!(error = %e, "audit log write failed");

@@ -66,6 +66,73 @@ impl Flow {
         }
     }
 
+    /// `arm_visual` from the PC: armed as by a passcode, audited as from the PC;
+    /// refused while a patient types (or verifies) a PIN, while already armed, and
+    /// where no visual check can be armed.
+    pub(super) fn on_pc_arm_visual(&mut self, account: String, out: &mut Vec<Action>) {
+        let refused = if matches!(self.state, State::Pin { .. } | State::PinQuery) {
+            Some("a patient is entering a PIN")
+        } else if self.visual.is_some() {
+            Some("visual-check mode is already armed")
+        } else if !self.can_arm_visual() {
+            Some("visual-check mode cannot be armed now")
+        } else {
+            None
+        };
+        if let Some(reason) = refused {
+            out.push(Action::PcAnswer {
+                of: "arm_visual",
+                account: Some(account),
+                refused: Some(reason.into()),
+            });
+            return;
+        }
+        // A passcode being checked at the reader is overtaken.
+        self.staff_pending = false;
+        out.push(Action::Audit(AuditEntry::VisualArmedByPc {
+            account: account.clone(),
+        }));
+        out.push(Action::PcEvent {
+            kind: PcEventKind::VisualCheck,
+            detail: format!("armed by {account} from the PC"),
+        });
+        out.push(Action::PcAnswer {
+            of: "arm_visual",
+            account: Some(account.clone()),
+            refused: None,
+        });
+        self.visual = Some(account);
+        self.enter(State::VisualArmed, out);
+    }
+
+    /// `disarm` from the PC: visual-check mode ends before a staff confirmation
+    /// (the session ends, as a cancel); refused when nothing is armed, or once the
+    /// check was confirmed (the patient is at the consent screens).
+    pub(super) fn on_pc_disarm(&mut self, out: &mut Vec<Action>) {
+        let armed = self.visual.clone().filter(|_| {
+            self.session
+                .as_ref()
+                .map_or(true, |s| s.method != Some(Method::Visual))
+        });
+        let Some(account) = armed else {
+            out.push(Action::PcAnswer {
+                of: "disarm",
+                account: None,
+                refused: Some("visual-check mode is not armed".into()),
+            });
+            return;
+        };
+        out.push(Action::Audit(AuditEntry::VisualDisarmedByPc {
+            account: account.clone(),
+        }));
+        out.push(Action::PcAnswer {
+            of: "disarm",
+            account: Some(account),
+            refused: None,
+        });
+        self.end_session(out);
+    }
+
     /// 本人ではない: the patient is not the card holder. Nothing is forwarded; the
     /// session ends and visual-check mode disarms.
     pub(super) fn on_not_patient(&mut self, out: &mut Vec<Action>) {

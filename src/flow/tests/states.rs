@@ -165,6 +165,10 @@ fn every_event() -> Vec<Event> {
         Event::StaffChecked(StaffCheck::LockedOut { retry_after_s: 60 }),
         Event::StaffConfirm,
         Event::StaffEntry,
+        Event::PcArmVisual {
+            account: "pc".into(),
+        },
+        Event::PcDisarm,
         Event::Enqueued(Ok(())),
         Event::Enqueued(Err("x".into())),
         Event::Acked {

@@ -232,3 +232,94 @@ fn a_locked_out_staff_sees_the_minutes_on_the_passcode_screen() {
         Some(StaffNotice::LockedOut { retry_after_s: 300 })
     );
 }
+
+fn answers(run: &Run) -> Vec<(&'static str, Option<String>)> {
+    run.actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::PcAnswer { of, refused, .. } => Some((*of, refused.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_pc_arms_from_idle_and_the_staff_confirm_after_the_card() {
+    let mut run = Run::new();
+    run.send(Event::PcArmVisual {
+        account: "staff-07".into(),
+    });
+    assert_eq!(answers(&run), [("arm_visual", None)]);
+    assert_eq!(run.last_screen().id, ScreenId::VisualArmed);
+    assert!(!run.last_screen().params.staff_confirm);
+    assert_eq!(
+        run.count(|a| matches!(a, Action::Audit(AuditEntry::VisualArmedByPc { account }) if account == "staff-07")),
+        1
+    );
+    run.card(CardKind::Standard, PhotoStatus::Available);
+    assert!(run.last_screen().params.staff_confirm);
+    run.send(Event::Press(Button::Confirm));
+    run.consent_all_and_ack();
+    assert_eq!(run.enqueued()[0].staff_account.as_deref(), Some("staff-07"));
+    assert_eq!(run.enqueued()[0].method, Method::Visual);
+}
+
+#[test]
+fn the_pc_is_refused_mid_pin_and_when_already_armed() {
+    let mut run = Run::new();
+    run.card(CardKind::Standard, PhotoStatus::Available);
+    run.send(Event::Press(Button::Pin));
+    run.send(Event::PinTries(Ok(PinStatus::Tries(3))));
+    run.send(Event::PcArmVisual {
+        account: "s".into(),
+    });
+    run.send(Event::PcDisarm);
+    assert_eq!(run.flow.state(), StateName::Pin);
+    let got = answers(&run);
+    assert_eq!(got.len(), 2);
+    assert!(got.iter().all(|(_, refused)| refused.is_some()), "{got:?}");
+    assert!(got[0].1.as_ref().unwrap().contains("PIN"));
+    // The PIN goes on as before.
+    run.send(Event::PinTyped(pin("1234")));
+    assert!(run
+        .actions
+        .iter()
+        .any(|a| matches!(a, Action::VerifyPin(_))));
+
+    let mut run = Run::new();
+    run.send(Event::PcArmVisual {
+        account: "a".into(),
+    });
+    run.send(Event::PcArmVisual {
+        account: "b".into(),
+    });
+    let got = answers(&run);
+    assert_eq!(got[0], ("arm_visual", None));
+    assert!(got[1].1.as_ref().unwrap().contains("already"));
+}
+
+#[test]
+fn the_pc_disarms_before_the_confirmation_only() {
+    let mut run = Run::new();
+    run.card(CardKind::Standard, PhotoStatus::Available);
+    run.send(Event::PcArmVisual {
+        account: "s".into(),
+    });
+    run.send(Event::PcDisarm);
+    assert_eq!(run.flow.state(), StateName::Idle);
+    assert_eq!(answers(&run), [("arm_visual", None), ("disarm", None)]);
+    assert_eq!(
+        run.count(|a| matches!(a, Action::Audit(AuditEntry::VisualDisarmedByPc { .. }))),
+        1
+    );
+    // Confirmed: the patient is at consent; disarm is refused.
+    let mut run = Run::new();
+    run.card(CardKind::Standard, PhotoStatus::Available);
+    run.send(Event::PcArmVisual {
+        account: "s".into(),
+    });
+    run.send(Event::StaffConfirm);
+    run.send(Event::PcDisarm);
+    assert_eq!(run.flow.state(), StateName::Consent);
+    assert!(answers(&run)[1].1.is_some());
+}
