@@ -52,6 +52,7 @@ pub enum StateName {
     SentOffline,
     StaffCall,
     StaffPasscode,
+    Prescription,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +87,8 @@ enum State {
     StaffCall(StaffReason),
     /// Staff type their passcode on the reader (entered from its own inputs).
     StaffPasscode,
+    /// Paper or electronic prescription, after consent (policy).
+    Prescription,
 }
 
 /// What the flow knows about the card of the current session.
@@ -101,6 +104,7 @@ struct Session {
     staff_account: Option<String>,
     consent: Consent,
     consent_mode: ConsentMode,
+    prescription: Option<super::Prescription>,
 }
 
 /// The reception flow.
@@ -182,6 +186,7 @@ impl Flow {
             State::SentOffline => StateName::SentOffline,
             State::StaffCall(_) => StateName::StaffCall,
             State::StaffPasscode => StateName::StaffPasscode,
+            State::Prescription => StateName::Prescription,
         }
     }
 
@@ -390,6 +395,12 @@ impl Flow {
             (Button::Staff, _) => self.on_staff_entry(out),
             (Button::Confirm, State::VisualArmed) => self.on_staff_confirm(out),
             (Button::NotPatient, State::VisualArmed) => self.on_not_patient(out),
+            (Button::Paper, State::Prescription) => {
+                self.prescription_chosen(super::Prescription::Paper, out)
+            }
+            (Button::Electronic, State::Prescription) => {
+                self.prescription_chosen(super::Prescription::Electronic, out)
+            }
             (Button::ConsentAll, State::Consent) => self.consent_all(out),
             (Button::ConsentIndividual, State::Consent) => self.consent_individually(out),
             (Button::Yes | Button::No, State::ConsentItems(index)) => {

@@ -29,6 +29,8 @@ pub enum ScreenId {
     StaffCall,
     /// Staff type their visual-check passcode on the reader's pad. Extension.
     StaffPasscode,
+    /// 処方箋の発行形態: paper or electronic, after consent. Extension.
+    Prescription,
 }
 
 impl Screen {
@@ -48,7 +50,7 @@ impl Screen {
 
 impl ScreenId {
     /// Every screen id.
-    pub const ALL: [ScreenId; 16] = [
+    pub const ALL: [ScreenId; 17] = [
         ScreenId::Idle,
         ScreenId::Reading,
         ScreenId::CardError,
@@ -65,6 +67,7 @@ impl ScreenId {
         ScreenId::SentOffline,
         ScreenId::StaffCall,
         ScreenId::StaffPasscode,
+        ScreenId::Prescription,
     ];
 
     /// The id as written in the control and link protocols.
@@ -86,6 +89,7 @@ impl ScreenId {
             ScreenId::SentOffline => "sent_offline",
             ScreenId::StaffCall => "staff_call",
             ScreenId::StaffPasscode => "staff_passcode",
+            ScreenId::Prescription => "prescription",
         }
     }
 
@@ -117,11 +121,15 @@ pub enum Button {
     Confirm,
     /// 本人ではない: staff find the patient is not the card holder (extension).
     NotPatient,
+    /// 紙の処方箋 (extension; the prescription screen).
+    Paper,
+    /// 電子処方箋 (extension; the prescription screen).
+    Electronic,
 }
 
 impl Button {
     /// Every button.
-    pub const ALL: [Button; 13] = [
+    pub const ALL: [Button; 15] = [
         Button::Face,
         Button::Pin,
         Button::Ok,
@@ -135,6 +143,8 @@ impl Button {
         Button::Staff,
         Button::Confirm,
         Button::NotPatient,
+        Button::Paper,
+        Button::Electronic,
     ];
 
     /// The id as written in the control protocol.
@@ -153,6 +163,8 @@ impl Button {
             Button::Staff => "staff",
             Button::Confirm => "confirm",
             Button::NotPatient => "not_patient",
+            Button::Paper => "paper",
+            Button::Electronic => "electronic",
         }
     }
 

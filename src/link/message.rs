@@ -9,7 +9,9 @@
 //! liveness, `ok` and `error` from the reader, `stale` on identities, and the
 //! operations figures (`stats_request` → `stats`).
 
-use crate::flow::{AckResult, Consent, ConsentMode, Identity, KenmenFacts, Method, PcEventKind};
+use crate::flow::{
+    AckResult, Consent, ConsentMode, Identity, KenmenFacts, Method, PcEventKind, Prescription,
+};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -48,6 +50,10 @@ pub struct IdentityMsg {
     /// (Boxed to keep the message types small.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kenmen: Option<Box<KenmenFacts>>,
+    /// Extension: the prescription form the patient chose (`paper` or
+    /// `electronic`); only when the terminal asks (`[policy] prescription_choice`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prescription: Option<Prescription>,
     /// Extension: true when the record waited in the outbox longer than the
     /// configured age (consent validity); the PC decides what to do.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -80,6 +86,7 @@ impl IdentityMsg {
             consent: identity.consent,
             consent_mode: identity.consent_mode,
             kenmen: identity.kenmen.clone().map(Box::new),
+            prescription: identity.prescription,
             stale: false,
             terminal_signature: None,
         }
@@ -276,6 +283,7 @@ mod tests {
             consent: Consent::all(),
             consent_mode: ConsentMode::All,
             kenmen: None,
+            prescription: None,
         }
     }
 

@@ -44,6 +44,8 @@ pub fn button_key(button: Button) -> &'static str {
         Button::Staff => "button.staff",
         Button::Confirm => "button.confirm",
         Button::NotPatient => "button.not_patient",
+        Button::Paper => "button.paper",
+        Button::Electronic => "button.electronic",
     }
 }
 
@@ -230,6 +232,10 @@ pub fn content(screen: &Screen, cat: &Catalog) -> Content {
             c.title = key("consent_items.title");
             c.instruction = cat.fill("consent_items.instruction", &[("item", &name)]);
             c.detail = Some(name);
+        }
+        ScreenId::Prescription => {
+            c.title = key("prescription.title");
+            c.instruction = key("prescription.instruction");
         }
         ScreenId::Sending => {
             c.title = key("sending.title");

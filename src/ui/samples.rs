@@ -19,6 +19,7 @@ pub fn buttons(id: ScreenId) -> Vec<Button> {
         }
         ScreenId::PinLocked => vec![Ok, Staff],
         ScreenId::Consent => vec![ConsentAll, ConsentIndividual, Cancel],
+        ScreenId::Prescription => vec![Paper, Electronic, Cancel],
         ScreenId::ConsentItems => vec![Yes, No],
         ScreenId::CardError | ScreenId::Done | ScreenId::SentOffline | ScreenId::StaffCall => {
             vec![Ok]

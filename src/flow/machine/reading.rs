@@ -101,6 +101,7 @@ impl Flow {
             staff_account: None,
             consent: Consent::default(),
             consent_mode: ConsentMode::All,
+            prescription: None,
         });
         match kind {
             CardKind::Android => self.query_pin(out),

@@ -102,6 +102,10 @@ impl Flow {
                 ];
                 ScreenId::Consent
             }
+            State::Prescription => {
+                buttons = vec![Button::Paper, Button::Electronic, Button::Cancel];
+                ScreenId::Prescription
+            }
             State::ConsentItems(index) => {
                 params.consent_item = Some(ConsentItem::ALL[*index]);
                 buttons = vec![Button::Yes, Button::No];

@@ -99,12 +99,20 @@ fn reach(target: StateName) -> Run {
             std_card(&mut run);
             run.send(Event::Press(Button::Staff));
         }
+        StateName::Prescription => {
+            run = Run::with(Policy {
+                prescription_choice: true,
+                ..Policy::default()
+            });
+            face_ok(&mut run);
+            run.send(Event::Press(Button::ConsentAll));
+        }
     }
     assert_eq!(run.flow.state(), target, "script for {target:?}");
     run
 }
 
-const ALL_STATES: [StateName; 20] = [
+const ALL_STATES: [StateName; 21] = [
     StateName::Idle,
     StateName::Reading,
     StateName::CardError,
@@ -125,6 +133,7 @@ const ALL_STATES: [StateName; 20] = [
     StateName::SentOffline,
     StateName::StaffCall,
     StateName::StaffPasscode,
+    StateName::Prescription,
 ];
 
 /// One event of every kind (and every payload variant that matters).
@@ -217,7 +226,10 @@ fn every_state_event_pair_is_handled_without_panic() {
                 }
                 if let Action::Enqueue(identity) = action {
                     assert!(
-                        matches!(state, StateName::Consent | StateName::ConsentItems),
+                        matches!(
+                            state,
+                            StateName::Consent | StateName::ConsentItems | StateName::Prescription
+                        ),
                         "{described}"
                     );
                     assert!(!identity.certificate.is_empty(), "{described}");
