@@ -22,9 +22,10 @@ impl Flow {
         }
     }
 
-    /// The passcode screen, where a visual check may be armed and is not yet.
+    /// The passcode screen, from a screen that offers the 係員 control (a button
+    /// a screen does not offer is ignored, like a touch beside the buttons).
     pub(super) fn on_staff_entry(&mut self, out: &mut Vec<Action>) {
-        if self.state != State::StaffPasscode && self.visual.is_none() && self.can_arm_visual() {
+        if self.screen().buttons.contains(&crate::flow::Button::Staff) {
             self.enter(State::StaffPasscode, out);
         }
     }

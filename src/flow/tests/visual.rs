@@ -323,3 +323,14 @@ fn the_pc_disarms_before_the_confirmation_only() {
     assert_eq!(run.flow.state(), StateName::Consent);
     assert!(answers(&run)[1].1.is_some());
 }
+
+#[test]
+fn staff_entry_where_the_control_is_not_offered_is_ignored() {
+    let mut run = Run::new();
+    assert!(run.send(Event::StaffEntry).is_empty(), "idle");
+    assert!(run.send(Event::Press(Button::Staff)).is_empty(), "idle");
+    run.card(CardKind::Standard, PhotoStatus::Available);
+    run.send(Event::Press(Button::Face));
+    assert!(run.send(Event::StaffEntry).is_empty(), "face screen");
+    assert_eq!(run.flow.state(), StateName::Face);
+}
