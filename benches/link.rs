@@ -40,6 +40,7 @@ fn identity(id: String) -> Identity {
         consent: Consent::all(),
         consent_mode: ConsentMode::All,
         kenmen: None,
+        prescription: None,
     }
 }
 

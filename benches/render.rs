@@ -94,6 +94,7 @@ fn main() {
     let extras = kaonin::ui::Extras {
         preview: None,
         name: Some(&name),
+        photo: None,
     };
     ui.render_with(&consent, extras, &mut fb);
     let with_name = median(

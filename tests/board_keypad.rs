@@ -481,3 +481,123 @@ fn through_pcscd_an_unplug_sends_no_verify_and_the_pad_pin_verifies_once() {
     t.expect("idle");
     assert_pin_not_logged(&t, "1234");
 }
+
+/// From the pin screen: three wrong PINs (control socket), then the pad's staff
+/// sequence `C E C E` on pin_locked, the passcode on the pad's digit keys, the
+/// staff's confirmation and consent; returns the PC's identity.
+fn staff_visual_from_the_pad(t: &mut Terminal, pc: &mut Pc, pad: &mut Pad) -> Value {
+    let pin = expect_dots(t, 0);
+    // On the PIN screen the sequence is nothing but clear and enter.
+    pad.send(&["C", "E", "C", "E", "K7"]);
+    expect_dots(t, 1);
+    assert!(
+        !t.screens.contains(&"staff_passcode".to_string()),
+        "C E C E on the PIN screen opened the staff screen: {:?}",
+        t.screens
+    );
+    assert!(pin["text"].as_str().unwrap().contains('3'), "{pin}");
+    pad.send(&["C"]);
+    expect_dots(t, 0);
+    for _ in 0..2 {
+        t.send(json!({"pin": "9999"}));
+        t.expect("pin");
+    }
+    t.send(json!({"pin": "9999"}));
+    let locked = t.expect("pin_locked");
+    assert!(
+        locked["buttons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("staff")),
+        "{locked}"
+    );
+    // A digit in between starts the sequence again; heartbeats do not matter.
+    pad.send(&["C", "E", "K1", "C", "H", "E", "C", "H", "E"]);
+    let entry = t.expect("staff_passcode");
+    assert_eq!(entry["pin_dots"], json!(0), "{entry}");
+    assert!(
+        entry["text"].as_str().unwrap().contains("残り 5 回"),
+        "{entry}"
+    );
+    pad.send(&["K2", "K5"]);
+    loop {
+        let s = t.expect("staff_passcode");
+        if s["pin_dots"] == json!(2) {
+            break;
+        }
+    }
+    pad.send(&["K8", "K0"]);
+    let confirm = t.expect("visual_armed");
+    assert_eq!(
+        confirm["buttons"],
+        json!(["confirm", "not_patient"]),
+        "{confirm}"
+    );
+    t.press("confirm");
+    t.expect("consent");
+    t.press("consent_all");
+    t.expect("done");
+    pc.expect("identity")
+}
+
+#[test]
+fn the_pad_staff_sequence_opens_the_passcode_screen_and_arms_the_visual_check() {
+    let (_pads, link) = pad_link();
+    let mut pad = Pad::plug(&link);
+    let (mut t, mut pc) = keypad_terminal(&link);
+    t.camera(Some("bob.png"));
+    t.insert("alice");
+    t.expect("method_select");
+    t.press("face");
+    let id = staff_visual_from_the_pad(&mut t, &mut pc, &mut pad);
+    assert_eq!(id["method"], "visual");
+    assert_eq!(id["staff_account"], "staff-01");
+    assert!(t.screens.iter().filter(|s| *s == "face").count() >= 3);
+    // The passcode typed on the pad is never logged.
+    assert_pin_not_logged(&t, "2580");
+}
+
+#[cfg(feature = "pcsc")]
+#[test]
+#[ignore = "needs pcscd with vpcd: scripts/with-pcscd.sh"]
+fn through_pcscd_face_fails_pin_locked_staff_enter_on_the_pad() {
+    let _lock = READERS.lock().unwrap_or_else(|p| p.into_inner());
+    let (_pads, link) = pad_link();
+    let mut pad = Pad::plug(&link);
+    let extra = format!(
+        "[face]\nmatcher = \"test-thumbnail\"\n[board.keypad]\ndevice = \"{}\"\nheartbeat_timeout_ms = 60000\n",
+        link.display()
+    );
+    let options = Options {
+        extra,
+        ..pcsc_options()
+    };
+    let mut t = Terminal::start_edited(
+        options,
+        &[(
+            "[input]\nkind = \"control\"\n",
+            "[input]\nkind = \"serial-keypad\"\nalso_control = true\n",
+        )],
+        Some("debug,kaonin=trace,kaonin_drivers=trace,kaonin_hal=trace"),
+    );
+    let mut pc = Pc::start(&t.link_socket(), &["--passcode", "staff-01=2580"]);
+    pc.expect("hello");
+    pc.expect("ok");
+    t.camera(Some("bob.png"));
+    let printed =
+        kaonin::sim::vcard::Profile::load(std::path::Path::new(&profile("alice"))).unwrap();
+    let face = printed.printed_face();
+    t.send(json!({"card_face": {
+        "birth": face.birth, "expiry": face.expiry, "security_code": face.security_code
+    }}));
+    let mut card = Vcard::start(profile("alice"), VPCD_CARD);
+    card.say("insert");
+    t.expect("method_select");
+    t.press("face");
+    let id = staff_visual_from_the_pad(&mut t, &mut pc, &mut pad);
+    assert_eq!(id["method"], "visual");
+    assert_eq!(id["staff_account"], "staff-01");
+    card.say("remove");
+    t.expect("idle");
+    assert_pin_not_logged(&t, "2580");
+}

@@ -28,6 +28,7 @@ fn identity(id: &str) -> Identity {
         consent: Consent::all(),
         consent_mode: ConsentMode::All,
         kenmen: None,
+        prescription: None,
     }
 }
 

@@ -22,6 +22,7 @@ fn msg(id: &str) -> IdentityMsg {
         consent: Consent::all(),
         consent_mode: ConsentMode::Individual,
         kenmen: None,
+        prescription: None,
         stale: false,
         terminal_signature: None,
     }

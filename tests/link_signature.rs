@@ -29,6 +29,7 @@ fn identity(id: &str) -> Identity {
         consent: Consent::all(),
         consent_mode: ConsentMode::All,
         kenmen: None,
+        prescription: None,
     }
 }
 

@@ -72,6 +72,7 @@ async fn pinned_peers_deliver_an_identity_over_tls() {
         consent: Consent::all(),
         consent_mode: ConsentMode::All,
         kenmen: None,
+        prescription: None,
     })
     .await
     .unwrap();

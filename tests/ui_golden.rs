@@ -7,7 +7,7 @@
 // Uses the simulators and tools (cargo features `sim`, `tools`, on by default).
 #![cfg(feature = "tools")]
 
-use kaonin::flow::{Lang, ScreenParams};
+use kaonin::flow::{Lang, ScreenId, ScreenParams};
 use kaonin::tools::render::render_cli;
 use kaonin::ui::content::button_key;
 use kaonin::ui::{samples, Ui, UiError, UiOptions};
@@ -44,6 +44,11 @@ fn params(p: &ScreenParams) -> String {
     add("visual_armed", p.visual_armed.then(|| "true".into()));
     add("pin_dots", (p.pin_dots > 0).then(|| p.pin_dots.to_string()));
     add("auto_face_in_s", p.auto_face_in_s.map(|v| v.to_string()));
+    add("staff_confirm", p.staff_confirm.then(|| "true".into()));
+    add(
+        "staff_attempts_left",
+        p.staff_attempts_left.map(|v| v.to_string()),
+    );
     set.join(" ")
 }
 
@@ -171,7 +176,10 @@ fn render_all_writes_every_screen_size_and_a_contact_sheet() {
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(names.len(), 3 * 15 + 1);
+    // Every screen id, the visual-check screen with a card, the contact sheet.
+    assert_eq!(names.len(), 3 * (ScreenId::ALL.len() + 1) + 1);
+    assert!(names.contains(&"800x480-staff_confirm-en.png".to_string()));
+    assert!(names.contains(&"800x480-staff_passcode-en.png".to_string()));
     assert!(names.contains(&"720x1280-face-en.png".to_string()));
     assert!(names.contains(&"contact-sheet.png".to_string()));
 }

@@ -5,7 +5,7 @@
 
 use embedded_graphics::pixelcolor::Rgb888;
 use kaonin::card::NameImage;
-use kaonin::flow::{Button, Lang, Screen, ScreenId};
+use kaonin::flow::{Lang, Screen, ScreenId};
 use kaonin::ui::layout::{
     contrast, palette, Element, Rect, Role, Scene, TextBlock, MIN_BODY_PX, MIN_GAP, MIN_TARGET_H,
     MIN_TARGET_W, MIN_TITLE_PX, NAME_SCREENS,
@@ -57,6 +57,7 @@ fn footprint(e: &Element) -> Option<Rect> {
         Element::Text(t) => Some(t.ink()),
         Element::Target(t) => Some(t.rect),
         Element::Preview { rect, .. } => Some(*rect),
+        Element::Photo { rect } => Some(*rect),
         Element::PinDots { rect, .. } => Some(*rect),
         Element::NameImage { rect, .. } => Some(*rect),
         // Sits on the preview by design; checked to stay inside it.
@@ -259,7 +260,7 @@ fn check_scene(ui: &Ui, s: &Screen, name: Option<(u32, u32)>) {
     }
     let big_buttons = targets
         .iter()
-        .filter(|t| matches!(t.hit, Hit::Button(b) if b != Button::Lang))
+        .filter(|t| matches!(t.hit, Hit::Button(b) if !b.is_corner()))
         .count();
     assert!(big_buttons <= 3, "{what}: {big_buttons} buttons");
     for b in &s.buttons {
@@ -268,12 +269,24 @@ fn check_scene(ui: &Ui, s: &Screen, name: Option<(u32, u32)>) {
             "{what}: no target for {b:?}"
         );
     }
-    if s.id == ScreenId::Pin {
+    if matches!(s.id, ScreenId::Pin | ScreenId::StaffPasscode) {
         for d in 0..10 {
             let n = targets.iter().filter(|t| t.hit == Hit::Digit(d)).count();
             assert_eq!(n, 1, "{what}: digit {d}");
         }
         assert!(targets.iter().any(|t| t.hit == Hit::Delete));
+    }
+    // The visual-check screen with a card shows the chip photo, on the panel.
+    if s.params.staff_confirm {
+        let photo = scene.photo().expect("chip photo box");
+        assert!(
+            Rect::new(0, 0, scene.width, scene.height).encloses(&photo),
+            "{what}"
+        );
+        assert!(
+            photo.w >= scene.width / 5 || photo.w >= 150,
+            "{what}: photo {photo:?} is not large"
+        );
     }
     // The title is non-empty and in the top band (at most 30 % of the height, even
     // with two lines of large text).
@@ -503,6 +516,14 @@ fn nothing_is_drawn_outside_the_elements_of_the_scene() {
         // A name image with ink everywhere, so any misplaced pixel shows.
         let name =
             NameImage::new(320, 64, (0..320 * 64).map(|i| (i % 7 * 40) as u8).collect()).unwrap();
+        // A chip photo with ink everywhere (the visual-check screen).
+        let photo = kaonin_hal::camera::Frame::new(
+            300,
+            400,
+            kaonin_hal::camera::PixelFormat::Gray8,
+            (0..300 * 400).map(|i| (i % 5 * 50) as u8).collect(),
+        )
+        .unwrap();
         for s in screens {
             let what = label(&ui, &s);
             let scene = ui.scene_with_name(&s, Some((320, 64)));
@@ -510,6 +531,7 @@ fn nothing_is_drawn_outside_the_elements_of_the_scene() {
             let extras = Extras {
                 preview: None,
                 name: Some(&name),
+                photo: Some(&photo),
             };
             ui.render_with(&s, extras, &mut fb);
             // The plain colour of each pixel (panels painted in order), and a mask

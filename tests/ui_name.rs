@@ -111,6 +111,7 @@ fn the_consent_screen_shows_the_name_image_read_from_the_chip() {
         let extras = Extras {
             preview: None,
             name: Some(name),
+            photo: None,
         };
         ui.render_with(&consent, extras, &mut fb);
         // The box shows the chip's image, scaled.

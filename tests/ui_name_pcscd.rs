@@ -81,6 +81,7 @@ fn the_name_image_read_through_pcscd_is_the_one_the_card_drew() {
     let extras = Extras {
         preview: None,
         name: Some(&name),
+        photo: None,
     };
     ui.render_with(&consent, extras, &mut fb);
     use embedded_graphics::pixelcolor::RgbColor;

@@ -61,6 +61,8 @@ pub struct Session {
     /// The card-face read the loop waits for before reading the chip.
     pub card_face_pending: Option<u64>,
     card_face_tokens: u64,
+    /// Keys of the PIN pad's staff sequence typed so far (docs/serial-keypad.md).
+    pub staff_keys: usize,
 }
 
 impl Session {
@@ -74,6 +76,20 @@ impl Session {
         let had = !self.pin.is_empty();
         self.pin = Zeroizing::new(String::new());
         had
+    }
+
+    /// Whether the screen shown now has the digit pad (PIN or staff passcode).
+    pub fn on_pad(&self) -> bool {
+        self.screen
+            .as_ref()
+            .is_some_and(|s| crate::ui::is_pad_screen(s.id))
+    }
+
+    /// Whether the screen shown now offers `button`.
+    pub fn offers(&self, button: crate::flow::Button) -> bool {
+        self.screen
+            .as_ref()
+            .is_some_and(|s| s.buttons.contains(&button))
     }
 
     /// Whether the screen shown now is `id`.

@@ -83,6 +83,20 @@ impl Uplink {
         self.link.event(kind, detail);
     }
 
+    /// Answers a request of the PC: `ok` (with `of` and the account), or `error`.
+    pub fn answer(&self, of: &str, account: Option<String>, refused: Option<String>) {
+        use crate::link::message::ReaderMsg;
+        self.link.reply(match refused {
+            None => ReaderMsg::Ok {
+                of: of.into(),
+                account,
+            },
+            Some(reason) => ReaderMsg::Error {
+                message: format!("{of}: {reason}"),
+            },
+        });
+    }
+
     /// Stores `identity` in the outbox for the PC (announcing it on the control
     /// socket), then tells the loop through `tx` (`Event::Enqueued`).
     pub fn enqueue(&self, identity: Identity, tx: mpsc::UnboundedSender<Inbound>) {

@@ -23,8 +23,16 @@ pub enum PcEventKind {
 pub enum AuditEntry {
     /// Visual-check mode armed by a staff account.
     VisualArmed { account: String },
+    /// Visual-check mode armed from the eligibility PC (`arm_visual`) for a staff
+    /// account (no passcode typed at the reader).
+    VisualArmedByPc { account: String },
+    /// The PC disarmed visual-check mode (`disarm`) armed for `account`.
+    VisualDisarmedByPc { account: String },
     /// A staff member confirmed a visual check for session `id`.
     VisualConfirmed { account: String, id: String },
+    /// A staff member found the patient is not the holder of the card of session
+    /// `id` (本人ではない); nothing was forwarded.
+    VisualRefused { account: String, id: String },
     /// A wrong staff passcode was typed.
     StaffPasscodeRejected,
     /// Staff are locked out after too many wrong passcodes.
@@ -58,6 +66,13 @@ pub enum Action {
     Enqueue(Identity),
     /// Tell the PC something happened.
     PcEvent { kind: PcEventKind, detail: String },
+    /// Answer a request of the PC (`arm_visual`, `disarm`): `ok` with `of` (and
+    /// the account), or `error` with the reason.
+    PcAnswer {
+        of: &'static str,
+        account: Option<String>,
+        refused: Option<String>,
+    },
     /// Write an audit entry.
     Audit(AuditEntry),
     /// Light the LED / sound the buzzer.

@@ -269,6 +269,10 @@ pub enum Event {
     PinTyped(Digits),
     /// Staff typed the facility passcode to arm visual-check mode.
     StaffVisual(Digits),
+    /// Staff asked for the passcode screen from the reader's own inputs (the 係員
+    /// control of the touch panel, or the staff key sequence of a PIN pad).
+    /// Extension; the same as pressing [`Button::Staff`].
+    StaffEntry,
     /// Result of [`Action::CheckStaffPasscode`](super::Action::CheckStaffPasscode).
     StaffChecked(StaffCheck),
     /// Staff confirm the card photo shows the patient.
@@ -285,6 +289,10 @@ pub enum Event {
     Link { up: bool },
     /// The PC asked to end the session.
     PcCancel,
+    /// The PC arms visual-check mode for a staff account (`arm_visual`, extension).
+    PcArmVisual { account: String },
+    /// The PC disarms visual-check mode (`disarm`, extension).
+    PcDisarm,
     /// A device stopped (`up: false`) or started (`up: true`) working.
     Device { device: Device, up: bool },
     /// A timer of [`Action::StartTimer`](super::Action::StartTimer) ran out.

@@ -96,6 +96,17 @@ pub enum ConsentMode {
     Individual,
 }
 
+/// How the patient wants the prescription issued (処方箋の発行形態), asked after
+/// consent when `[policy] prescription_choice` is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Prescription {
+    /// 紙の処方箋.
+    Paper,
+    /// 電子処方箋.
+    Electronic,
+}
+
 /// A verified identity, ready for the PC (the link adds time and terminal id).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Identity {
@@ -117,4 +128,6 @@ pub struct Identity {
     pub consent_mode: ConsentMode,
     /// The 券面AP's issuer-signed birth date and sex, when read and verified.
     pub kenmen: Option<super::KenmenFacts>,
+    /// The prescription form chosen (only when the policy asks for it).
+    pub prescription: Option<Prescription>,
 }

@@ -51,6 +51,8 @@ pub enum StateName {
     Done,
     SentOffline,
     StaffCall,
+    StaffPasscode,
+    Prescription,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +85,10 @@ enum State {
     },
     SentOffline,
     StaffCall(StaffReason),
+    /// Staff type their passcode on the reader (entered from its own inputs).
+    StaffPasscode,
+    /// Paper or electronic prescription, after consent (policy).
+    Prescription,
 }
 
 /// What the flow knows about the card of the current session.
@@ -98,6 +104,7 @@ struct Session {
     staff_account: Option<String>,
     consent: Consent,
     consent_mode: ConsentMode,
+    prescription: Option<super::Prescription>,
 }
 
 /// The reception flow.
@@ -178,6 +185,8 @@ impl Flow {
             State::Done { .. } => StateName::Done,
             State::SentOffline => StateName::SentOffline,
             State::StaffCall(_) => StateName::StaffCall,
+            State::StaffPasscode => StateName::StaffPasscode,
+            State::Prescription => StateName::Prescription,
         }
     }
 
@@ -212,6 +221,7 @@ impl Flow {
             Event::Press(button) => self.on_press(button, &mut out),
             Event::PinTyped(pin) => self.on_pin_typed(pin, &mut out),
             Event::StaffVisual(passcode) => self.on_staff_visual(passcode, &mut out),
+            Event::StaffEntry => self.on_staff_entry(&mut out),
             Event::StaffChecked(check) => self.on_staff_checked(check, &mut out),
             Event::StaffConfirm => self.on_staff_confirm(&mut out),
             Event::Enqueued(result) => self.on_enqueued(result, &mut out),
@@ -222,6 +232,8 @@ impl Flow {
             } => self.on_acked(&id, result, message, &mut out),
             Event::Link { up } => self.on_link(up, &mut out),
             Event::PcCancel => self.end_session(&mut out),
+            Event::PcArmVisual { account } => self.on_pc_arm_visual(account, &mut out),
+            Event::PcDisarm => self.on_pc_disarm(&mut out),
             Event::Device { device, up } => self.on_device(device, up, &mut out),
             Event::CardFace(event) => self.on_card_face(event, &mut out),
         }
@@ -380,6 +392,15 @@ impl Flow {
                 | State::SentOffline
                 | State::StaffCall(_),
             ) => self.end_session(out),
+            (Button::Staff, _) => self.on_staff_entry(out),
+            (Button::Confirm, State::VisualArmed) => self.on_staff_confirm(out),
+            (Button::NotPatient, State::VisualArmed) => self.on_not_patient(out),
+            (Button::Paper, State::Prescription) => {
+                self.prescription_chosen(super::Prescription::Paper, out)
+            }
+            (Button::Electronic, State::Prescription) => {
+                self.prescription_chosen(super::Prescription::Electronic, out)
+            }
             (Button::ConsentAll, State::Consent) => self.consent_all(out),
             (Button::ConsentIndividual, State::Consent) => self.consent_individually(out),
             (Button::Yes | Button::No, State::ConsentItems(index)) => {

@@ -25,6 +25,8 @@ pub struct Policy {
     pub ack_timeout: Duration,
     /// How long the done / sent-offline screens stay.
     pub done_timeout: Duration,
+    /// After consent, ask paper or electronic prescription (処方箋の発行形態).
+    pub prescription_choice: bool,
 }
 
 impl Default for Policy {
@@ -38,6 +40,7 @@ impl Default for Policy {
             visual_timeout: Duration::from_secs(180),
             ack_timeout: Duration::from_secs(10),
             done_timeout: Duration::from_secs(10),
+            prescription_choice: false,
         }
     }
 }
@@ -71,6 +74,9 @@ pub struct PolicyConfig {
     pub ack_timeout_s: u64,
     /// Extension: how long the done screen stays, seconds.
     pub done_timeout_s: u64,
+    /// Extension: after consent the patient chooses a paper or an electronic
+    /// prescription; the choice travels in the identity (`prescription`).
+    pub prescription_choice: bool,
 }
 
 impl Default for PolicyConfig {
@@ -88,6 +94,7 @@ impl Default for PolicyConfig {
             visual_timeout_s: p.visual_timeout.as_secs(),
             ack_timeout_s: p.ack_timeout.as_secs(),
             done_timeout_s: p.done_timeout.as_secs(),
+            prescription_choice: p.prescription_choice,
         }
     }
 }
@@ -104,6 +111,7 @@ impl PolicyConfig {
             visual_timeout: Duration::from_secs(self.visual_timeout_s),
             ack_timeout: Duration::from_secs(self.ack_timeout_s),
             done_timeout: Duration::from_secs(self.done_timeout_s),
+            prescription_choice: self.prescription_choice,
         }
     }
 

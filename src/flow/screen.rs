@@ -27,6 +27,10 @@ pub enum ScreenId {
     SentOffline,
     /// The terminal needs staff (outbox full, device fault). Extension.
     StaffCall,
+    /// Staff type their visual-check passcode on the reader's pad. Extension.
+    StaffPasscode,
+    /// 処方箋の発行形態: paper or electronic, after consent. Extension.
+    Prescription,
 }
 
 impl Screen {
@@ -46,7 +50,7 @@ impl Screen {
 
 impl ScreenId {
     /// Every screen id.
-    pub const ALL: [ScreenId; 15] = [
+    pub const ALL: [ScreenId; 17] = [
         ScreenId::Idle,
         ScreenId::Reading,
         ScreenId::CardError,
@@ -62,6 +66,8 @@ impl ScreenId {
         ScreenId::Done,
         ScreenId::SentOffline,
         ScreenId::StaffCall,
+        ScreenId::StaffPasscode,
+        ScreenId::Prescription,
     ];
 
     /// The id as written in the control and link protocols.
@@ -82,6 +88,8 @@ impl ScreenId {
             ScreenId::Done => "done",
             ScreenId::SentOffline => "sent_offline",
             ScreenId::StaffCall => "staff_call",
+            ScreenId::StaffPasscode => "staff_passcode",
+            ScreenId::Prescription => "prescription",
         }
     }
 
@@ -105,11 +113,23 @@ pub enum Button {
     Phone,
     /// Switch the display language (extension).
     Lang,
+    /// 係員: staff open the passcode screen (extension; a small control in the
+    /// title band of the screens where a patient may need staff).
+    Staff,
+    /// 本人であることを確認しました: staff confirm the card photo shows the patient
+    /// (extension; the visual-check screen).
+    Confirm,
+    /// 本人ではない: staff find the patient is not the card holder (extension).
+    NotPatient,
+    /// 紙の処方箋 (extension; the prescription screen).
+    Paper,
+    /// 電子処方箋 (extension; the prescription screen).
+    Electronic,
 }
 
 impl Button {
     /// Every button.
-    pub const ALL: [Button; 10] = [
+    pub const ALL: [Button; 15] = [
         Button::Face,
         Button::Pin,
         Button::Ok,
@@ -120,6 +140,11 @@ impl Button {
         Button::No,
         Button::Phone,
         Button::Lang,
+        Button::Staff,
+        Button::Confirm,
+        Button::NotPatient,
+        Button::Paper,
+        Button::Electronic,
     ];
 
     /// The id as written in the control protocol.
@@ -135,12 +160,23 @@ impl Button {
             Button::No => "no",
             Button::Phone => "phone",
             Button::Lang => "lang",
+            Button::Staff => "staff",
+            Button::Confirm => "confirm",
+            Button::NotPatient => "not_patient",
+            Button::Paper => "paper",
+            Button::Electronic => "electronic",
         }
     }
 
     /// Parses a button id.
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|b| b.as_str() == text)
+    }
+
+    /// True for the small controls of the title band (language, 係員), which are
+    /// not among a screen's (at most three) large buttons.
+    pub fn is_corner(self) -> bool {
+        matches!(self, Button::Lang | Button::Staff)
     }
 }
 
@@ -242,6 +278,12 @@ pub struct ScreenParams {
     pub card_face_guidance: Option<CardFaceGuidance>,
     /// Why the card face gave no photo (method_select screen).
     pub card_face_notice: Option<CardFaceNotice>,
+    /// The visual-check screen with a card: staff compare the chip photo (drawn
+    /// large) with the patient and confirm (visual_armed screen).
+    pub staff_confirm: bool,
+    /// Staff passcodes left before the staff lock-out (staff_passcode screen; set
+    /// by the daemon from the staff store, like `pin_dots`).
+    pub staff_attempts_left: Option<u32>,
 }
 
 /// One screen to show.

@@ -248,6 +248,13 @@ impl LinkHandle {
         }
     }
 
+    /// Answers a request of the PC (`ok` or `error`), best effort like an event.
+    pub fn reply(&self, msg: ReaderMsg) {
+        if self.cmds.try_send(Cmd::Event(msg)).is_err() {
+            tracing::debug!("PC answer dropped: the link's queue is full");
+        }
+    }
+
     /// What opening the outbox found (damaged bytes quarantined, records kept).
     pub fn outbox_report(&self) -> &OpenReport {
         &self.report
@@ -605,6 +612,20 @@ impl Client {
             }
             PcMsg::Cancel => {
                 let _ = self.events.send(Event::PcCancel).await;
+                Ok(())
+            }
+            PcMsg::ArmVisual { account } => {
+                // The flow answers (`ok` or `error`) through `LinkHandle::reply`.
+                if let Err(e) = crate::staff::account::validate(&account) {
+                    let message = format!("arm_visual: {e}");
+                    return conn.send(&ReaderMsg::Error { message }).await;
+                }
+                tracing::info!(account = %Escaped(&account), "the PC arms visual-check mode");
+                let _ = self.events.send(Event::PcArmVisual { account }).await;
+                Ok(())
+            }
+            PcMsg::Disarm => {
+                let _ = self.events.send(Event::PcDisarm).await;
                 Ok(())
             }
             PcMsg::Ping => conn.send(&ReaderMsg::Pong).await,

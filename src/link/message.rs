@@ -9,7 +9,9 @@
 //! liveness, `ok` and `error` from the reader, `stale` on identities, and the
 //! operations figures (`stats_request` → `stats`).
 
-use crate::flow::{AckResult, Consent, ConsentMode, Identity, KenmenFacts, Method, PcEventKind};
+use crate::flow::{
+    AckResult, Consent, ConsentMode, Identity, KenmenFacts, Method, PcEventKind, Prescription,
+};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -48,6 +50,10 @@ pub struct IdentityMsg {
     /// (Boxed to keep the message types small.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kenmen: Option<Box<KenmenFacts>>,
+    /// Extension: the prescription form the patient chose (`paper` or
+    /// `electronic`); only when the terminal asks (`[policy] prescription_choice`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prescription: Option<Prescription>,
     /// Extension: true when the record waited in the outbox longer than the
     /// configured age (consent validity); the PC decides what to do.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -80,6 +86,7 @@ impl IdentityMsg {
             consent: identity.consent,
             consent_mode: identity.consent_mode,
             kenmen: identity.kenmen.clone().map(Box::new),
+            prescription: identity.prescription,
             stale: false,
             terminal_signature: None,
         }
@@ -166,12 +173,17 @@ pub enum PcMsg {
     Pong,
     /// Extension: ask for a `stats` message (the operations figures).
     StatsRequest,
+    /// Extension: arm visual-check mode for a staff account (answered `ok` or
+    /// `error`; refused while a patient is entering a PIN).
+    ArmVisual { account: String },
+    /// Extension: disarm visual-check mode (answered `ok` or `error`).
+    Disarm,
 }
 
 const READER_TYPES: [&str; 9] = [
     "hello", "identity", "event", "status", "ok", "error", "ping", "pong", "stats",
 ];
-const PC_TYPES: [&str; 10] = [
+const PC_TYPES: [&str; 12] = [
     "ack",
     "set_passcode",
     "revoke_passcode",
@@ -182,6 +194,8 @@ const PC_TYPES: [&str; 10] = [
     "ping",
     "pong",
     "stats_request",
+    "arm_visual",
+    "disarm",
 ];
 
 /// Why a line is not a message; the text goes into the `error` reply.
@@ -269,6 +283,7 @@ mod tests {
             consent: Consent::all(),
             consent_mode: ConsentMode::All,
             kenmen: None,
+            prescription: None,
         }
     }
 

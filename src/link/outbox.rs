@@ -376,6 +376,7 @@ mod tests {
             consent: Consent::all(),
             consent_mode: ConsentMode::All,
             kenmen: None,
+            prescription: None,
             stale: false,
             terminal_signature: None,
         }

@@ -66,6 +66,9 @@ pub struct PcOptions {
     /// identity's `terminal_signature` is checked, the verdict printed with it
     /// (`terminal_signature_check`) and an identity that fails is acked `error`.
     pub terminal_keys: Vec<Vec<u8>>,
+    /// Extension: every line read on stdin is sent as it is to every connected
+    /// terminal (an operator's console: `arm_visual`, `disarm`, `cancel`, …).
+    pub stdin_console: bool,
 }
 
 impl PcOptions {
@@ -85,6 +88,7 @@ impl PcOptions {
             output: PcOutput::Stdout,
             ask_stats: false,
             terminal_keys: Vec::new(),
+            stdin_console: false,
         }
     }
 }
@@ -113,6 +117,8 @@ pub fn ack_message(result: AckResult) -> &'static str {
 struct Shared {
     options: PcOptions,
     seen: Mutex<HashMap<String, u32>>,
+    /// Lines for every connected terminal (the stdin console).
+    console: tokio::sync::broadcast::Sender<Arc<Vec<u8>>>,
 }
 
 /// A bound receiver.
@@ -133,6 +139,7 @@ impl PcServer {
             shared: Arc::new(Shared {
                 options,
                 seen: Mutex::new(seen),
+                console: tokio::sync::broadcast::channel(64).0,
             }),
         })
     }
@@ -147,8 +154,39 @@ impl PcServer {
         self.shared.seen.lock().map_or(0, |s| s.len())
     }
 
+    /// Sends `line` (one JSON object, without newline) to every connected
+    /// terminal; returns how many got it.
+    pub fn broadcast(&self, line: &[u8]) -> usize {
+        let mut line = line.to_vec();
+        line.push(b'\n');
+        self.shared.console.send(Arc::new(line)).unwrap_or(0)
+    }
+
+    /// With `stdin_console`: a thread that sends each line of stdin to every
+    /// connected terminal.
+    fn start_console(&self) {
+        if !self.shared.options.stdin_console {
+            return;
+        }
+        let console = self.shared.console.clone();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::stdin().lock().lines() {
+                let Ok(line) = line else { break };
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let mut bytes = line.into_bytes();
+                bytes.push(b'\n');
+                let n = console.send(Arc::new(bytes)).unwrap_or(0);
+                tracing::info!(terminals = n, "console line sent");
+            }
+        });
+    }
+
     /// Accepts terminals for ever.
     pub async fn serve(self) -> Result<(), PcError> {
+        self.start_console();
         loop {
             let (accepted, peer) = match self.listener.accept().await {
                 Ok(a) => a,
@@ -265,8 +303,20 @@ async fn converse<W: tokio::io::AsyncWrite + Unpin>(
         }
     }
     let mut garbage = GarbageMeter::default();
+    let mut console = shared.console.subscribe();
     loop {
-        let frame = match tokio::time::timeout(shared.options.idle_timeout, frames.recv()).await {
+        let next = tokio::select! {
+            line = console.recv() => {
+                if let Ok(line) = line {
+                    if let Err(e) = conn.send_raw(&line).await {
+                        return e;
+                    }
+                }
+                continue;
+            }
+            next = tokio::time::timeout(shared.options.idle_timeout, frames.recv()) => next,
+        };
+        let frame = match next {
             Err(_) => return "idle timeout".into(),
             Ok(None) | Ok(Some(Ok(LineRead::Eof))) => return "closed".into(),
             Ok(Some(Err(e))) => return format!("read: {e}"),

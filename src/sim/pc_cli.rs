@@ -69,6 +69,10 @@ pub struct PcArgs {
     /// Given: every identity is checked, and one that fails is acked `error`.
     #[arg(long = "terminal-key", value_name = "HEX|FILE")]
     pub terminal_keys: Vec<String>,
+    /// Send every line read on stdin, as it is, to every connected terminal (an
+    /// operator's console, e.g. `{"type":"arm_visual","account":"staff-01"}`).
+    #[arg(long)]
+    pub stdin_console: bool,
 }
 
 impl PcArgs {
@@ -88,6 +92,7 @@ impl PcArgs {
         options.allow_plain_tcp = self.allow_plain_tcp;
         options.ledger = self.ledger;
         options.ask_stats = self.ask_stats;
+        options.stdin_console = self.stdin_console;
         options.terminal_keys = self
             .terminal_keys
             .iter()

@@ -338,11 +338,20 @@ impl Staff {
     pub fn audit(&self, entry: &AuditEntry) -> Result<(), StaffError> {
         let (what, account, id) = match entry {
             AuditEntry::VisualArmed { account } => ("visual_armed", Some(account.as_str()), None),
+            AuditEntry::VisualArmedByPc { account } => {
+                ("visual_armed_by_pc", Some(account.as_str()), None)
+            }
+            AuditEntry::VisualDisarmedByPc { account } => {
+                ("visual_disarmed_by_pc", Some(account.as_str()), None)
+            }
             AuditEntry::VisualConfirmed { account, id } => (
                 "visual_confirmed",
                 Some(account.as_str()),
                 Some(id.as_str()),
             ),
+            AuditEntry::VisualRefused { account, id } => {
+                ("visual_refused", Some(account.as_str()), Some(id.as_str()))
+            }
             AuditEntry::StaffPasscodeRejected => ("staff_passcode_rejected", None, None),
             AuditEntry::StaffLockedOut => ("staff_locked_out", None, None),
         };
@@ -362,6 +371,18 @@ impl Staff {
         inner.lockout = load_lockout(&inner.dir);
         let mut state = inner.lockout;
         state.remaining(&self.policy, unix_now())
+    }
+
+    /// Wrong passcodes staff may still type before the next lock-out (0 while
+    /// locked out), for the staff passcode screen.
+    pub fn attempts_left(&self) -> u32 {
+        let mut inner = self.lock();
+        inner.lockout = load_lockout(&inner.dir);
+        let mut state = inner.lockout;
+        if state.remaining(&self.policy, unix_now()).is_some() {
+            return 0;
+        }
+        self.policy.max_attempts.saturating_sub(state.failures)
     }
 
     fn audit_line(

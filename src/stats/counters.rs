@@ -297,7 +297,10 @@ impl State {
                 AuditEntry::VisualConfirmed { .. } => c.visual_checks += 1,
                 AuditEntry::StaffPasscodeRejected => c.staff_passcode_rejected += 1,
                 AuditEntry::StaffLockedOut => c.staff_lockouts += 1,
-                AuditEntry::VisualArmed { .. } => return,
+                AuditEntry::VisualArmed { .. }
+                | AuditEntry::VisualArmedByPc { .. }
+                | AuditEntry::VisualDisarmedByPc { .. }
+                | AuditEntry::VisualRefused { .. } => return,
             },
             _ => return,
         }

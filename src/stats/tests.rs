@@ -19,6 +19,7 @@ fn identity(id: &str, method: Method, consent: Consent, mode: ConsentMode) -> Ac
         consent,
         consent_mode: mode,
         kenmen: None,
+        prescription: None,
     })
 }
 

@@ -19,6 +19,7 @@ pub const SAMPLE_NAME: &str = "見本　花子";
 struct SampleExtras {
     name: Option<NameImage>,
     camera: Frame,
+    photo: Frame,
 }
 
 impl SampleExtras {
@@ -29,6 +30,7 @@ impl SampleExtras {
         SampleExtras {
             name,
             camera: Frame::empty_scene(640, 480),
+            photo: sample_photo(),
         }
     }
 
@@ -36,9 +38,29 @@ impl SampleExtras {
         let extras = Extras {
             preview: (screen.id == ScreenId::Face).then_some(&self.camera),
             name: self.name.as_ref(),
+            photo: Some(&self.photo),
         };
         ui.render_with(screen, extras, fb);
     }
+}
+
+/// A made-up chip photo for the visual-check screen: a grey head and shoulders
+/// on a pale background (never a real face).
+fn sample_photo() -> Frame {
+    let (w, h) = (300u32, 400u32);
+    let mut data = vec![225u8; (w * h) as usize];
+    for y in 0..h {
+        for x in 0..w {
+            let (fx, fy) = (x as f32 - 150.0, y as f32);
+            let head = (fx / 80.0).powi(2) + ((fy - 160.0) / 105.0).powi(2) <= 1.0;
+            let body = fy > 280.0 && (fx / 150.0).powi(2) + ((fy - 420.0) / 140.0).powi(2) <= 1.0;
+            if head || body {
+                data[(y * w + x) as usize] = 110;
+            }
+        }
+    }
+    Frame::new(w, h, kaonin_hal::camera::PixelFormat::Gray8, data)
+        .unwrap_or_else(|| Frame::empty_scene(w, h))
 }
 
 /// The panel sizes `--all` renders.
@@ -87,6 +109,11 @@ fn render_all(lang: Option<Lang>, dir: &Path) -> Result<(), UiError> {
                 let name = format!("{w}x{h}-{}-{}.png", screen.id.as_str(), lang.as_str());
                 save_png(&fb, &dir.join(name))?;
             }
+            // The visual-check screen with a card (chip photo, confirm buttons).
+            let mut fb = Framebuffer::new(w, h);
+            extras.draw(&ui, &samples::staff_confirm(lang), &mut fb);
+            let name = format!("{w}x{h}-staff_confirm-{}.png", lang.as_str());
+            save_png(&fb, &dir.join(name))?;
         }
     }
     let sheet = contact_sheet(&sheet_frames(&langs)?, 4);

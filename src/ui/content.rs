@@ -41,6 +41,11 @@ pub fn button_key(button: Button) -> &'static str {
         Button::No => "button.no",
         Button::Phone => "button.phone",
         Button::Lang => "button.lang",
+        Button::Staff => "button.staff",
+        Button::Confirm => "button.confirm",
+        Button::NotPatient => "button.not_patient",
+        Button::Paper => "button.paper",
+        Button::Electronic => "button.electronic",
     }
 }
 
@@ -196,6 +201,18 @@ pub fn content(screen: &Screen, cat: &Catalog) -> Content {
             c.instruction = key("pin_locked.instruction");
             c.tone = Tone::Error;
         }
+        ScreenId::VisualArmed if p.staff_confirm => {
+            c.title = key("visual_armed.confirm_title");
+            c.instruction = key("visual_armed.confirm_instruction");
+            c.tone = Tone::Warning;
+        }
+        ScreenId::StaffPasscode => {
+            c.title = key("staff_passcode.title");
+            c.instruction = key("staff_passcode.instruction");
+            if let Some(n) = p.staff_attempts_left {
+                c.detail = Some(cat.fill("staff_passcode.attempts_left", &[("n", &n.to_string())]));
+            }
+        }
         ScreenId::VisualArmed => {
             c.title = key("visual_armed.title");
             c.instruction = key("visual_armed.instruction");
@@ -215,6 +232,10 @@ pub fn content(screen: &Screen, cat: &Catalog) -> Content {
             c.title = key("consent_items.title");
             c.instruction = cat.fill("consent_items.instruction", &[("item", &name)]);
             c.detail = Some(name);
+        }
+        ScreenId::Prescription => {
+            c.title = key("prescription.title");
+            c.instruction = key("prescription.instruction");
         }
         ScreenId::Sending => {
             c.title = key("sending.title");

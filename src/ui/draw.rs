@@ -26,7 +26,7 @@ fn eg_rect(r: Rect) -> Rectangle {
 pub fn draw(scene: &Scene, fonts: &Fonts, preview: Option<&Frame>, fb: &mut Framebuffer) {
     let extras = Extras {
         preview,
-        name: None,
+        ..Extras::default()
     };
     draw_with(scene, fonts, extras, fb);
 }
@@ -45,6 +45,14 @@ pub fn draw_with(scene: &Scene, fonts: &Fonts, extras: Extras<'_>, fb: &mut Fram
             Element::Text(t) => draw_text(t, fonts, fb),
             Element::Target(t) => draw_target(t, fonts, fb),
             Element::Preview { rect, frame } => draw_preview(*rect, *frame, preview, fb),
+            Element::Photo { rect } => {
+                let _ = eg_rect(*rect)
+                    .into_styled(PrimitiveStyle::with_fill(palette::PREVIEW))
+                    .draw(fb);
+                if let Some(photo) = extras.photo {
+                    blit_scaled(photo, *rect, false, fb);
+                }
+            }
             Element::PinDots { rect, typed, total } => draw_dots(*rect, *typed, *total, fb),
             Element::NameImage { rect, image } => draw_name(*rect, *image, extras.name, fb),
             Element::Badge { rect, label } => {
@@ -143,7 +151,7 @@ fn draw_preview(rect: Rect, frame_box: Rect, preview: Option<&Frame>, fb: &mut F
         .into_styled(PrimitiveStyle::with_fill(palette::PREVIEW))
         .draw(fb);
     if let Some(frame) = preview {
-        blit_scaled(frame, rect, fb);
+        blit_scaled(frame, rect, true, fb);
     }
     draw_face_frame(frame_box, 5, palette::FACE_FRAME, fb);
 }
@@ -169,9 +177,9 @@ fn draw_face_frame(r: Rect, thickness: i32, color: Rgb888, fb: &mut Framebuffer)
     }
 }
 
-/// Scales `frame` to cover `rect` (centre crop), nearest neighbour, mirrored like a
-/// mirror so the patient moves the way they expect.
-fn blit_scaled(frame: &Frame, rect: Rect, fb: &mut Framebuffer) {
+/// Scales `frame` to cover `rect` (centre crop), nearest neighbour; `mirror`ed for
+/// the camera, so the patient moves the way they expect (never for the chip photo).
+fn blit_scaled(frame: &Frame, rect: Rect, mirror: bool, fb: &mut Framebuffer) {
     let (fw, fh) = (frame.width as i64, frame.height as i64);
     if fw == 0 || fh == 0 || rect.w <= 0 || rect.h <= 0 {
         return;
@@ -189,7 +197,8 @@ fn blit_scaled(frame: &Frame, rect: Rect, fb: &mut Framebuffer) {
     for y in 0..rh {
         let sy = (off_y + y * num / den).clamp(0, fh - 1);
         for x in 0..rw {
-            let sx = (fw - 1 - (off_x + x * num / den)).clamp(0, fw - 1);
+            let sx = off_x + x * num / den;
+            let sx = if mirror { fw - 1 - sx } else { sx }.clamp(0, fw - 1);
             let i = ((sy * fw + sx) as usize) * bpp;
             let color = match frame.format {
                 PixelFormat::Gray8 => frame.data.get(i).map(|&g| Rgb888::new(g, g, g)),

@@ -51,6 +51,8 @@ pub struct Extras<'a> {
     pub preview: Option<&'a Frame>,
     /// The name image for the name box.
     pub name: Option<&'a NameImage>,
+    /// The chip photo (decoded, grey) for the visual-check screen's photo box.
+    pub photo: Option<&'a Frame>,
 }
 
 /// What a touch landed on.
@@ -186,7 +188,7 @@ impl Ui {
 
     /// Dots to show: `params.pin_dots` (set by the daemon) or [`Ui::set_pin_typed`].
     fn typed_for(&self, screen: &Screen) -> usize {
-        if screen.id == ScreenId::Pin {
+        if is_pad_screen(screen.id) {
             let stored = self.typed.load(Ordering::Relaxed);
             stored.max(screen.params.pin_dots as usize).min(4)
         } else {
@@ -202,10 +204,10 @@ impl Ui {
             .lock()
             .ok()
             .and_then(|mut last| last.replace(screen.id));
-        if screen.id == ScreenId::Pin && previous != Some(ScreenId::Pin) {
+        if is_pad_screen(screen.id) && previous != Some(screen.id) {
             self.shuffle_pin_pad();
         }
-        if screen.id != ScreenId::Pin {
+        if !is_pad_screen(screen.id) {
             self.typed.store(0, Ordering::Relaxed);
         }
     }
@@ -223,7 +225,7 @@ impl Ui {
     ) {
         let extras = Extras {
             preview,
-            name: None,
+            ..Extras::default()
         };
         self.render_full(screen, self.typed_for(screen), extras, fb);
     }
@@ -337,6 +339,11 @@ impl Ui {
             *pad = order;
         }
     }
+}
+
+/// Screens with the digit pad: the patient's PIN, and the staff passcode.
+pub fn is_pad_screen(id: ScreenId) -> bool {
+    matches!(id, ScreenId::Pin | ScreenId::StaffPasscode)
 }
 
 /// A uniformly shuffled pad (Fisher–Yates with the system RNG).

@@ -12,16 +12,18 @@ pub fn buttons(id: ScreenId) -> Vec<Button> {
     match id {
         ScreenId::Idle => vec![Phone, Lang],
         ScreenId::Reading | ScreenId::Sending => vec![],
-        ScreenId::MethodSelect => vec![Face, Pin, Cancel, Lang],
+        ScreenId::MethodSelect => vec![Face, Pin, Cancel, Staff, Lang],
         ScreenId::Face => vec![Pin, Cancel],
-        ScreenId::Pin | ScreenId::VisualArmed | ScreenId::Phone => vec![Cancel],
+        ScreenId::Pin | ScreenId::VisualArmed | ScreenId::Phone | ScreenId::StaffPasscode => {
+            vec![Cancel]
+        }
+        ScreenId::PinLocked => vec![Ok, Staff],
         ScreenId::Consent => vec![ConsentAll, ConsentIndividual, Cancel],
+        ScreenId::Prescription => vec![Paper, Electronic, Cancel],
         ScreenId::ConsentItems => vec![Yes, No],
-        ScreenId::CardError
-        | ScreenId::PinLocked
-        | ScreenId::Done
-        | ScreenId::SentOffline
-        | ScreenId::StaffCall => vec![Ok],
+        ScreenId::CardError | ScreenId::Done | ScreenId::SentOffline | ScreenId::StaffCall => {
+            vec![Ok]
+        }
     }
 }
 
@@ -39,6 +41,7 @@ pub fn sample(id: ScreenId, lang: Lang) -> Screen {
         ScreenId::ConsentItems => params.consent_item = Some(ConsentItem::Medication),
         ScreenId::Done => params.ack = Some(AckResult::Eligible),
         ScreenId::StaffCall => params.staff_reason = Some(StaffReason::OutboxFailed),
+        ScreenId::StaffPasscode => params.staff_attempts_left = Some(5),
         _ => {}
     }
     Screen {
@@ -180,7 +183,33 @@ pub fn variants(lang: Lang) -> Vec<Screen> {
     v.push(with(ScreenId::Reading, lang, |s| {
         s.params.visual_armed = true
     }));
+    v.push(with(ScreenId::MethodSelect, lang, |s| {
+        s.buttons = vec![Button::Cancel, Button::Staff, Button::Lang];
+        s.params.auto_face_in_s = None;
+        s.params.staff_reason = Some(StaffReason::NoMethodLeft);
+    }));
+    v.push(staff_confirm(lang));
+    v.push(with(ScreenId::StaffPasscode, lang, |s| {
+        s.params.pin_dots = 3
+    }));
+    for notice in [
+        StaffNotice::WrongPasscode { attempts_left: 2 },
+        StaffNotice::LockedOut { retry_after_s: 300 },
+    ] {
+        v.push(with(ScreenId::StaffPasscode, lang, |s| {
+            s.params.staff_notice = Some(notice);
+            s.params.staff_attempts_left = None;
+        }));
+    }
     v
+}
+
+/// The visual-check screen with a card: the chip photo, 確認しました / 本人ではない.
+pub fn staff_confirm(lang: Lang) -> Screen {
+    with(ScreenId::VisualArmed, lang, |s| {
+        s.params.staff_confirm = true;
+        s.buttons = vec![Button::Confirm, Button::NotPatient];
+    })
 }
 
 /// Notable params variants for the contact sheet: the PC's 資格情報なし answer with
@@ -205,9 +234,14 @@ pub fn showcase(lang: Lang) -> Vec<Screen> {
             s.params.failed_devices = vec![Device::Camera];
         }),
         with(ScreenId::MethodSelect, lang, |s| {
-            s.buttons = vec![Button::Cancel, Button::Lang];
+            s.buttons = vec![Button::Cancel, Button::Staff, Button::Lang];
             s.params.auto_face_in_s = None;
             s.params.staff_reason = Some(StaffReason::NoMethodLeft);
+        }),
+        staff_confirm(lang),
+        with(ScreenId::StaffPasscode, lang, |s| {
+            s.params.staff_notice = Some(StaffNotice::LockedOut { retry_after_s: 300 });
+            s.params.staff_attempts_left = None;
         }),
     ]
 }

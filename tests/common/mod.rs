@@ -377,6 +377,8 @@ impl Drop for Terminal {
 pub struct Pc {
     child: Child,
     lines: Receiver<String>,
+    /// The operator's console (`--stdin-console`), when started with one.
+    console: Option<std::process::ChildStdin>,
 }
 
 impl Pc {
@@ -391,7 +393,39 @@ impl Pc {
             .spawn()
             .unwrap();
         let lines = line_channel(child.stdout.take().unwrap());
-        Pc { child, lines }
+        Pc {
+            child,
+            lines,
+            console: None,
+        }
+    }
+
+    /// A receiver with `--stdin-console`: [`Pc::say`] sends lines to the terminals.
+    pub fn start_console(socket: &Path, args: &[&str]) -> Pc {
+        let mut child = kaonin()
+            .arg("pc")
+            .arg("--listen")
+            .arg(format!("unix:{}", socket.display()))
+            .arg("--stdin-console")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let lines = line_channel(child.stdout.take().unwrap());
+        let console = child.stdin.take();
+        Pc {
+            child,
+            lines,
+            console,
+        }
+    }
+
+    /// Sends `line` to every connected terminal (a receiver with a console).
+    pub fn say(&mut self, line: Value) {
+        let console = self.console.as_mut().expect("started with start_console");
+        writeln!(console, "{line}").unwrap();
+        console.flush().unwrap();
     }
 
     /// The next message of `type`, skipping others.

@@ -5,7 +5,9 @@ use super::Loop;
 use crate::card::KenmenKey;
 use crate::daemon::workers::CardCmd;
 use crate::daemon::Inbound;
-use crate::flow::{Action, CardFailure, Event, FaceOutcome, ReaderRole, Screen, ScreenId};
+use crate::flow::{
+    Action, CardFailure, Event, FaceOutcome, ReaderRole, Screen, ScreenId, StaffNotice,
+};
 use crate::ground::ids::uuid_v4;
 use kaonin_hal::secret::Digits;
 
@@ -50,6 +52,11 @@ impl Loop {
             Action::CheckStaffPasscode(passcode) => self.check_staff(passcode),
             Action::Enqueue(identity) => self.uplink.enqueue(identity, self.tx.clone()),
             Action::PcEvent { kind, detail } => self.uplink.event(kind, &detail),
+            Action::PcAnswer {
+                of,
+                account,
+                refused,
+            } => self.uplink.answer(of, account, refused),
             Action::Audit(entry) => {
                 if let Err(e) = self.staff.audit(&entry) {
                     tracing::error!(error = %e, "audit log write failed");
@@ -95,10 +102,33 @@ impl Loop {
 
     /// Shows `screen` (with the PIN dots typed so far) and tells the PC.
     pub(super) fn show(&mut self, mut screen: Screen) {
-        if screen.id != ScreenId::Pin {
+        if !crate::ui::is_pad_screen(screen.id)
+            || self.session.screen.as_ref().map(|s| s.id) != Some(screen.id)
+        {
             self.session.clear_pin();
         }
+        if !self
+            .session
+            .screen
+            .as_ref()
+            .is_some_and(|s| s.id == screen.id)
+        {
+            self.session.staff_keys = 0;
+        }
         screen.params.pin_dots = self.session.pin.len() as u8;
+        if screen.id == ScreenId::StaffPasscode {
+            // What the staff store says now: tries before the lock-out, or the
+            // lock-out itself (unless the flow shows a fresher notice).
+            match self.staff.locked_out_for() {
+                Some(retry_after_s) if screen.params.staff_notice.is_none() => {
+                    screen.params.staff_notice = Some(StaffNotice::LockedOut { retry_after_s })
+                }
+                None if screen.params.staff_notice.is_none() => {
+                    screen.params.staff_attempts_left = Some(self.staff.attempts_left())
+                }
+                _ => {}
+            }
+        }
         self.uplink.status(screen.id, self.session.presence.any());
         // The live preview runs while the face screen is up.
         let was_face = self.session.showing(ScreenId::Face);

@@ -5,7 +5,7 @@
 //! retry period.
 
 use super::Commands;
-use super::NameSlot;
+use super::{NameSlot, PhotoSlot};
 use crate::daemon::{Inbound, RETRY};
 use crate::flow::{Device, Screen, ScreenId};
 use crate::ui::{Extras, Ui};
@@ -58,6 +58,24 @@ impl PreviewTx {
     }
 }
 
+/// The session's chip photo as a grey frame, if the card gave one that decodes.
+fn chip_frame(photo: &PhotoSlot) -> Option<Frame> {
+    let slot = photo.lock().unwrap_or_else(|p| p.into_inner());
+    let image = match crate::face::decode_chip_photo(slot.as_ref()?.bytes()) {
+        Ok(image) => image,
+        Err(e) => {
+            tracing::warn!(error = %e, "chip photo could not be decoded for the visual check");
+            return None;
+        }
+    };
+    Frame::new(
+        image.width(),
+        image.height(),
+        kaonin_hal::camera::PixelFormat::Gray8,
+        image.pixels().to_vec(),
+    )
+}
+
 /// How long an idle worker waits before looking again (only bounds shutdown).
 const IDLE_WAIT: Duration = Duration::from_secs(3600);
 
@@ -65,6 +83,7 @@ const IDLE_WAIT: Duration = Duration::from_secs(3600);
 /// control socket; draws preview frames on the face screen, and the session's name
 /// image on the screens that show it. A display that stores frames
 /// ([`kaonin_hal::display::Display::stores_frames`]) gets neither.
+#[allow(clippy::too_many_arguments)]
 pub fn display_worker(
     ui: Arc<Ui>,
     mut display: BoxedDisplay,
@@ -72,6 +91,7 @@ pub fn display_worker(
     announce: crate::control::Announcer,
     events: UnboundedSender<Inbound>,
     name: NameSlot,
+    photo: PhotoSlot,
     preview_in_flight: Arc<AtomicBool>,
 ) {
     let size = display.size();
@@ -112,7 +132,7 @@ pub fn display_worker(
                 if let (Some(screen), true, false) = (on_face, private_ok, failing) {
                     let extras = Extras {
                         preview: Some(&camera),
-                        name: None,
+                        ..Extras::default()
                     };
                     ui.render_with(screen, extras, &mut frame);
                     if let Err(e) = display.present(&frame, &shown) {
@@ -124,10 +144,16 @@ pub fn display_worker(
             }
         };
         {
+            // The chip photo, decoded only for the staff's visual check on a panel;
+            // dropped (wiped) right after drawing.
+            let chip = (private_ok && screen.params.staff_confirm)
+                .then(|| chip_frame(&photo))
+                .flatten();
             let slot = name.lock().unwrap_or_else(|p| p.into_inner());
             let extras = Extras {
                 preview: None,
                 name: slot.as_ref().filter(|_| private_ok),
+                photo: chip.as_ref(),
             };
             ui.render_with(&screen, extras, &mut frame);
         }
@@ -161,8 +187,9 @@ pub fn display_worker(
             "buttons": buttons,
             "text": ui.text(&screen),
         });
-        if screen.id == ScreenId::Pin {
-            // Extension (docs/control.md): how many ● the pin screen shows.
+        if crate::ui::is_pad_screen(screen.id) {
+            // Extension (docs/control.md): how many ● the pin (or staff passcode)
+            // screen shows.
             line["pin_dots"] = json!(screen.params.pin_dots);
         }
         announce.screen(line.to_string());

@@ -115,7 +115,9 @@ fn attempt(
     preview: Option<&PreviewTx>,
 ) -> FaceOutcome {
     if reference.is_none() {
-        let Some(chip) = photo.lock().unwrap_or_else(|p| p.into_inner()).take() else {
+        // A copy: the photo stays in the slot for the staff's visual check, and is
+        // wiped with the session.
+        let Some(chip) = photo.lock().unwrap_or_else(|p| p.into_inner()).clone() else {
             tracing::warn!("face attempt without a chip photo");
             return FaceOutcome::Unavailable;
         };

@@ -126,9 +126,18 @@ impl Workers {
             }));
         }
         {
-            let (ui, events) = (ui.clone(), tx.clone());
+            let (ui, events, photo) = (ui.clone(), tx.clone(), photo.clone());
             threads.push(spawn_worker("display", &tx, move || {
-                display::display_worker(ui, display, drx, announce, events, name, preview_in_flight)
+                display::display_worker(
+                    ui,
+                    display,
+                    drx,
+                    announce,
+                    events,
+                    name,
+                    photo,
+                    preview_in_flight,
+                )
             }));
         }
         if let Some(input) = input {

@@ -82,7 +82,16 @@ fn display_rig(stores: bool) -> DisplayRig {
         let (ui, name, in_flight) = (ui.clone(), name.clone(), in_flight.clone());
         let announce = crate::control::Announcer::new(16);
         std::thread::spawn(move || {
-            display_worker(ui, display, watched(rx), announce, events, name, in_flight)
+            display_worker(
+                ui,
+                display,
+                watched(rx),
+                announce,
+                events,
+                name,
+                PhotoSlot::default(),
+                in_flight,
+            )
         })
     };
     DisplayRig {

@@ -2,7 +2,7 @@
 //! item asked in turn); the identity is stored and sent after the last answer.
 
 use super::{Flow, State};
-use crate::flow::{Action, Consent, ConsentItem, ConsentMode};
+use crate::flow::{Action, Consent, ConsentItem, ConsentMode, Prescription};
 
 impl Flow {
     /// 同意する: consent to every item, then store and send.
@@ -10,6 +10,24 @@ impl Flow {
         if let Some(session) = self.session.as_mut() {
             session.consent = Consent::all();
             session.consent_mode = ConsentMode::All;
+        }
+        self.consent_done(out);
+    }
+
+    /// After the last consent answer: the prescription form when the policy asks
+    /// for it, else store and send.
+    fn consent_done(&mut self, out: &mut Vec<Action>) {
+        if self.policy.prescription_choice {
+            self.enter(State::Prescription, out);
+        } else {
+            self.enqueue(out);
+        }
+    }
+
+    /// 紙 / 電子: the choice goes with the identity, which is stored and sent.
+    pub(super) fn prescription_chosen(&mut self, choice: Prescription, out: &mut Vec<Action>) {
+        if let Some(session) = self.session.as_mut() {
+            session.prescription = Some(choice);
         }
         self.enqueue(out);
     }
@@ -31,7 +49,7 @@ impl Flow {
         if index + 1 < ConsentItem::ALL.len() {
             self.enter(State::ConsentItems(index + 1), out);
         } else {
-            self.enqueue(out);
+            self.consent_done(out);
         }
     }
 }

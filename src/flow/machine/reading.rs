@@ -14,7 +14,9 @@ impl Flow {
         let accepts = match self.state {
             State::Idle => true,
             State::PhoneWait => role == ReaderRole::Phone,
-            State::VisualArmed => self.session.is_none() && role == ReaderRole::Card,
+            State::VisualArmed | State::StaffPasscode => {
+                self.session.is_none() && role == ReaderRole::Card
+            }
             _ => false,
         };
         if accepts {
@@ -99,6 +101,7 @@ impl Flow {
             staff_account: None,
             consent: Consent::default(),
             consent_mode: ConsentMode::All,
+            prescription: None,
         });
         match kind {
             CardKind::Android => self.query_pin(out),

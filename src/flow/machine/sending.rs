@@ -85,5 +85,6 @@ fn identity_of(session: &Session) -> Option<Identity> {
         consent: session.consent,
         consent_mode: session.consent_mode,
         kenmen: session.facts.kenmen.clone(),
+        prescription: session.prescription,
     })
 }

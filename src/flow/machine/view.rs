@@ -12,6 +12,12 @@ impl Flow {
         out.push(Action::Show(screen));
     }
 
+    /// The 係員 control, on the screens where a card patient may need a visual
+    /// check: offered while one can be armed and none is.
+    fn staff_control(&self) -> Option<Button> {
+        (self.visual.is_none() && self.can_arm_visual()).then_some(Button::Staff)
+    }
+
     pub(super) fn screen(&self) -> Screen {
         let mut params = ScreenParams {
             staff_notice: self.notice,
@@ -45,7 +51,9 @@ impl Flow {
                     params.staff_reason = Some(StaffReason::NoMethodLeft);
                 }
                 params.card_face_notice = self.card_face_notice;
-                buttons.extend([Button::Cancel, Button::Lang]);
+                buttons.push(Button::Cancel);
+                buttons.extend(self.staff_control());
+                buttons.push(Button::Lang);
                 ScreenId::MethodSelect
             }
             State::Face { guidance, .. } => {
@@ -66,11 +74,21 @@ impl Flow {
             }
             State::PinLocked => {
                 buttons.push(Button::Ok);
+                buttons.extend(self.staff_control());
                 ScreenId::PinLocked
+            }
+            State::VisualArmed if self.session.is_some() => {
+                params.staff_confirm = true;
+                buttons = vec![Button::Confirm, Button::NotPatient];
+                ScreenId::VisualArmed
             }
             State::VisualArmed => {
                 buttons.push(Button::Cancel);
                 ScreenId::VisualArmed
+            }
+            State::StaffPasscode => {
+                buttons.push(Button::Cancel);
+                ScreenId::StaffPasscode
             }
             State::PhoneWait => {
                 buttons.push(Button::Cancel);
@@ -83,6 +101,10 @@ impl Flow {
                     Button::Cancel,
                 ];
                 ScreenId::Consent
+            }
+            State::Prescription => {
+                buttons = vec![Button::Paper, Button::Electronic, Button::Cancel];
+                ScreenId::Prescription
             }
             State::ConsentItems(index) => {
                 params.consent_item = Some(ConsentItem::ALL[*index]);
@@ -108,6 +130,9 @@ impl Flow {
             State::StaffCall(reason) => {
                 params.staff_reason = Some(*reason);
                 buttons.push(Button::Ok);
+                if *reason == StaffReason::NoMethodLeft {
+                    buttons.extend(self.staff_control());
+                }
                 ScreenId::StaffCall
             }
         };

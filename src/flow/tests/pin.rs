@@ -9,7 +9,7 @@ fn wrong_pin_three_times_locks_then_visual_check_forwards() {
     run.card(CardKind::Standard, PhotoStatus::KeyRefused);
     assert_eq!(
         run.last_screen().buttons,
-        vec![Button::Pin, Button::Cancel, Button::Lang]
+        vec![Button::Pin, Button::Cancel, Button::Staff, Button::Lang]
     );
     run.send(Event::Press(Button::Pin));
     run.send(Event::PinTries(Ok(PinStatus::Tries(3))));
@@ -67,7 +67,7 @@ fn pinless_card_offers_no_pin() {
     let screen = run.last_screen();
     assert_eq!(
         screen.buttons,
-        vec![Button::Face, Button::Cancel, Button::Lang]
+        vec![Button::Face, Button::Cancel, Button::Staff, Button::Lang]
     );
     run.send(Event::Press(Button::Pin));
     assert_eq!(run.flow.state(), StateName::MethodSelect);

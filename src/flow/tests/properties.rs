@@ -56,6 +56,7 @@ fn arb_event() -> impl Strategy<Value = Event> {
             retry_after_s: 60
         })),
         Just(Event::StaffConfirm),
+        Just(Event::StaffEntry),
         Just(Event::Enqueued(Ok(()))),
         Just(Event::Enqueued(Err("full".into()))),
         Just(Event::Acked {
@@ -136,7 +137,7 @@ proptest! {
                 Event::StaffChecked(StaffCheck::Accepted { .. }) if answered(&mut ev, "staff") => {
                     staff_accepted = true;
                 }
-                Event::StaffConfirm if staff_accepted => {
+                Event::StaffConfirm | Event::Press(Button::Confirm) if staff_accepted => {
                     ev.proven.insert(Method::Visual);
                 }
                 _ => {}

@@ -78,7 +78,7 @@ fn card_face_guidance_shows_on_the_reading_screen() {
     );
     assert_eq!(
         screen.buttons,
-        vec![Button::Pin, Button::Cancel, Button::Lang]
+        vec![Button::Pin, Button::Cancel, Button::Staff, Button::Lang]
     );
     assert_eq!(run.count(|a| matches!(a, Action::ReadCard(_))), 1);
 }
@@ -142,7 +142,7 @@ fn a_refused_value_offers_pin_or_staff_and_never_reads_again() {
     );
     assert_eq!(
         screen.buttons,
-        vec![Button::Pin, Button::Cancel, Button::Lang]
+        vec![Button::Pin, Button::Cancel, Button::Staff, Button::Lang]
     );
     // Nothing (no timer, no button) reads the card again in this session.
     for token in 0..16 {
@@ -189,7 +189,7 @@ fn the_face_auth_marking_makes_a_pin_card_pinless() {
     let screen = run.last_screen();
     assert_eq!(
         screen.buttons,
-        vec![Button::Face, Button::Cancel, Button::Lang]
+        vec![Button::Face, Button::Cancel, Button::Staff, Button::Lang]
     );
     // Face fails every time: the staff, never the PIN.
     run.send(Event::Press(Button::Pin));
@@ -243,7 +243,10 @@ fn a_marked_card_whose_face_is_refused_goes_to_the_staff() {
         PhotoStatus::NoCardFace,
     ))));
     let screen = run.last_screen();
-    assert_eq!(screen.buttons, vec![Button::Cancel, Button::Lang]);
+    assert_eq!(
+        screen.buttons,
+        vec![Button::Cancel, Button::Staff, Button::Lang]
+    );
     assert_eq!(screen.params.staff_reason, Some(StaffReason::NoMethodLeft));
     assert_eq!(
         screen.params.card_face_notice,

@@ -95,12 +95,24 @@ fn reach(target: StateName) -> Run {
             run.send(Event::Press(Button::ConsentAll));
             run.send(Event::Enqueued(Err("disk full".into())));
         }
+        StateName::StaffPasscode => {
+            std_card(&mut run);
+            run.send(Event::Press(Button::Staff));
+        }
+        StateName::Prescription => {
+            run = Run::with(Policy {
+                prescription_choice: true,
+                ..Policy::default()
+            });
+            face_ok(&mut run);
+            run.send(Event::Press(Button::ConsentAll));
+        }
     }
     assert_eq!(run.flow.state(), target, "script for {target:?}");
     run
 }
 
-const ALL_STATES: [StateName; 19] = [
+const ALL_STATES: [StateName; 21] = [
     StateName::Idle,
     StateName::Reading,
     StateName::CardError,
@@ -120,6 +132,8 @@ const ALL_STATES: [StateName; 19] = [
     StateName::Done,
     StateName::SentOffline,
     StateName::StaffCall,
+    StateName::StaffPasscode,
+    StateName::Prescription,
 ];
 
 /// One event of every kind (and every payload variant that matters).
@@ -159,6 +173,11 @@ fn every_event() -> Vec<Event> {
         Event::StaffChecked(StaffCheck::Rejected { attempts_left: 2 }),
         Event::StaffChecked(StaffCheck::LockedOut { retry_after_s: 60 }),
         Event::StaffConfirm,
+        Event::StaffEntry,
+        Event::PcArmVisual {
+            account: "pc".into(),
+        },
+        Event::PcDisarm,
         Event::Enqueued(Ok(())),
         Event::Enqueued(Err("x".into())),
         Event::Acked {
@@ -207,7 +226,10 @@ fn every_state_event_pair_is_handled_without_panic() {
                 }
                 if let Action::Enqueue(identity) = action {
                     assert!(
-                        matches!(state, StateName::Consent | StateName::ConsentItems),
+                        matches!(
+                            state,
+                            StateName::Consent | StateName::ConsentItems | StateName::Prescription
+                        ),
                         "{described}"
                     );
                     assert!(!identity.certificate.is_empty(), "{described}");
@@ -283,11 +305,7 @@ fn screens_offer_at_most_three_main_buttons() {
     for state in ALL_STATES {
         let run = reach(state);
         let screen = run.last_screen();
-        let main = screen
-            .buttons
-            .iter()
-            .filter(|b| !matches!(b, Button::Lang))
-            .count();
+        let main = screen.buttons.iter().filter(|b| !b.is_corner()).count();
         assert!(main <= 3, "{state:?}: {:?}", screen.buttons);
     }
 }

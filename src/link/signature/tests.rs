@@ -17,6 +17,7 @@ fn msg() -> IdentityMsg {
         consent_mode: ConsentMode::All,
         stale: false,
         kenmen: None,
+        prescription: None,
         terminal_signature: None,
     }
 }

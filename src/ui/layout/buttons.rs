@@ -13,7 +13,7 @@ pub(super) fn button_target(
     px: u32,
     secondary: bool,
 ) -> Target {
-    let (fill, fg) = if secondary || button == Button::Lang {
+    let (fill, fg) = if secondary || button.is_corner() {
         (palette::BACKGROUND, palette::NAVY)
     } else {
         (palette::NAVY, palette::ON_DARK)
@@ -31,7 +31,12 @@ pub(super) fn button_target(
 pub(super) fn is_secondary(b: Button) -> bool {
     matches!(
         b,
-        Button::Cancel | Button::No | Button::ConsentIndividual | Button::Pin | Button::Phone
+        Button::Cancel
+            | Button::No
+            | Button::ConsentIndividual
+            | Button::Pin
+            | Button::Phone
+            | Button::NotPatient
     )
 }
 

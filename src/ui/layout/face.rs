@@ -1,5 +1,6 @@
 //! The face screen: the camera preview with its face frame and the countdown of
-//! attempts, the text and buttons beside it.
+//! attempts, the text and buttons beside it; the visual-check screen lays the chip
+//! photo out the same way, for staff to compare with the patient.
 
 use super::body::body_text;
 use super::buttons::button_row;
@@ -8,10 +9,13 @@ use super::{palette, Element, LayoutInput, Rect, Role};
 use crate::flow::Button;
 
 /// Face screen: camera preview on the left (top in portrait), text beside it.
+/// With `photo`, the box is the chip photo (visual check), without face frame or
+/// countdown.
 pub(super) fn face_layout(
     input: &LayoutInput,
     area: Rect,
     buttons: &[Button],
+    photo: bool,
     el: &mut Vec<Element>,
 ) {
     let m = input.metrics;
@@ -37,6 +41,11 @@ pub(super) fn face_layout(
         );
         (preview, button_row(input, column, buttons, el))
     };
+    if photo {
+        el.push(Element::Photo { rect: preview });
+        body_text(input, text, el);
+        return;
+    }
     let fh = preview.h * 4 / 5;
     let fw = (fh * 3 / 4).min(preview.w * 4 / 5);
     let frame = Rect::new(

@@ -31,16 +31,18 @@ pub fn layout(screen: &Screen, input: &LayoutInput, width: u32, height: u32) -> 
     let c = input.content;
     let mut el = Vec::new();
 
-    // Title band, with the language button at its right end.
-    let lang = screen.buttons.contains(&Button::Lang);
-    let lang_w = if lang {
-        let label = (input.label)(Button::Lang);
-        let text_w = input.fonts.width(&label, m.button_px.min(28), Weight::Bold) as i32;
-        (text_w + 2 * m.gap).max(MIN_TARGET_W + 24)
-    } else {
-        0
-    };
-    let title_w = w - 2 * m.margin - if lang { lang_w + m.gap } else { 0 };
+    // Title band, with the small controls (係員, language) at its right end.
+    let corner: Vec<(Button, i32)> = [Button::Staff, Button::Lang]
+        .into_iter()
+        .filter(|b| screen.buttons.contains(b))
+        .map(|b| {
+            let label = (input.label)(b);
+            let text_w = input.fonts.width(&label, m.button_px.min(28), Weight::Bold) as i32;
+            (b, (text_w + 2 * m.gap).max(MIN_TARGET_W + 24))
+        })
+        .collect();
+    let corner_w: i32 = corner.iter().map(|(_, w)| w + m.gap).sum();
+    let title_w = w - 2 * m.margin - corner_w;
     let band_pad = (10.0 * m.scale) as i32;
     let probe = fit(
         input.fonts,
@@ -59,15 +61,20 @@ pub fn layout(screen: &Screen, input: &LayoutInput, width: u32, height: u32) -> 
         tone_color(c.tone),
         Align::Left,
     );
-    let title_block = if probe.overflows() {
-        // Two lines at full size rather than one squeezed line.
+    // Two (or, beside two corner controls on a narrow panel, three) lines at full
+    // size rather than one squeezed line.
+    let mut title_block = probe;
+    for lines in 2..=3 {
+        if !title_block.overflows() {
+            break;
+        }
         let rect = Rect::new(
             m.margin,
             band_pad,
             title_w,
-            2 * Metrics::line_height(m.title_px),
+            lines * Metrics::line_height(m.title_px),
         );
-        fit(
+        title_block = fit(
             input.fonts,
             Role::Title,
             &c.title,
@@ -78,10 +85,8 @@ pub fn layout(screen: &Screen, input: &LayoutInput, width: u32, height: u32) -> 
             palette::ON_DARK,
             tone_color(c.tone),
             Align::Left,
-        )
-    } else {
-        probe
-    };
+        );
+    }
     let band_h = (title_block.rect.h + 2 * band_pad).max(MIN_TARGET_H + 2 * band_pad.min(8));
     let title_block = TextBlock {
         rect: Rect::new(
@@ -97,20 +102,17 @@ pub fn layout(screen: &Screen, input: &LayoutInput, width: u32, height: u32) -> 
         color: tone_color(c.tone),
     });
     el.push(Element::Text(title_block));
-    if lang {
-        let rect = Rect::new(
-            w - m.margin - lang_w,
-            (band_h - MIN_TARGET_H) / 2,
-            lang_w,
-            MIN_TARGET_H,
-        );
+    let mut right = w - m.margin;
+    for (b, bw) in corner.into_iter().rev() {
+        let rect = Rect::new(right - bw, (band_h - MIN_TARGET_H) / 2, bw, MIN_TARGET_H);
         el.push(Element::Target(button_target(
             input,
-            Button::Lang,
+            b,
             rect,
             m.button_px.min(28),
             false,
         )));
+        right -= bw + m.gap;
     }
 
     // Status band.
@@ -144,11 +146,14 @@ pub fn layout(screen: &Screen, input: &LayoutInput, width: u32, height: u32) -> 
         .buttons
         .iter()
         .copied()
-        .filter(|b| *b != Button::Lang)
+        .filter(|b| !b.is_corner())
         .collect();
     match screen.id {
-        ScreenId::Pin => pin_layout(input, area, &buttons, &mut el),
-        ScreenId::Face => face_layout(input, area, &buttons, &mut el),
+        ScreenId::Pin | ScreenId::StaffPasscode => pin_layout(input, area, &buttons, &mut el),
+        ScreenId::Face => face_layout(input, area, &buttons, false, &mut el),
+        ScreenId::VisualArmed if screen.params.staff_confirm => {
+            face_layout(input, area, &buttons, true, &mut el)
+        }
         _ => {
             let body = button_row(input, area, &buttons, &mut el);
             let body = if NAME_SCREENS.contains(&screen.id) {

@@ -148,6 +148,9 @@ pub enum Element {
     Target(Target),
     /// The camera preview area with its face frame.
     Preview { rect: Rect, frame: Rect },
+    /// The chip photo, large, for the staff's visual check (given at drawing time,
+    /// like the name image; a grey box without it).
+    Photo { rect: Rect },
     /// The typed-digit indicator: `typed` of `total` shown as ●.
     PinDots {
         rect: Rect,
@@ -189,6 +192,13 @@ impl Scene {
     pub fn name_image(&self) -> Option<(Rect, Rect)> {
         self.elements.iter().find_map(|e| match e {
             Element::NameImage { rect, image } => Some((*rect, *image)),
+            _ => None,
+        })
+    }
+    /// The chip-photo box of the visual check, if the scene has one.
+    pub fn photo(&self) -> Option<Rect> {
+        self.elements.iter().find_map(|e| match e {
+            Element::Photo { rect } => Some(*rect),
             _ => None,
         })
     }
