@@ -119,7 +119,7 @@ impl Default for FaceConfig {
             embedder_size: 112,
             embedder_mean: 127.0,
             embedder_scale: 128.0,
-            threshold: 0.5,
+            threshold: 0.42,
             thumbnail_threshold: 0.85,
             min_eye_distance_px: 28.0,
             max_head_turn: 0.45,
