@@ -557,7 +557,7 @@ fn the_pad_staff_sequence_opens_the_passcode_screen_and_arms_the_visual_check() 
     assert_pin_not_logged(&t, "2580");
 }
 
-#[cfg(feature = "pcsc")]
+#[cfg(all(feature = "pcsc", feature = "sim"))]
 #[test]
 #[ignore = "needs pcscd with vpcd: scripts/with-pcscd.sh"]
 fn through_pcscd_face_fails_pin_locked_staff_enter_on_the_pad() {

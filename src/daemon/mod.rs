@@ -15,6 +15,7 @@
 
 mod event_loop;
 mod notify;
+mod relay;
 mod session;
 mod timers;
 mod uplink;
@@ -49,8 +50,10 @@ pub const PIN_DIGITS: usize = 4;
 pub enum Inbound {
     /// An event for the flow.
     Flow(Event),
-    /// A line from the control socket.
-    Control(control::Request),
+    /// An event from the PC link, with its place in the link's bounded relay.
+    Link(Event, relay::Place),
+    /// A line from the control socket, with its place in the control's bounded relay.
+    Control(control::Request, relay::Place),
     /// Input from a touchscreen or keypad, with its place in the bounded input queue.
     Input(InputEvent, workers::input::Queued),
     /// A device stopped or started working.
@@ -155,7 +158,7 @@ pub async fn run(
             config.policy.staff_lockout_steps(),
         ),
     )?;
-    let (link_tx, mut link_rx) = mpsc::channel::<Event>(64);
+    let (link_tx, link_rx) = mpsc::channel::<Event>(64);
     let stats = Stats::open(&config.terminal.state_dir)?;
     let mut link_options = link::ClientOptions::from_config(
         &config.link,
@@ -165,16 +168,7 @@ pub async fn run(
     // The PC may ask for the operations figures (docs/pc-link.md, `stats_request`).
     link_options.stats = Some(stats.clone());
     let link = link::spawn_with(link_options, staff.clone(), link_tx, status_rx).await?;
-    {
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            while let Some(event) = link_rx.recv().await {
-                if tx.send(Inbound::Flow(event)).is_err() {
-                    break;
-                }
-            }
-        });
-    }
+    relay::spawn(link_rx, tx.clone(), Inbound::Link);
     if config.input.uses_control() {
         start_control(config, tx.clone(), announce.clone()).await?;
     }
@@ -252,20 +246,14 @@ async fn start_control(
         path: path.display().to_string(),
         source,
     })?;
-    let (req_tx, mut req_rx) = mpsc::channel(64);
+    let (req_tx, req_rx) = mpsc::channel(64);
     let files = control::Files::under(&config.input.control_dirs());
     tokio::spawn(async move {
         if let Err(e) = control::serve(listener, req_tx, announce, files).await {
             tracing::error!(error = %e, "control socket stopped");
         }
     });
-    tokio::spawn(async move {
-        while let Some(request) = req_rx.recv().await {
-            if tx.send(Inbound::Control(request)).is_err() {
-                break;
-            }
-        }
-    });
+    relay::spawn(req_rx, tx, Inbound::Control);
     Ok(())
 }
 

@@ -69,7 +69,8 @@ impl Loop {
         while let Some(inbound) = rx.recv().await {
             match inbound {
                 Inbound::Flow(event) => self.on_event(event),
-                Inbound::Control(request) => self.on_control(request),
+                Inbound::Link(event, _place) => self.on_event(event),
+                Inbound::Control(request, _place) => self.on_control(request),
                 Inbound::Input(input, _queued) => self.on_input(input),
                 Inbound::Device { device, up } => {
                     if up {
