@@ -418,6 +418,28 @@ fn a_pad_that_falls_silent_mid_pin_is_treated_as_unplugged_until_it_speaks() {
 #[cfg(feature = "pcsc")]
 static READERS: Mutex<()> = Mutex::new(());
 
+/// A terminal on the virtual readers with its PIN pad on `link` (the touch
+/// panel's buttons and the simulated camera still on the control socket).
+#[cfg(feature = "pcsc")]
+fn pcscd_pad_terminal(link: &Path) -> Terminal {
+    let extra = format!(
+        "[face]\nmatcher = \"test-thumbnail\"\n[board.keypad]\ndevice = \"{}\"\nheartbeat_timeout_ms = 60000\n",
+        link.display()
+    );
+    let options = Options {
+        extra,
+        ..pcsc_options()
+    };
+    Terminal::start_edited(
+        options,
+        &[(
+            "[input]\nkind = \"control\"\n",
+            "[input]\nkind = \"serial-keypad\"\nalso_control = true\n",
+        )],
+        Some("debug,kaonin=trace,kaonin_drivers=trace,kaonin_hal=trace"),
+    )
+}
+
 #[cfg(feature = "pcsc")]
 #[test]
 #[ignore = "needs pcscd with vpcd: scripts/with-pcscd.sh"]
@@ -425,23 +447,7 @@ fn through_pcscd_an_unplug_sends_no_verify_and_the_pad_pin_verifies_once() {
     let _lock = READERS.lock().unwrap_or_else(|p| p.into_inner());
     let (_pads, link) = pad_link();
     let mut pad = Pad::plug(&link);
-    let extra = format!(
-        "[face]\nmatcher = \"test-thumbnail\"\n[board.keypad]\ndevice = \"{}\"\nheartbeat_timeout_ms = 60000\n",
-        link.display()
-    );
-    let options = Options {
-        reader: "kind = \"pcsc\"\nname_contains = \"Virtual PCD 00 00\"\nphone_name_contains = \"Virtual PCD 00 01\"".into(),
-        extra,
-        ..Options::default()
-    };
-    let mut t = Terminal::start_edited(
-        options,
-        &[(
-            "[input]\nkind = \"control\"\n",
-            "[input]\nkind = \"serial-keypad\"\nalso_control = true\n",
-        )],
-        Some("debug,kaonin=trace,kaonin_drivers=trace,kaonin_hal=trace"),
-    );
+    let mut t = pcscd_pad_terminal(&link);
     let mut pc = Pc::start(&t.link_socket(), &[]);
     pc.expect("hello");
     let before = pcscd_answers(PIN_VERIFY).len();
@@ -527,16 +533,8 @@ fn staff_visual_from_the_pad(t: &mut Terminal, pc: &mut Pc, pad: &mut Pad) -> Va
         }
     }
     pad.send(&["K8", "K0"]);
-    let confirm = t.expect("visual_armed");
-    assert_eq!(
-        confirm["buttons"],
-        json!(["confirm", "not_patient"]),
-        "{confirm}"
-    );
-    t.press("confirm");
-    t.expect("consent");
-    t.press("consent_all");
-    t.expect("done");
+    confirm_visual(t);
+    consent_all(t);
     pc.expect("identity")
 }
 
@@ -564,32 +562,12 @@ fn through_pcscd_face_fails_pin_locked_staff_enter_on_the_pad() {
     let _lock = READERS.lock().unwrap_or_else(|p| p.into_inner());
     let (_pads, link) = pad_link();
     let mut pad = Pad::plug(&link);
-    let extra = format!(
-        "[face]\nmatcher = \"test-thumbnail\"\n[board.keypad]\ndevice = \"{}\"\nheartbeat_timeout_ms = 60000\n",
-        link.display()
-    );
-    let options = Options {
-        extra,
-        ..pcsc_options()
-    };
-    let mut t = Terminal::start_edited(
-        options,
-        &[(
-            "[input]\nkind = \"control\"\n",
-            "[input]\nkind = \"serial-keypad\"\nalso_control = true\n",
-        )],
-        Some("debug,kaonin=trace,kaonin_drivers=trace,kaonin_hal=trace"),
-    );
+    let mut t = pcscd_pad_terminal(&link);
     let mut pc = Pc::start(&t.link_socket(), &["--passcode", "staff-01=2580"]);
     pc.expect("hello");
     pc.expect("ok");
     t.camera(Some("bob.png"));
-    let printed =
-        kaonin::sim::vcard::Profile::load(std::path::Path::new(&profile("alice"))).unwrap();
-    let face = printed.printed_face();
-    t.send(json!({"card_face": {
-        "birth": face.birth, "expiry": face.expiry, "security_code": face.security_code
-    }}));
+    t.card_face("alice");
     let mut card = Vcard::start(profile("alice"), VPCD_CARD);
     card.say("insert");
     t.expect("method_select");

@@ -76,15 +76,6 @@ fn terminal_limited(images: &Path, max_frames: u32, time_limit_s: u32) -> (Termi
     terminal_and_pc(options)
 }
 
-fn buttons(screen: &Value) -> Vec<String> {
-    screen["buttons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b.as_str().unwrap().to_owned())
-        .collect()
-}
-
 /// Waits for screen `id` whose text contains `needle`.
 fn expect_text(t: &mut Terminal, id: &str, needle: &str) -> Value {
     loop {

@@ -42,16 +42,6 @@ fn variant(dir: &Path, file: &str, text: &str) -> PathBuf {
     path
 }
 
-/// Tells the terminal what the card-face scanner reads from the profile's card.
-fn card_face_of(t: &mut Terminal, path: &Path) {
-    let face = kaonin::sim::vcard::Profile::load(path)
-        .unwrap()
-        .printed_face();
-    t.send(json!({"card_face": {
-        "birth": face.birth, "expiry": face.expiry, "security_code": face.security_code
-    }}));
-}
-
 /// Options: PC/SC readers, short done screens.
 fn options() -> Options {
     let mut o = pcsc_options();
@@ -80,7 +70,7 @@ fn forged_card_face_data_is_refused_and_nothing_is_forwarded() {
     let (mut t, mut pc) = terminal_and_pc(options());
     t.camera(Some("bob.png"));
     let forged = PathBuf::from(profile("mallory-forged"));
-    card_face_of(&mut t, &forged);
+    t.card_face_of(&forged);
     let mut card = Vcard::start(&forged, VPCD_CARD);
     card.say("insert");
     let screen = t.expect("card_error");
@@ -103,7 +93,7 @@ fn forged_card_face_data_is_refused_and_nothing_is_forwarded() {
 
     // A genuine card next: its identity is the first one the PC receives.
     t.camera(Some("alice-camera.png"));
-    card_face_of(&mut t, Path::new(&profile("alice")));
+    t.card_face_of(Path::new(&profile("alice")));
     let mut alice = Vcard::start(profile("alice"), VPCD_CARD);
     alice.say("insert");
     t.expect("method_select");
@@ -135,7 +125,7 @@ fn the_same_card_with_a_genuine_chain_passes() {
     let chained = variant(dir.path(), "chained.toml", &text);
     let (mut t, mut pc) = terminal_and_pc(options());
     t.camera(Some("bob.png"));
-    card_face_of(&mut t, &chained);
+    t.card_face_of(&chained);
     let mut card = Vcard::start(&chained, VPCD_CARD);
     card.say("insert");
     t.expect("method_select");
@@ -163,7 +153,7 @@ fn a_signature_that_does_not_cover_the_shipped_photo_fails() {
     let swapped = variant(dir.path(), "swapped.toml", &text);
     let (mut t, mut pc) = terminal_and_pc(options());
     t.camera(Some("alice-camera.png"));
-    card_face_of(&mut t, &swapped);
+    t.card_face_of(&swapped);
     let mut card = Vcard::start(&swapped, VPCD_CARD);
     card.say("insert");
     t.expect("card_error");

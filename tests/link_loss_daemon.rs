@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{Options, Terminal};
+use common::{up_to_consent, Options, Terminal};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -99,16 +99,6 @@ fn take_forwarded(t: &mut Terminal) -> Vec<String> {
         .drain(..)
         .map(|f| f["id"].as_str().unwrap().to_owned())
         .collect()
-}
-
-/// One face reception up to consent; returns after the consent press.
-fn up_to_consent(t: &mut Terminal) {
-    t.camera(Some("alice-camera.png"));
-    t.insert("alice");
-    t.expect("method_select");
-    t.press("face");
-    t.expect("consent");
-    t.press("consent_all");
 }
 
 /// Waits for the record to be stored (done or sent later), then ends the session.

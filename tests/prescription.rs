@@ -9,15 +9,6 @@ mod common;
 
 use common::*;
 
-fn reception(t: &mut Terminal) {
-    t.camera(Some("alice-camera.png"));
-    t.insert("alice");
-    t.expect("method_select");
-    t.press("face");
-    t.expect("consent");
-    t.press("consent_all");
-}
-
 #[test]
 fn prescription_choice_on_asks_and_sends_the_choice() {
     let mut t = Terminal::start_edited(
@@ -28,7 +19,7 @@ fn prescription_choice_on_asks_and_sends_the_choice() {
     let mut pc = Pc::start(&t.link_socket(), &[]);
     pc.expect("hello");
     for (button, wire) in [("electronic", "electronic"), ("paper", "paper")] {
-        reception(&mut t);
+        up_to_consent(&mut t);
         let screen = t.expect("prescription");
         assert_eq!(
             screen["buttons"],
@@ -48,7 +39,7 @@ fn prescription_choice_on_asks_and_sends_the_choice() {
 #[test]
 fn prescription_choice_off_has_no_screen_and_no_field() {
     let (mut t, mut pc) = terminal_and_pc(Options::default());
-    reception(&mut t);
+    up_to_consent(&mut t);
     t.expect("done");
     let id = pc.expect("identity");
     assert!(id.get("prescription").is_none(), "{id}");

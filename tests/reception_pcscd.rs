@@ -19,22 +19,13 @@ use std::sync::Mutex;
 /// The virtual readers are shared: one test at a time.
 static READERS: Mutex<()> = Mutex::new(());
 
-/// Tells the terminal what the card-face scanner reads from the profile's card.
-fn card_face(t: &mut Terminal, name: &str) {
-    let profile = kaonin::sim::vcard::Profile::load(std::path::Path::new(&profile(name))).unwrap();
-    let face = profile.printed_face();
-    t.send(json!({"card_face": {
-        "birth": face.birth, "expiry": face.expiry, "security_code": face.security_code
-    }}));
-}
-
 #[test]
 #[ignore = "needs pcscd with vpcd: scripts/with-pcscd.sh"]
 fn face_reception_through_pcscd() {
     let _lock = READERS.lock().unwrap_or_else(|p| p.into_inner());
     let (mut t, mut pc) = terminal_and_pc(pcsc_options());
     t.camera(Some("alice-camera.png"));
-    card_face(&mut t, "alice");
+    t.card_face("alice");
     let mut card = Vcard::start(profile("alice"), VPCD_CARD);
     card.say("insert");
     t.expect("reading");
@@ -84,7 +75,7 @@ fn pinless_card_through_pcscd() {
     let _lock = READERS.lock().unwrap_or_else(|p| p.into_inner());
     let (mut t, mut pc) = terminal_and_pc(pcsc_options());
     t.camera(Some("bob.png"));
-    card_face(&mut t, "bob-pinless");
+    t.card_face("bob-pinless");
     let mut card = Vcard::start(profile("bob-pinless"), VPCD_CARD);
     card.say("insert");
     let screen = t.expect("method_select");

@@ -86,15 +86,6 @@ fn touch_terminal(options: Options, touch: &Path) -> (Terminal, Pc) {
     (t, pc)
 }
 
-fn buttons(screen: &Value) -> Vec<String> {
-    screen["buttons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| b.as_str().unwrap().to_owned())
-        .collect()
-}
-
 /// Waits for the staff passcode screen showing `dots` ●.
 fn expect_staff_dots(t: &mut Terminal, dots: u64) -> Value {
     loop {
@@ -243,13 +234,8 @@ fn through_pcscd_face_fails_pin_locked_staff_enter_on_the_touch_panel() {
     let mut panel = Panel::open(&touch);
     let (mut t, mut pc) = touch_terminal(pcsc_options(), &touch);
     t.camera(Some("bob.png"));
-    let profile =
-        kaonin::sim::vcard::Profile::load(std::path::Path::new(&profile("alice"))).unwrap();
-    let face = profile.printed_face();
-    t.send(json!({"card_face": {
-        "birth": face.birth, "expiry": face.expiry, "security_code": face.security_code
-    }}));
-    let mut card = Vcard::start(profile_path("alice"), VPCD_CARD);
+    t.card_face("alice");
+    let mut card = Vcard::start(profile("alice"), VPCD_CARD);
     card.say("insert");
     t.expect("method_select");
     t.press("face");
@@ -263,9 +249,4 @@ fn through_pcscd_face_fails_pin_locked_staff_enter_on_the_touch_panel() {
     t.expect("method_select");
     t.press("pin");
     t.expect("pin_locked");
-}
-
-#[cfg(feature = "pcsc")]
-fn profile_path(name: &str) -> String {
-    profile(name)
 }

@@ -44,13 +44,7 @@ fn arm_visual_from_the_pc_then_the_card_then_the_staff_confirm() {
     assert_eq!(armed["buttons"], json!(["cancel"]), "{armed}");
     // The card after arming: the photo screen.
     t.insert("alice");
-    let confirm = t.expect("visual_armed");
-    assert_eq!(
-        confirm["buttons"],
-        json!(["confirm", "not_patient"]),
-        "{confirm}"
-    );
-    t.press("confirm");
+    confirm_visual(&mut t);
     consent_all(&mut t);
     let id = pc.expect("identity");
     assert_eq!(id["method"], "visual");
@@ -72,13 +66,7 @@ fn arm_visual_with_the_card_already_on_the_reader() {
     t.expect("method_select");
     pc.say(json!({"type": "arm_visual", "account": "staff-03"}));
     assert_eq!(answer(&mut pc)["type"], "ok");
-    let confirm = t.expect("visual_armed");
-    assert_eq!(
-        confirm["buttons"],
-        json!(["confirm", "not_patient"]),
-        "{confirm}"
-    );
-    t.press("confirm");
+    confirm_visual(&mut t);
     consent_all(&mut t);
     assert_eq!(pc.expect("identity")["staff_account"], "staff-03");
 }

@@ -300,6 +300,24 @@ impl Terminal {
         self.send(json!({ "camera": name.map(face) }));
     }
 
+    /// Tells the simulated card-face scanner what it reads from the card of the
+    /// profile file `path`: birth date, expiry and security code (照合番号B).
+    #[cfg(feature = "sim")]
+    pub fn card_face_of(&mut self, path: &Path) {
+        let face = kaonin::sim::vcard::Profile::load(path)
+            .unwrap()
+            .printed_face();
+        self.send(json!({"card_face": {
+            "birth": face.birth, "expiry": face.expiry, "security_code": face.security_code
+        }}));
+    }
+
+    /// [`Terminal::card_face_of`] for an embedded profile (see [`profile`]).
+    #[cfg(feature = "sim")]
+    pub fn card_face(&mut self, name: &str) {
+        self.card_face_of(Path::new(&profile(name)));
+    }
+
     /// The next event line of any kind.
     pub fn next_event(&mut self) -> Value {
         let event = next_json(&self.events, Instant::now() + DEADLINE, "a control event");
@@ -469,6 +487,18 @@ pub fn consent_all(terminal: &mut Terminal) {
     terminal.expect("done");
 }
 
+/// The staff's confirmation screen with the card on the reader (the chip photo,
+/// 確認しました / 本人ではない): staff confirm it is the patient.
+pub fn confirm_visual(terminal: &mut Terminal) {
+    let confirm = terminal.expect("visual_armed");
+    assert_eq!(
+        confirm["buttons"],
+        json!(["confirm", "not_patient"]),
+        "{confirm}"
+    );
+    terminal.press("confirm");
+}
+
 /// From the PIN screen's request: three wrong PINs, up to the pin_locked screen.
 pub fn lock_pin(terminal: &mut Terminal, wrong: &str) {
     terminal.expect("pin");
@@ -483,13 +513,29 @@ pub fn lock_pin(terminal: &mut Terminal, wrong: &str) {
 /// Alice's card, a matching face, consent to everything; returns once the record
 /// is in the outbox and the terminal shows `after` (`done` or `sent_offline`).
 pub fn face_reception(terminal: &mut Terminal, after: &str) {
+    up_to_consent(terminal);
+    terminal.expect(after);
+}
+
+/// Alice's card and a matching face, up to and including the press of
+/// 全てに同意; returns without waiting for what follows.
+pub fn up_to_consent(terminal: &mut Terminal) {
     terminal.camera(Some("alice-camera.png"));
     terminal.insert("alice");
     terminal.expect("method_select");
     terminal.press("face");
     terminal.expect("consent");
     terminal.press("consent_all");
-    terminal.expect(after);
+}
+
+/// The ids of a screen event's buttons.
+pub fn buttons(screen: &Value) -> Vec<String> {
+    screen["buttons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_str().unwrap().to_owned())
+        .collect()
 }
 
 // ---- real pcscd with the vsmartcard virtual readers (scripts/with-pcscd.sh) ----------
