@@ -211,6 +211,13 @@ dir = "{d}/screens"
 [input]
 kind = "control"
 control = "unix:{d}/control.sock"
+# The control socket with the PC/SC reader is a test rig (docs/control.md): it
+# stands in for the touch panel and moves the simulated camera.
+control_with_real_hardware = true
+control_dirs = ["{ROOT}/assets"]
+[card]
+# The virtual card's 券面 CA (`kaonin vcard --write-kenmen-trust` writes the same key).
+kenmen_trust = "{ROOT}/assets/cards/keys/kenmen-ca.pub.pem"
 [link]
 endpoint = "unix:{d}/link.sock"
 [policy]
