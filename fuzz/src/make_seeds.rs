@@ -240,6 +240,33 @@ pub fn generate(root: &Path, assets: &Path) {
         outbox.push(b'\n');
     }
     write(root, "outbox_file", "records", &outbox);
+    // 利用登録: an identity, its registration (same id), the identity's ack and the
+    // registration's ack (`for`).
+    let registration = format!(
+        "{}\n{}\n{{\"acked\":\"{id}\"}}\n{{\"acked\":\"{id}\",\"for\":\"registration\"}}\n",
+        serde_json::to_string(&kaonin::link::outbox::Record {
+            stored: 1_764_000_000,
+            identity: msg.clone(),
+        })
+        .expect("json"),
+        serde_json::to_string(&kaonin::link::outbox::RegistrationRecord {
+            stored: 1_764_000_005,
+            registration: kaonin::link::message::RegistrationMsg::new(
+                &msg.id,
+                &msg.terminal_id,
+                "2026-11-25T21:30:40Z".into(),
+            ),
+        })
+        .expect("json"),
+        id = msg.id,
+    );
+    let mut outbox = Vec::new();
+    for line in registration.lines() {
+        outbox.push(b'1');
+        outbox.extend_from_slice(line.as_bytes());
+        outbox.push(b'\n');
+    }
+    write(root, "outbox_file", "registration", &outbox);
     write(
         &root,
         "staff_store",

@@ -17,6 +17,10 @@ pub enum ResultArg {
     #[value(alias = "not-found")]
     NotFound,
     Error,
+    /// Extension: the card is not registered for health-insurance use (the
+    /// terminal offers 利用登録).
+    #[value(alias = "not-registered")]
+    NotRegistered,
 }
 
 impl From<ResultArg> for AckResult {
@@ -26,6 +30,7 @@ impl From<ResultArg> for AckResult {
             ResultArg::NotEligible => AckResult::NotEligible,
             ResultArg::NotFound => AckResult::NotFound,
             ResultArg::Error => AckResult::Error,
+            ResultArg::NotRegistered => AckResult::NotRegistered,
         }
     }
 }
