@@ -375,3 +375,65 @@ async fn events_raised_offline_arrive_after_the_pc_comes_up() {
     assert!(ev["at"].as_str().unwrap().ends_with('Z'));
     t.link.shutdown().await;
 }
+
+/// 利用登録: a registration with its identity's id is sent after it, survives an
+/// ack without `for` (what a PC without the extension sends for that id), is sent
+/// again on the next connection, and goes with `"for":"registration"`.
+#[tokio::test]
+async fn a_registration_is_acked_apart_from_its_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("link.sock");
+    let state = dir.path().join("state");
+    let listener = UnixListener::bind(&sock).unwrap();
+    let mut t = terminal(&sock, &state).await;
+    let (stream, _) = listener.accept().await.unwrap();
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read).lines();
+    assert_eq!(next(&mut lines).await["type"], "hello");
+    assert_eq!(next(&mut lines).await["type"], "status");
+    t.link.enqueue(&identity("id-r")).await.unwrap();
+    assert_eq!(next(&mut lines).await["type"], "identity");
+    write
+        .write_all(b"{\"type\":\"ack\",\"id\":\"id-r\",\"result\":\"not_registered\"}\n")
+        .await
+        .unwrap();
+    let acked = next_event(&mut t.events, |e| matches!(e, Event::Acked { .. })).await;
+    assert!(
+        matches!(&acked, Event::Acked { id, result: AckResult::NotRegistered, .. } if id == "id-r"),
+        "{acked:?}"
+    );
+    t.link.enqueue_registration("id-r").await.unwrap();
+    let registration = next(&mut lines).await;
+    assert_eq!(registration["type"], "registration", "{registration}");
+    assert_eq!(registration["id"], "id-r");
+    assert_eq!(registration["agreed"], true);
+    assert_eq!(registration["terminal_id"], "reception-1");
+    // A plain ack for the id (an identity's) leaves the registration waiting.
+    write
+        .write_all(b"{\"type\":\"ack\",\"id\":\"id-r\",\"result\":\"eligible\"}\n{\"type\":\"status_request\"}\n")
+        .await
+        .unwrap();
+    assert_eq!(next(&mut lines).await["outbox"], 1);
+    assert_eq!(t.link.outbox_len(), 1);
+    // The next connection gets it again (and not the acked identity).
+    drop((lines, write));
+    let (stream, _) = listener.accept().await.unwrap();
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read).lines();
+    assert_eq!(next(&mut lines).await["type"], "hello");
+    assert_eq!(next(&mut lines).await["outbox"], 1);
+    let again = next(&mut lines).await;
+    assert_eq!(again["type"], "registration", "{again}");
+    assert_eq!(again["id"], "id-r");
+    write
+        .write_all(b"{\"type\":\"ack\",\"id\":\"id-r\",\"for\":\"registration\",\"result\":\"eligible\"}\n{\"type\":\"status_request\"}\n")
+        .await
+        .unwrap();
+    assert_eq!(next(&mut lines).await["outbox"], 0);
+    assert_eq!(t.link.outbox_len(), 0);
+    // The registration's ack is not an identity's answer for the flow.
+    while let Ok(e) = t.events.try_recv() {
+        assert!(!matches!(e, Event::Acked { .. }), "{e:?}");
+    }
+    t.link.shutdown().await;
+}

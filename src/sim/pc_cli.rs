@@ -182,6 +182,11 @@ mod tests {
         assert_eq!(o.passcodes.len(), 2);
         assert_eq!(o.passcodes[1].0, "staff-02");
         assert_eq!(o.result, AckResult::NotFound);
+        for spelling in ["not_registered", "not-registered"] {
+            let cli = Cli::parse_from(["pc", "--listen", "unix:/x", "--result", spelling]);
+            let o = cli.pc.into_options().unwrap();
+            assert_eq!(o.result, AckResult::NotRegistered, "{spelling}");
+        }
     }
 
     #[test]
