@@ -154,6 +154,8 @@ pub fn generate(root: &Path, assets: &Path) {
         staff_account: None,
         consent: Consent::all(),
         consent_mode: ConsentMode::All,
+        kenmen: None,
+        prescription: None,
     };
     let msg = IdentityMsg::from_identity(&identity, "reception-1", "2026-11-25T21:30:22Z".into());
     let reader_lines = [
@@ -185,6 +187,32 @@ pub fn generate(root: &Path, assets: &Path) {
             "link_messages",
             &format!("pc-{i}"),
             line.strip_suffix(b"\n").unwrap_or(line),
+        );
+    }
+    // 利用登録 (extension): the registration, the ack result and the ack's `for`.
+    let registration = to_line(&ReaderMsg::Registration(
+        kaonin::link::message::RegistrationMsg::new(
+            &msg.id,
+            "reception-1",
+            "2026-11-25T21:30:40Z".into(),
+        ),
+    ));
+    write(
+        root,
+        "link_messages",
+        &format!("reader-{}", reader_lines.len()),
+        registration.strip_suffix(b"\n").unwrap_or(&registration),
+    );
+    let registration_acks: [&[u8]; 2] = [
+        br#"{"type":"ack","id":"3f0d6c1e-8a52-4b8e-9a57-2f1c7d0b9e44","result":"not_registered"}"#,
+        br#"{"type":"ack","id":"3f0d6c1e-8a52-4b8e-9a57-2f1c7d0b9e44","for":"registration","result":"eligible"}"#,
+    ];
+    for (i, line) in registration_acks.iter().enumerate() {
+        write(
+            root,
+            "link_messages",
+            &format!("pc-{}", pc_lines.len() + i),
+            line,
         );
     }
     let mut stream = vec![7u8];
