@@ -437,3 +437,67 @@ async fn a_registration_is_acked_apart_from_its_identity() {
     }
     t.link.shutdown().await;
 }
+
+/// The reference PC answers `not_registered` when told to, acks a registration with
+/// `"for":"registration"`, and counts it apart from the identity with the same id
+/// (ledger line `registration ID`, so a restarted receiver still knows both).
+#[tokio::test]
+async fn the_pc_acks_registrations_apart_and_keeps_them_in_its_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("pc.sock");
+    let ledger = dir.path().join("ledger");
+    let (mut seen, pc_task) = pc(&sock, |o| {
+        o.ledger = Some(ledger.clone());
+        o.result = AckResult::NotRegistered;
+    })
+    .await;
+    use kaonin::link::message::{IdentityMsg, ReaderMsg, RegistrationMsg};
+    let identity_line = serde_json::to_string(&ReaderMsg::Identity(IdentityMsg::from_identity(
+        &identity("reg-1"),
+        "t",
+        "2026-11-25T00:00:00Z".into(),
+    )))
+    .unwrap();
+    let registration_line = serde_json::to_string(&ReaderMsg::Registration(RegistrationMsg::new(
+        "reg-1",
+        "t",
+        "2026-11-25T00:00:09Z".into(),
+    )))
+    .unwrap();
+    let stream = tokio::net::UnixStream::connect(&sock).await.unwrap();
+    let (read, mut write) = stream.into_split();
+    let mut replies = BufReader::new(read).lines();
+    for line in [&identity_line, &registration_line, &registration_line] {
+        write
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .unwrap();
+        let ack: Value =
+            serde_json::from_str(&replies.next_line().await.unwrap().unwrap()).unwrap();
+        assert_eq!(ack["type"], "ack", "{ack}");
+        assert_eq!(ack["id"], "reg-1", "{ack}");
+        if line == &identity_line {
+            assert_eq!(ack["result"], "not_registered", "{ack}");
+            assert!(ack.get("for").is_none(), "{ack}");
+        } else {
+            assert_eq!(ack["for"], "registration", "{ack}");
+            assert_eq!(ack["result"], "eligible", "{ack}");
+        }
+    }
+    assert_eq!(next_of_type(&mut seen, "identity").await["id"], "reg-1");
+    let printed = next_of_type(&mut seen, "registration").await;
+    assert_eq!(printed["agreed"], true);
+    assert_eq!(
+        std::fs::read_to_string(&ledger).unwrap(),
+        "reg-1\nregistration reg-1\n",
+        "the duplicate registration is not written twice"
+    );
+    pc_task.abort();
+    let _ = pc_task.await;
+    std::fs::remove_file(&sock).ok();
+    let mut o = PcOptions::new(&format!("unix:{}", sock.display()));
+    o.ledger = Some(ledger.clone());
+    let server = PcServer::bind(o).await.unwrap();
+    assert_eq!(server.distinct_ids(), 1);
+    assert_eq!(server.distinct_registrations(), 1);
+}
