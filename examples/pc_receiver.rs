@@ -46,6 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         id: identity.id,
                         result: AckResult::Eligible,
                         message: None,
+                        of: None,
                     })
                 }
                 Ok(ReaderMsg::Ping) => Some(PcMsg::Pong),

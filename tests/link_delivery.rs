@@ -375,3 +375,129 @@ async fn events_raised_offline_arrive_after_the_pc_comes_up() {
     assert!(ev["at"].as_str().unwrap().ends_with('Z'));
     t.link.shutdown().await;
 }
+
+/// 利用登録: a registration with its identity's id is sent after it, survives an
+/// ack without `for` (what a PC without the extension sends for that id), is sent
+/// again on the next connection, and goes with `"for":"registration"`.
+#[tokio::test]
+async fn a_registration_is_acked_apart_from_its_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("link.sock");
+    let state = dir.path().join("state");
+    let listener = UnixListener::bind(&sock).unwrap();
+    let mut t = terminal(&sock, &state).await;
+    let (stream, _) = listener.accept().await.unwrap();
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read).lines();
+    assert_eq!(next(&mut lines).await["type"], "hello");
+    assert_eq!(next(&mut lines).await["type"], "status");
+    t.link.enqueue(&identity("id-r")).await.unwrap();
+    assert_eq!(next(&mut lines).await["type"], "identity");
+    write
+        .write_all(b"{\"type\":\"ack\",\"id\":\"id-r\",\"result\":\"not_registered\"}\n")
+        .await
+        .unwrap();
+    let acked = next_event(&mut t.events, |e| matches!(e, Event::Acked { .. })).await;
+    assert!(
+        matches!(&acked, Event::Acked { id, result: AckResult::NotRegistered, .. } if id == "id-r"),
+        "{acked:?}"
+    );
+    t.link.enqueue_registration("id-r").await.unwrap();
+    let registration = next(&mut lines).await;
+    assert_eq!(registration["type"], "registration", "{registration}");
+    assert_eq!(registration["id"], "id-r");
+    assert_eq!(registration["agreed"], true);
+    assert_eq!(registration["terminal_id"], "reception-1");
+    // A plain ack for the id (an identity's) leaves the registration waiting.
+    write
+        .write_all(b"{\"type\":\"ack\",\"id\":\"id-r\",\"result\":\"eligible\"}\n{\"type\":\"status_request\"}\n")
+        .await
+        .unwrap();
+    assert_eq!(next(&mut lines).await["outbox"], 1);
+    assert_eq!(t.link.outbox_len(), 1);
+    // The next connection gets it again (and not the acked identity).
+    drop((lines, write));
+    let (stream, _) = listener.accept().await.unwrap();
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read).lines();
+    assert_eq!(next(&mut lines).await["type"], "hello");
+    assert_eq!(next(&mut lines).await["outbox"], 1);
+    let again = next(&mut lines).await;
+    assert_eq!(again["type"], "registration", "{again}");
+    assert_eq!(again["id"], "id-r");
+    write
+        .write_all(b"{\"type\":\"ack\",\"id\":\"id-r\",\"for\":\"registration\",\"result\":\"eligible\"}\n{\"type\":\"status_request\"}\n")
+        .await
+        .unwrap();
+    assert_eq!(next(&mut lines).await["outbox"], 0);
+    assert_eq!(t.link.outbox_len(), 0);
+    // The registration's ack is not an identity's answer for the flow.
+    while let Ok(e) = t.events.try_recv() {
+        assert!(!matches!(e, Event::Acked { .. }), "{e:?}");
+    }
+    t.link.shutdown().await;
+}
+
+/// The reference PC answers `not_registered` when told to, acks a registration with
+/// `"for":"registration"`, and counts it apart from the identity with the same id
+/// (ledger line `registration ID`, so a restarted receiver still knows both).
+#[tokio::test]
+async fn the_pc_acks_registrations_apart_and_keeps_them_in_its_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("pc.sock");
+    let ledger = dir.path().join("ledger");
+    let (mut seen, pc_task) = pc(&sock, |o| {
+        o.ledger = Some(ledger.clone());
+        o.result = AckResult::NotRegistered;
+    })
+    .await;
+    use kaonin::link::message::{IdentityMsg, ReaderMsg, RegistrationMsg};
+    let identity_line = serde_json::to_string(&ReaderMsg::Identity(IdentityMsg::from_identity(
+        &identity("reg-1"),
+        "t",
+        "2026-11-25T00:00:00Z".into(),
+    )))
+    .unwrap();
+    let registration_line = serde_json::to_string(&ReaderMsg::Registration(RegistrationMsg::new(
+        "reg-1",
+        "t",
+        "2026-11-25T00:00:09Z".into(),
+    )))
+    .unwrap();
+    let stream = tokio::net::UnixStream::connect(&sock).await.unwrap();
+    let (read, mut write) = stream.into_split();
+    let mut replies = BufReader::new(read).lines();
+    for line in [&identity_line, &registration_line, &registration_line] {
+        write
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .unwrap();
+        let ack: Value =
+            serde_json::from_str(&replies.next_line().await.unwrap().unwrap()).unwrap();
+        assert_eq!(ack["type"], "ack", "{ack}");
+        assert_eq!(ack["id"], "reg-1", "{ack}");
+        if line == &identity_line {
+            assert_eq!(ack["result"], "not_registered", "{ack}");
+            assert!(ack.get("for").is_none(), "{ack}");
+        } else {
+            assert_eq!(ack["for"], "registration", "{ack}");
+            assert_eq!(ack["result"], "eligible", "{ack}");
+        }
+    }
+    assert_eq!(next_of_type(&mut seen, "identity").await["id"], "reg-1");
+    let printed = next_of_type(&mut seen, "registration").await;
+    assert_eq!(printed["agreed"], true);
+    assert_eq!(
+        std::fs::read_to_string(&ledger).unwrap(),
+        "reg-1\nregistration reg-1\n",
+        "the duplicate registration is not written twice"
+    );
+    pc_task.abort();
+    let _ = pc_task.await;
+    std::fs::remove_file(&sock).ok();
+    let mut o = PcOptions::new(&format!("unix:{}", sock.display()));
+    o.ledger = Some(ledger.clone());
+    let server = PcServer::bind(o).await.unwrap();
+    assert_eq!(server.distinct_ids(), 1);
+    assert_eq!(server.distinct_registrations(), 1);
+}

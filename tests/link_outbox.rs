@@ -39,7 +39,7 @@ fn fill(dir: &Path, ids: &[&str]) -> Vec<u8> {
 fn ids(o: &Outbox) -> Vec<String> {
     o.pending_after(None)
         .into_iter()
-        .map(|(_, r)| r.identity.id)
+        .map(|(_, r)| r.id().to_owned())
         .collect()
 }
 

@@ -1,11 +1,12 @@
-//! The outbox (`outbox.jsonl`): checksummed JSON lines of identities waiting for the
-//! PC, and ack tombstones. Damaged bytes are quarantined, intact records kept.
+//! The outbox (`outbox.jsonl`): checksummed JSON lines of identities (and
+//! registrations, 利用登録) waiting for the PC, and ack tombstones. Damaged bytes are quarantined, intact records kept.
 //!
 //! Input: lines; a line whose first byte is odd gets a valid checksum in front of
 //! the rest (so the fuzzer reaches the JSON behind the checksum), others are
 //! written as they are.
 #![no_main]
 
+use kaonin::link::message::AckFor;
 use kaonin::link::outbox::{Outbox, FILE_NAME};
 use libfuzzer_sys::fuzz_target;
 use std::path::PathBuf;
@@ -54,10 +55,10 @@ fuzz_target!(|data: &[u8]| {
     std::fs::write(dir.join(FILE_NAME), &file).expect("write outbox");
     let (outbox, report) = Outbox::open(dir).expect("damage is quarantined, not fatal");
     assert_eq!(report.kept, outbox.len());
-    let kept: Vec<String> = outbox
+    let kept: Vec<(AckFor, String)> = outbox
         .pending_after(None)
         .into_iter()
-        .map(|(_, r)| r.identity.id)
+        .map(|(_, r)| (r.kind(), r.id().to_owned()))
         .collect();
     drop(outbox);
     // After quarantine and rewrite the file is clean: the same records, nothing set aside.
@@ -66,10 +67,10 @@ fuzz_target!(|data: &[u8]| {
         report.quarantined_bytes, 0,
         "the rewritten outbox is damaged"
     );
-    let kept_again: Vec<String> = again
+    let kept_again: Vec<(AckFor, String)> = again
         .pending_after(None)
         .into_iter()
-        .map(|(_, r)| r.identity.id)
+        .map(|(_, r)| (r.kind(), r.id().to_owned()))
         .collect();
     assert_eq!(kept, kept_again);
 });

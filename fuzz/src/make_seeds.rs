@@ -154,6 +154,8 @@ pub fn generate(root: &Path, assets: &Path) {
         staff_account: None,
         consent: Consent::all(),
         consent_mode: ConsentMode::All,
+        kenmen: None,
+        prescription: None,
     };
     let msg = IdentityMsg::from_identity(&identity, "reception-1", "2026-11-25T21:30:22Z".into());
     let reader_lines = [
@@ -185,6 +187,32 @@ pub fn generate(root: &Path, assets: &Path) {
             "link_messages",
             &format!("pc-{i}"),
             line.strip_suffix(b"\n").unwrap_or(line),
+        );
+    }
+    // 利用登録 (extension): the registration, the ack result and the ack's `for`.
+    let registration = to_line(&ReaderMsg::Registration(
+        kaonin::link::message::RegistrationMsg::new(
+            &msg.id,
+            "reception-1",
+            "2026-11-25T21:30:40Z".into(),
+        ),
+    ));
+    write(
+        root,
+        "link_messages",
+        &format!("reader-{}", reader_lines.len()),
+        registration.strip_suffix(b"\n").unwrap_or(&registration),
+    );
+    let registration_acks: [&[u8]; 2] = [
+        br#"{"type":"ack","id":"3f0d6c1e-8a52-4b8e-9a57-2f1c7d0b9e44","result":"not_registered"}"#,
+        br#"{"type":"ack","id":"3f0d6c1e-8a52-4b8e-9a57-2f1c7d0b9e44","for":"registration","result":"eligible"}"#,
+    ];
+    for (i, line) in registration_acks.iter().enumerate() {
+        write(
+            root,
+            "link_messages",
+            &format!("pc-{}", pc_lines.len() + i),
+            line,
         );
     }
     let mut stream = vec![7u8];
@@ -240,6 +268,33 @@ pub fn generate(root: &Path, assets: &Path) {
         outbox.push(b'\n');
     }
     write(root, "outbox_file", "records", &outbox);
+    // 利用登録: an identity, its registration (same id), the identity's ack and the
+    // registration's ack (`for`).
+    let registration = format!(
+        "{}\n{}\n{{\"acked\":\"{id}\"}}\n{{\"acked\":\"{id}\",\"for\":\"registration\"}}\n",
+        serde_json::to_string(&kaonin::link::outbox::Record {
+            stored: 1_764_000_000,
+            identity: msg.clone(),
+        })
+        .expect("json"),
+        serde_json::to_string(&kaonin::link::outbox::RegistrationRecord {
+            stored: 1_764_000_005,
+            registration: kaonin::link::message::RegistrationMsg::new(
+                &msg.id,
+                &msg.terminal_id,
+                "2026-11-25T21:30:40Z".into(),
+            ),
+        })
+        .expect("json"),
+        id = msg.id,
+    );
+    let mut outbox = Vec::new();
+    for line in registration.lines() {
+        outbox.push(b'1');
+        outbox.extend_from_slice(line.as_bytes());
+        outbox.push(b'\n');
+    }
+    write(root, "outbox_file", "registration", &outbox);
     write(
         &root,
         "staff_store",

@@ -115,4 +115,17 @@ impl Uplink {
             let _ = tx.send(Inbound::Flow(Event::Enqueued(result)));
         });
     }
+
+    /// Stores a `registration` for the identity `id` in the outbox for the PC,
+    /// then tells the loop through `tx` (`Event::Enqueued`, as for an identity).
+    pub fn enqueue_registration(&self, id: String, tx: mpsc::UnboundedSender<Inbound>) {
+        let link = self.link.clone();
+        tokio::spawn(async move {
+            let result = link.enqueue_registration(&id).await.map_err(|e| {
+                tracing::error!(error = %e, "registration could not be stored in the outbox");
+                e.to_string()
+            });
+            let _ = tx.send(Inbound::Flow(Event::Enqueued(result)));
+        });
+    }
 }

@@ -37,6 +37,13 @@ pub enum AuditEntry {
     StaffPasscodeRejected,
     /// Staff are locked out after too many wrong passcodes.
     StaffLockedOut,
+    /// The PC answered `not_registered` for session `id`: the terminal offers the
+    /// health-insurance registration (利用登録).
+    RegistrationOffered { id: String },
+    /// The patient agreed to register; a `registration` for `id` is in the outbox.
+    RegistrationAccepted { id: String },
+    /// The patient declined the registration of session `id`.
+    RegistrationDeclined { id: String },
 }
 
 /// A timer the flow asked for; it comes back as [`Event::TimerFired`](super::Event::TimerFired).
@@ -64,6 +71,10 @@ pub enum Action {
     CheckStaffPasscode(Digits),
     /// Store the identity durably and send it to the PC.
     Enqueue(Identity),
+    /// Store a `registration` (the patient agreed to register the card for
+    /// health-insurance use) for the identity `id` durably and send it to the PC;
+    /// answered by [`Event::Enqueued`](super::Event::Enqueued) like an identity.
+    EnqueueRegistration { id: String },
     /// Tell the PC something happened.
     PcEvent { kind: PcEventKind, detail: String },
     /// Answer a request of the PC (`arm_visual`, `disarm`): `ok` with `of` (and

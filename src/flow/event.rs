@@ -219,6 +219,9 @@ pub enum AckResult {
     NotFound,
     /// The PC could not check.
     Error,
+    /// Extension: the card is not registered for health-insurance use (健康保険証
+    /// としての利用登録がない); the terminal offers the registration (利用登録).
+    NotRegistered,
 }
 
 /// A device of the terminal, for health reporting.

@@ -10,6 +10,7 @@
 //! - [`visual`]: the staff visual check;
 //! - [`consent`]: the consent screens;
 //! - [`sending`]: the outbox, the PC's answer, offline;
+//! - [`registration`]: 利用登録 offered after a `not_registered` answer;
 //! - [`view`]: the screen each state shows.
 
 use super::{
@@ -24,6 +25,7 @@ mod consent;
 mod face;
 mod pin;
 mod reading;
+mod registration;
 mod sending;
 mod signing;
 mod view;
@@ -53,6 +55,9 @@ pub enum StateName {
     StaffCall,
     StaffPasscode,
     Prescription,
+    Registration,
+    RegistrationEnqueueing,
+    RegistrationSent,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -89,6 +94,17 @@ enum State {
     StaffPasscode,
     /// Paper or electronic prescription, after consent (policy).
     Prescription,
+    /// 利用登録 offered after the PC answered `not_registered` (the ack's message
+    /// kept for the usual finish when the patient declines).
+    Registration {
+        message: Option<String>,
+    },
+    /// The patient agreed; the registration is being stored (screen kept).
+    RegistrationEnqueueing {
+        message: Option<String>,
+    },
+    /// The registration is stored for the PC; staff will guide the patient.
+    RegistrationSent,
 }
 
 /// What the flow knows about the card of the current session.
@@ -187,6 +203,9 @@ impl Flow {
             State::StaffCall(_) => StateName::StaffCall,
             State::StaffPasscode => StateName::StaffPasscode,
             State::Prescription => StateName::Prescription,
+            State::Registration { .. } => StateName::Registration,
+            State::RegistrationEnqueueing { .. } => StateName::RegistrationEnqueueing,
+            State::RegistrationSent => StateName::RegistrationSent,
         }
     }
 
@@ -264,7 +283,10 @@ impl Flow {
             State::Idle | State::StaffCall(StaffReason::DeviceFault) => None,
             State::VisualArmed => Some(p.visual_timeout),
             State::Sending => Some(p.ack_timeout),
-            State::CardError(_) | State::Done { .. } | State::SentOffline => Some(p.done_timeout),
+            State::CardError(_)
+            | State::Done { .. }
+            | State::SentOffline
+            | State::RegistrationSent => Some(p.done_timeout),
             _ => Some(p.screen_timeout),
         }
     }
@@ -273,7 +295,11 @@ impl Flow {
     fn shows_screen(&self) -> bool {
         !matches!(
             self.state,
-            State::PinQuery | State::Signing(_) | State::CertReading | State::Enqueueing
+            State::PinQuery
+                | State::Signing(_)
+                | State::CertReading
+                | State::Enqueueing
+                | State::RegistrationEnqueueing { .. }
         )
     }
 
@@ -390,6 +416,7 @@ impl Flow {
                 | State::PinLocked
                 | State::Done { .. }
                 | State::SentOffline
+                | State::RegistrationSent
                 | State::StaffCall(_),
             ) => self.end_session(out),
             (Button::Staff, _) => self.on_staff_entry(out),
@@ -403,6 +430,8 @@ impl Flow {
             }
             (Button::ConsentAll, State::Consent) => self.consent_all(out),
             (Button::ConsentIndividual, State::Consent) => self.consent_individually(out),
+            (Button::Yes, State::Registration { .. }) => self.registration_accepted(out),
+            (Button::No, State::Registration { .. }) => self.registration_declined(out),
             (Button::Yes | Button::No, State::ConsentItems(index)) => {
                 let index = *index;
                 self.consent_answer(index, button == Button::Yes, out);

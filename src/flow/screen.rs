@@ -31,6 +31,12 @@ pub enum ScreenId {
     StaffPasscode,
     /// 処方箋の発行形態: paper or electronic, after consent. Extension.
     Prescription,
+    /// 利用登録: the PC found the card not registered for health-insurance use;
+    /// the patient may register it here (yes / no). Extension.
+    Registration,
+    /// The registration was stored for the PC; staff will guide the patient.
+    /// Extension.
+    RegistrationSent,
 }
 
 impl Screen {
@@ -50,7 +56,7 @@ impl Screen {
 
 impl ScreenId {
     /// Every screen id.
-    pub const ALL: [ScreenId; 17] = [
+    pub const ALL: [ScreenId; 19] = [
         ScreenId::Idle,
         ScreenId::Reading,
         ScreenId::CardError,
@@ -68,6 +74,8 @@ impl ScreenId {
         ScreenId::StaffCall,
         ScreenId::StaffPasscode,
         ScreenId::Prescription,
+        ScreenId::Registration,
+        ScreenId::RegistrationSent,
     ];
 
     /// The id as written in the control and link protocols.
@@ -90,6 +98,8 @@ impl ScreenId {
             ScreenId::StaffCall => "staff_call",
             ScreenId::StaffPasscode => "staff_passcode",
             ScreenId::Prescription => "prescription",
+            ScreenId::Registration => "registration",
+            ScreenId::RegistrationSent => "registration_sent",
         }
     }
 

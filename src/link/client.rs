@@ -10,8 +10,10 @@
 
 use super::config::LinkConfig;
 use super::framing::{GarbageMeter, LineRead, LineReader, MAX_LINE};
-use super::message::{parse_from_pc, to_line, IdentityMsg, PcMsg, ReaderMsg, PROTOCOL};
-use super::outbox::{OpenReport, Outbox, OutboxError, Record};
+use super::message::{
+    parse_from_pc, to_line, AckFor, IdentityMsg, PcMsg, ReaderMsg, RegistrationMsg, PROTOCOL,
+};
+use super::outbox::{OpenReport, Outbox, OutboxError, Pending, Record, RegistrationRecord};
 use super::signature::TerminalSigner;
 use super::tls::{self, KeyPair};
 use super::transport::{connect, BoxStream, ClientSecurity, Endpoint};
@@ -230,6 +232,18 @@ impl LinkHandle {
     pub async fn enqueue_msg(&self, msg: IdentityMsg) -> Result<(), OutboxError> {
         let outbox = self.outbox.clone();
         tokio::task::spawn_blocking(move || outbox.push(msg))
+            .await
+            .map_err(|_| OutboxError::Closed)??;
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// Extension: stores a `registration` for the identity `id` durably (fsync)
+    /// and queues it for the PC. Returns only after the record is on disk.
+    pub async fn enqueue_registration(&self, id: &str) -> Result<(), OutboxError> {
+        let msg = RegistrationMsg::new(id, &self.terminal_id, now_rfc3339());
+        let outbox = self.outbox.clone();
+        tokio::task::spawn_blocking(move || outbox.push_registration(msg))
             .await
             .map_err(|_| OutboxError::Closed)??;
         self.wake.notify_one();
@@ -463,7 +477,13 @@ impl Client {
         last_sent: &mut Option<u64>,
     ) -> Result<(), String> {
         for (seq, record) in self.outbox.pending_after(*last_sent) {
-            conn.send(&ReaderMsg::Identity(self.wire(record))).await?;
+            let msg = match record {
+                Pending::Identity(record) => ReaderMsg::Identity(self.wire(record)),
+                Pending::Registration(record) => {
+                    ReaderMsg::Registration(self.wire_registration(record))
+                }
+            };
+            conn.send(&msg).await?;
             *last_sent = Some(seq);
         }
         Ok(())
@@ -478,6 +498,24 @@ impl Client {
             Some(signer) => signer.sign(msg.clone()).unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "identity sent without terminal_signature");
                 IdentityMsg {
+                    terminal_signature: None,
+                    ..msg
+                }
+            }),
+            None => msg,
+        }
+    }
+
+    /// The wire form of a stored registration (stale flag and signature as for
+    /// identities).
+    fn wire_registration(&self, record: RegistrationRecord) -> RegistrationMsg {
+        let age = unix_now().saturating_sub(record.stored);
+        let mut msg = record.registration;
+        msg.stale = age > self.options.stale_after.as_secs();
+        match &self.options.signer {
+            Some(signer) => signer.sign_registration(msg.clone()).unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "registration sent without terminal_signature");
+                RegistrationMsg {
                     terminal_signature: None,
                     ..msg
                 }
@@ -555,13 +593,19 @@ impl Client {
                 id,
                 result,
                 message,
+                of,
             } => {
+                let kind = of.unwrap_or_default();
                 let outbox = self.outbox.clone();
                 let acked = id.clone();
-                let removed = tokio::task::spawn_blocking(move || outbox.remove(&acked))
+                let removed = tokio::task::spawn_blocking(move || outbox.remove_for(kind, &acked))
                     .await
                     .unwrap_or(false);
-                if removed {
+                if removed && kind == AckFor::Registration {
+                    // The patient was already told to wait for staff: nothing to
+                    // show; the PC's answer is only logged.
+                    tracing::info!(id = %Escaped(&id), ?result, "the PC acked a registration");
+                } else if removed {
                     let _ = self
                         .events
                         .send(Event::Acked {

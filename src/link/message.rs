@@ -6,8 +6,9 @@
 //! message fit for the `{"type":"error"}` reply.
 //!
 //! Extensions (documented in docs/pc-link.md): `ping`/`pong` in both directions for
-//! liveness, `ok` and `error` from the reader, `stale` on identities, and the
-//! operations figures (`stats_request` → `stats`).
+//! liveness, `ok` and `error` from the reader, `stale` on identities, the
+//! operations figures (`stats_request` → `stats`), and 利用登録: the ack result
+//! `not_registered`, the `registration` message and the ack's `for`.
 
 use crate::flow::{
     AckResult, Consent, ConsentMode, Identity, KenmenFacts, Method, PcEventKind, Prescription,
@@ -64,6 +65,55 @@ pub struct IdentityMsg {
     pub terminal_signature: Option<String>,
 }
 
+/// Extension: the patient agreed at the terminal to register the card for
+/// health-insurance use (利用登録) after the PC answered the identity `id` with
+/// `not_registered`. Durable like an identity (the outbox keys it by `id` and
+/// kind), acked with `"for":"registration"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegistrationMsg {
+    /// The id of the identity the PC answered `not_registered`.
+    pub id: String,
+    /// When the patient agreed (RFC 3339 UTC).
+    pub at: String,
+    /// The terminal the patient agreed on.
+    pub terminal_id: String,
+    /// The patient's answer to 利用登録に同意しますか: always `true` (a patient who
+    /// declines sends nothing).
+    pub agreed: bool,
+    /// True when the record waited in the outbox longer than the configured age.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub stale: bool,
+    /// The terminal's signature over the canonical bytes (as for identities).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminal_signature: Option<String>,
+}
+
+impl RegistrationMsg {
+    /// The registration of identity `id`, agreed at `at` on `terminal_id`.
+    pub fn new(id: &str, terminal_id: &str, at: String) -> Self {
+        RegistrationMsg {
+            id: id.into(),
+            at,
+            terminal_id: terminal_id.into(),
+            agreed: true,
+            stale: false,
+            terminal_signature: None,
+        }
+    }
+}
+
+/// Extension: what an `ack` answers (`for`). Absent: an identity, as every PC
+/// before this extension sends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AckFor {
+    /// The identity with the ack's id (the default).
+    #[default]
+    Identity,
+    /// The `registration` with the ack's id.
+    Registration,
+}
+
 fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -105,6 +155,9 @@ pub enum ReaderMsg {
     },
     /// A verified identity (durable; re-sent until acked).
     Identity(IdentityMsg),
+    /// Extension: the patient agreed to 利用登録 (durable; re-sent until acked
+    /// with `"for":"registration"`).
+    Registration(RegistrationMsg),
     /// Something happened (best effort).
     Event {
         kind: PcEventKind,
@@ -145,12 +198,16 @@ pub enum ReaderMsg {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PcMsg {
-    /// The PC's answer to an identity.
+    /// The PC's answer to an identity (or, extension, to a registration).
     Ack {
         id: String,
         result: AckResult,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         message: Option<String>,
+        /// Extension: `"for":"registration"` answers the `registration` with this
+        /// id; absent (or `identity`) the identity.
+        #[serde(rename = "for", default, skip_serializing_if = "Option::is_none")]
+        of: Option<AckFor>,
     },
     /// Provision a staff passcode (4 digits).
     SetPasscode { account: String, passcode: String },
@@ -180,8 +237,17 @@ pub enum PcMsg {
     Disarm,
 }
 
-const READER_TYPES: [&str; 9] = [
-    "hello", "identity", "event", "status", "ok", "error", "ping", "pong", "stats",
+const READER_TYPES: [&str; 10] = [
+    "hello",
+    "identity",
+    "registration",
+    "event",
+    "status",
+    "ok",
+    "error",
+    "ping",
+    "pong",
+    "stats",
 ];
 const PC_TYPES: [&str; 12] = [
     "ack",
@@ -356,6 +422,11 @@ mod tests {
             ReaderMsg::Error {
                 message: "m".into(),
             },
+            ReaderMsg::Registration(RegistrationMsg {
+                stale: true,
+                terminal_signature: Some("c2ln".into()),
+                ..RegistrationMsg::new("u", "t", "2026-11-25T21:00:00Z".into())
+            }),
             ReaderMsg::Ping,
             ReaderMsg::Pong,
             ReaderMsg::Stats {
@@ -380,6 +451,9 @@ mod tests {
             r#"{"type":"cancel"}"#,
             r#"{"type":"ack","id":"u","result":"eligible"}"#,
             r#"{"type":"stats_request"}"#,
+            r#"{"type":"ack","id":"u","result":"not_registered","message":"利用登録なし"}"#,
+            r#"{"type":"ack","id":"u","result":"eligible","for":"registration"}"#,
+            r#"{"type":"ack","id":"u","result":"eligible","for":"identity"}"#,
         ];
         for text in examples {
             let msg = parse_from_pc(text.as_bytes()).unwrap();
@@ -390,6 +464,63 @@ mod tests {
             parse_from_pc(br#"{"type":"status","state":"idle","card_present":true,"outbox":0}"#),
             Err(MessageError::UnknownType("status".into()))
         );
+    }
+
+    #[test]
+    fn ack_results_of_before_parse_unchanged_and_not_registered_is_added() {
+        for (text, want) in [
+            ("eligible", AckResult::Eligible),
+            ("not_eligible", AckResult::NotEligible),
+            ("not_found", AckResult::NotFound),
+            ("error", AckResult::Error),
+            ("not_registered", AckResult::NotRegistered),
+        ] {
+            let line = format!(r#"{{"type":"ack","id":"u","result":"{text}"}}"#);
+            assert_eq!(
+                parse_from_pc(line.as_bytes()),
+                Ok(PcMsg::Ack {
+                    id: "u".into(),
+                    result: want,
+                    message: None,
+                    of: None,
+                }),
+                "{text}"
+            );
+        }
+        // An old PC's ack is written back without `for`.
+        let plain = PcMsg::Ack {
+            id: "u".into(),
+            result: AckResult::Eligible,
+            message: None,
+            of: None,
+        };
+        let v: Value = serde_json::from_slice(&to_line(&plain)).unwrap();
+        assert_eq!(v, json!({"type":"ack","id":"u","result":"eligible"}));
+        let e =
+            parse_from_pc(br#"{"type":"ack","id":"u","result":"eligible","for":"x"}"#).unwrap_err();
+        assert!(matches!(e, MessageError::BadFields { .. }), "{e}");
+    }
+
+    #[test]
+    fn registration_shape() {
+        let msg = ReaderMsg::Registration(RegistrationMsg::new(
+            "0f8fad5b-d9cb-469f-a165-70867728950e",
+            "reception-1",
+            "2026-11-25T21:00:05Z".into(),
+        ));
+        let v: Value = serde_json::from_slice(&to_line(&msg)).unwrap();
+        assert_eq!(
+            v,
+            json!({"type":"registration","id":"0f8fad5b-d9cb-469f-a165-70867728950e",
+                   "at":"2026-11-25T21:00:05Z","terminal_id":"reception-1","agreed":true})
+        );
+        // The PC side reads it back; `agreed` is required.
+        let line = to_line(&msg);
+        assert_eq!(parse_from_reader(&line[..line.len() - 1]), Ok(msg));
+        assert!(matches!(
+            parse_from_reader(br#"{"type":"registration","id":"u","at":"x","terminal_id":"t"}"#),
+            Err(MessageError::BadFields { .. })
+        ));
     }
 
     #[test]

@@ -14,8 +14,15 @@
 //! On open, lines whose check fails (a torn write, scribbled bytes) are moved to a
 //! quarantine file `outbox.quarantine-UNIXTIME` and reported in [`OpenReport`]; the
 //! intact records are kept in order.
+//!
+//! Extension (利用登録): a record may also be a `registration`
+//! (`{"stored":…,"registration":{…}}`) with the same id as the identity it follows.
+//! Records are keyed by (kind, id): an identity ack (`{"acked":"ID"}`, as before)
+//! never removes a registration, and a registration's ack is written
+//! `{"acked":"ID","for":"registration"}`. Files of earlier versions (identities
+//! and plain tombstones only) read unchanged.
 
-use super::message::IdentityMsg;
+use super::message::{AckFor, IdentityMsg, RegistrationMsg};
 use crate::ground::civil::unix_now;
 use crate::ground::durable::{self, open_append};
 use crate::ground::quarantine::{self, Damaged};
@@ -79,6 +86,53 @@ pub struct Record {
     pub identity: IdentityMsg,
 }
 
+/// Extension: one stored registration (利用登録).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegistrationRecord {
+    /// When it was stored, seconds since the Unix epoch (for the stale flag).
+    pub stored: u64,
+    /// The registration as it goes on the wire (without `stale`).
+    pub registration: RegistrationMsg,
+}
+
+/// A record waiting for its ack: an identity or a registration.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pending {
+    /// An identity (acked without `for`, or `"for":"identity"`).
+    Identity(Record),
+    /// A registration (acked with `"for":"registration"`).
+    Registration(RegistrationRecord),
+}
+
+impl Pending {
+    /// The id (an identity's, or the identity id a registration is for).
+    pub fn id(&self) -> &str {
+        match self {
+            Pending::Identity(r) => &r.identity.id,
+            Pending::Registration(r) => &r.registration.id,
+        }
+    }
+
+    /// Which ack removes it.
+    pub fn kind(&self) -> AckFor {
+        match self {
+            Pending::Identity(_) => AckFor::Identity,
+            Pending::Registration(_) => AckFor::Registration,
+        }
+    }
+
+    fn is(&self, kind: AckFor, id: &str) -> bool {
+        self.kind() == kind && self.id() == id
+    }
+
+    fn entry(&self) -> Entry {
+        match self {
+            Pending::Identity(r) => Entry::Record(r.clone()),
+            Pending::Registration(r) => Entry::Registration(r.clone()),
+        }
+    }
+}
+
 /// What opening the outbox found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OpenReport {
@@ -101,7 +155,7 @@ struct Inner {
     path: PathBuf,
     file: File,
     /// (sequence number, record), oldest first.
-    records: Vec<(u64, Record)>,
+    records: Vec<(u64, Pending)>,
     next_seq: u64,
     /// Ack lines in the file since the last compaction.
     tombstones: usize,
@@ -142,7 +196,7 @@ impl Inner {
 
     /// Rewrites the file with the live records only.
     fn compact(&mut self) -> std::io::Result<()> {
-        let records: Vec<Record> = self.records.iter().map(|(_, r)| r.clone()).collect();
+        let records: Vec<Pending> = self.records.iter().map(|(_, r)| r.clone()).collect();
         rewrite(&self.dir, &self.path, &records)?;
         self.file = open_append(&self.path)?;
         self.tombstones = 0;
@@ -155,7 +209,13 @@ impl Inner {
 #[serde(untagged)]
 enum Entry {
     Record(Record),
-    Acked { acked: String },
+    Registration(RegistrationRecord),
+    Acked {
+        acked: String,
+        /// Absent for an identity (the only kind before 利用登録).
+        #[serde(rename = "for", default, skip_serializing_if = "Option::is_none")]
+        of: Option<AckFor>,
+    },
 }
 
 impl Outbox {
@@ -186,7 +246,7 @@ impl Outbox {
             rewrite(state_dir, &path, &records).map_err(|e| OutboxError::io(&path, e))?;
         }
         let file = open_append(&path).map_err(|e| OutboxError::io(&path, e))?;
-        let records: Vec<(u64, Record)> =
+        let records: Vec<(u64, Pending)> =
             records.into_iter().zip(0..).map(|(r, s)| (s, r)).collect();
         let next_seq = records.len() as u64;
         let outbox = Outbox {
@@ -224,8 +284,34 @@ impl Outbox {
         if wire.len() + super::signature::WIRE_ROOM > super::framing::MAX_LINE {
             return Err(OutboxError::TooLarge { bytes: wire.len() });
         }
-        let record = Record { stored, identity };
-        let line = encode(&Entry::Record(record.clone()));
+        self.push_pending(Pending::Identity(Record { stored, identity }))
+    }
+
+    /// Extension: appends a registration and fsyncs it; returns its sequence
+    /// number. Blocking. Its id is the identity's: it is keyed apart by kind.
+    pub fn push_registration(&self, registration: RegistrationMsg) -> Result<u64, OutboxError> {
+        self.push_registration_stored_at(registration, unix_now())
+    }
+
+    /// [`Outbox::push_registration`] with a given storage time (tests).
+    #[doc(hidden)]
+    pub fn push_registration_stored_at(
+        &self,
+        registration: RegistrationMsg,
+        stored: u64,
+    ) -> Result<u64, OutboxError> {
+        let wire = super::message::to_line(&registration);
+        if wire.len() + super::signature::WIRE_ROOM > super::framing::MAX_LINE {
+            return Err(OutboxError::TooLarge { bytes: wire.len() });
+        }
+        self.push_pending(Pending::Registration(RegistrationRecord {
+            stored,
+            registration,
+        }))
+    }
+
+    fn push_pending(&self, record: Pending) -> Result<u64, OutboxError> {
+        let line = encode(&record.entry());
         let mut inner = self.lock();
         inner.append(&line, true)?;
         let seq = inner.next_seq;
@@ -234,14 +320,20 @@ impl Outbox {
         Ok(seq)
     }
 
-    /// Removes the record(s) with identity `id` (acked). Returns whether any was
+    /// Removes the identity record(s) with `id` (acked). Returns whether any was
+    /// there. A registration with the same id stays.
+    pub fn remove(&self, id: &str) -> bool {
+        self.remove_for(AckFor::Identity, id)
+    }
+
+    /// Removes the record(s) of `kind` with `id` (acked). Returns whether any was
     /// there. Failures to write the tombstone or compact are only logged: the
     /// record then comes back after a restart and is delivered once more, which the
     /// PC's dedup absorbs.
-    pub fn remove(&self, id: &str) -> bool {
+    pub fn remove_for(&self, kind: AckFor, id: &str) -> bool {
         let mut inner = self.lock();
         let before = inner.records.len();
-        inner.records.retain(|(_, r)| r.identity.id != id);
+        inner.records.retain(|(_, r)| !r.is(kind, id));
         if inner.records.len() == before {
             return false;
         }
@@ -249,7 +341,13 @@ impl Outbox {
         let result = if live == 0 || inner.tombstones + 1 > live.max(COMPACT_AFTER) {
             inner.compact().map_err(|e| OutboxError::io(&inner.path, e))
         } else {
-            let line = encode(&Entry::Acked { acked: id.into() });
+            // An identity's tombstone is written as before (no `for`), so an
+            // earlier version reads it.
+            let of = (kind == AckFor::Registration).then_some(kind);
+            let line = encode(&Entry::Acked {
+                acked: id.into(),
+                of,
+            });
             inner.append(&line, false).map(|()| inner.tombstones += 1)
         };
         if let Err(e) = result {
@@ -259,7 +357,7 @@ impl Outbox {
     }
 
     /// Records with a sequence number above `after` (all with `None`), oldest first.
-    pub fn pending_after(&self, after: Option<u64>) -> Vec<(u64, Record)> {
+    pub fn pending_after(&self, after: Option<u64>) -> Vec<(u64, Pending)> {
         self.lock()
             .records
             .iter()
@@ -304,15 +402,17 @@ fn check(json: &[u8]) -> String {
 
 /// Splits file bytes into the live records (acks applied), damaged bytes and the
 /// number of ack lines.
-fn scan(bytes: &[u8]) -> (Vec<Record>, Vec<u8>, usize) {
-    let mut records: Vec<Record> = Vec::new();
+fn scan(bytes: &[u8]) -> (Vec<Pending>, Vec<u8>, usize) {
+    let mut records: Vec<Pending> = Vec::new();
     let mut bad = Vec::new();
     let mut tombstones = 0;
     for chunk in bytes.split_inclusive(|&b| b == b'\n') {
         match decode(chunk) {
-            Some(Entry::Record(r)) => records.push(r),
-            Some(Entry::Acked { acked }) => {
-                records.retain(|r| r.identity.id != acked);
+            Some(Entry::Record(r)) => records.push(Pending::Identity(r)),
+            Some(Entry::Registration(r)) => records.push(Pending::Registration(r)),
+            Some(Entry::Acked { acked, of }) => {
+                let kind = of.unwrap_or_default();
+                records.retain(|r| !r.is(kind, &acked));
                 tombstones += 1;
             }
             None => bad.extend_from_slice(chunk),
@@ -350,11 +450,8 @@ fn read_all(path: &Path) -> Result<Vec<u8>, OutboxError> {
 }
 
 /// Replaces `path` with `records` atomically: temp file, fsync, rename, fsync dir.
-fn rewrite(dir: &Path, path: &Path, records: &[Record]) -> std::io::Result<()> {
-    let bytes: Vec<u8> = records
-        .iter()
-        .flat_map(|r| encode(&Entry::Record(r.clone())))
-        .collect();
+fn rewrite(dir: &Path, path: &Path, records: &[Pending]) -> std::io::Result<()> {
+    let bytes: Vec<u8> = records.iter().flat_map(|r| encode(&r.entry())).collect();
     durable::write_atomic(dir, path, &bytes)
 }
 
@@ -385,8 +482,132 @@ mod tests {
     fn ids(o: &Outbox) -> Vec<String> {
         o.pending_after(None)
             .into_iter()
-            .map(|(_, r)| r.identity.id)
+            .map(|(_, r)| r.id().to_owned())
             .collect()
+    }
+
+    fn kinds(o: &Outbox) -> Vec<(AckFor, String)> {
+        o.pending_after(None)
+            .into_iter()
+            .map(|(_, r)| (r.kind(), r.id().to_owned()))
+            .collect()
+    }
+
+    fn registration(id: &str) -> RegistrationMsg {
+        RegistrationMsg::new(id, "t", "2026-11-25T21:00:05Z".into())
+    }
+
+    #[test]
+    fn a_registration_with_its_identitys_id_is_keyed_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let (o, _) = Outbox::open(dir.path()).unwrap();
+        o.push(msg("a")).unwrap();
+        o.push_registration(registration("a")).unwrap();
+        o.push(msg("b")).unwrap();
+        assert_eq!(o.len(), 3, "not dropped as a duplicate");
+        // The identity's ack leaves the registration.
+        assert!(o.remove("a"));
+        assert!(!o.remove("a"));
+        assert_eq!(
+            kinds(&o),
+            [
+                (AckFor::Registration, "a".to_owned()),
+                (AckFor::Identity, "b".to_owned())
+            ]
+        );
+        // An ack for a registration that is not there removes nothing else.
+        assert!(!o.remove_for(AckFor::Registration, "b"));
+        drop(o);
+        // The tombstone kinds survive a reopen (with another live record, no
+        // compaction yet: the file holds both tombstone forms).
+        let (o, report) = Outbox::open(dir.path()).unwrap();
+        assert_eq!(report.kept, 2);
+        assert_eq!(
+            kinds(&o),
+            [
+                (AckFor::Registration, "a".to_owned()),
+                (AckFor::Identity, "b".to_owned())
+            ]
+        );
+        assert!(o.remove_for(AckFor::Registration, "a"));
+        assert_eq!(kinds(&o), [(AckFor::Identity, "b".to_owned())]);
+        drop(o);
+        let (o, _) = Outbox::open(dir.path()).unwrap();
+        assert_eq!(kinds(&o), [(AckFor::Identity, "b".to_owned())]);
+    }
+
+    #[test]
+    fn registrations_round_trip_through_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (o, _) = Outbox::open(dir.path()).unwrap();
+        o.push_registration_stored_at(registration("r"), 1_700_000_000)
+            .unwrap();
+        drop(o);
+        let (o, report) = Outbox::open(dir.path()).unwrap();
+        assert_eq!(report.quarantined_bytes, 0);
+        let pending = o.pending_after(None);
+        assert_eq!(
+            pending[0].1,
+            Pending::Registration(RegistrationRecord {
+                stored: 1_700_000_000,
+                registration: registration("r"),
+            })
+        );
+        // The line on disk: CHECK {"stored":…,"registration":{…}}.
+        let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text[17..]).unwrap();
+        assert_eq!(json["registration"]["agreed"], true);
+        assert_eq!(json["registration"]["id"], "r");
+    }
+
+    #[test]
+    fn a_file_of_the_previous_version_still_loads() {
+        // Written by kaonin before 利用登録: identities and plain tombstones.
+        let dir = tempfile::tempdir().unwrap();
+        let mut bytes = Vec::new();
+        for (i, id) in ["old-1", "old-2", "old-3"].iter().enumerate() {
+            let json = format!(
+                r#"{{"stored":{},"identity":{{"id":"{id}","at":"2026-11-25T21:00:00Z","terminal_id":"t","method":"face","certificate":"MA==","face_score":0.9,"consent":{{"medication":true,"medical_history":true,"surgery":true,"health_checkup":true}},"consent_mode":"all"}}}}"#,
+                1_700_000_000 + i
+            );
+            bytes.extend(check(json.as_bytes()).into_bytes());
+            bytes.push(b' ');
+            bytes.extend(json.into_bytes());
+            bytes.push(b'\n');
+        }
+        let ack = r#"{"acked":"old-2"}"#;
+        bytes.extend(format!("{} {ack}\n", check(ack.as_bytes())).into_bytes());
+        std::fs::write(dir.path().join(FILE_NAME), &bytes).unwrap();
+        let (o, report) = Outbox::open(dir.path()).unwrap();
+        assert_eq!(report.quarantined_bytes, 0);
+        assert_eq!(report.kept, 2);
+        assert_eq!(ids(&o), ["old-1", "old-3"]);
+        let Pending::Identity(first) = &o.pending_after(None)[0].1 else {
+            panic!("an identity");
+        };
+        assert_eq!(first.identity.face_score, Some(0.9));
+        assert_eq!(first.stored, 1_700_000_000);
+    }
+
+    #[test]
+    fn an_identity_tombstone_is_written_as_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let (o, _) = Outbox::open(dir.path()).unwrap();
+        o.push(msg("a")).unwrap();
+        o.push(msg("b")).unwrap();
+        o.push_registration(registration("b")).unwrap();
+        assert!(o.remove("a"));
+        assert!(o.remove_for(AckFor::Registration, "b"));
+        let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
+        let tombstones: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("acked"))
+            .map(|l| &l[17..])
+            .collect();
+        assert_eq!(
+            tombstones,
+            [r#"{"acked":"a"}"#, r#"{"acked":"b","for":"registration"}"#]
+        );
     }
 
     #[test]
@@ -496,7 +717,7 @@ mod tests {
         let after: Vec<_> = o
             .pending_after(Some(a))
             .into_iter()
-            .map(|(_, r)| r.identity.id)
+            .map(|(_, r)| r.id().to_owned())
             .collect();
         assert_eq!(after, ["b"]);
     }

@@ -21,7 +21,7 @@
 //! **Signature.** ECDSA P-256 with SHA-256 over the canonical bytes, ASN.1 DER,
 //! standard base64 with padding. docs/pc-link.md shows the verification.
 
-use super::message::IdentityMsg;
+use super::message::{IdentityMsg, RegistrationMsg};
 use crate::ground::durable;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -179,6 +179,24 @@ impl TerminalSigner {
     pub fn sign(&self, mut msg: IdentityMsg) -> Result<IdentityMsg, SignatureError> {
         msg.terminal_signature = None;
         let bytes = canonical_identity(&msg)?;
+        let signature = self
+            .key
+            .sign(&self.rng, &bytes)
+            .map_err(|_| SignatureError::Random)?;
+        msg.terminal_signature = Some(B64.encode(signature.as_ref()));
+        Ok(msg)
+    }
+
+    /// Extension: signs a `registration` the same way (its canonical bytes hold
+    /// `agreed`, which no identity has, so neither passes for the other).
+    pub fn sign_registration(
+        &self,
+        mut msg: RegistrationMsg,
+    ) -> Result<RegistrationMsg, SignatureError> {
+        msg.terminal_signature = None;
+        let wire = serde_json::to_vec(&msg).map_err(|_| SignatureError::Malformed)?;
+        let value: Value = serde_json::from_slice(&wire).map_err(|_| SignatureError::Malformed)?;
+        let bytes = canonical(&value)?;
         let signature = self
             .key
             .sign(&self.rng, &bytes)

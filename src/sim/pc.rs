@@ -6,12 +6,14 @@
 //! provisions staff passcodes on every connect. Identities are deduplicated by `id`:
 //! every copy is printed and acked again with the same result, but only the first
 //! is counted as new (and appended to the optional ledger file, so dedup survives a
-//! restart of the receiver).
+//! restart of the receiver). Registrations (利用登録, extension) are printed,
+//! deduplicated the same way (ledger lines `registration ID`) and acked with
+//! `"for":"registration"`.
 
 use crate::flow::AckResult;
 use crate::link::client::{read_frames, Conn};
 use crate::link::framing::{GarbageMeter, LineRead, LineReader, MAX_LINE};
-use crate::link::message::{parse_from_reader, PcMsg, ReaderMsg};
+use crate::link::message::{parse_from_reader, AckFor, PcMsg, ReaderMsg};
 use crate::link::signature;
 use crate::link::tls::{self, KeyPair, Role};
 use crate::link::transport::{Endpoint, Listener};
@@ -111,12 +113,15 @@ pub fn ack_message(result: AckResult) -> &'static str {
         AckResult::NotEligible => "有効な資格が確認できませんでした。窓口へお声がけください。",
         AckResult::NotFound => "資格情報が確認できませんでした。窓口へお声がけください。",
         AckResult::Error => "資格確認ができませんでした。窓口へお声がけください。",
+        AckResult::NotRegistered => "マイナンバーカードの健康保険証利用登録がありません。",
     }
 }
 
 struct Shared {
     options: PcOptions,
     seen: Mutex<HashMap<String, u32>>,
+    /// Registration ids seen, and how often.
+    registrations: Mutex<HashMap<String, u32>>,
     /// Lines for every connected terminal (the stdin console).
     console: tokio::sync::broadcast::Sender<Arc<Vec<u8>>>,
 }
@@ -133,12 +138,13 @@ impl PcServer {
         let endpoint = Endpoint::parse(&options.listen).map_err(LinkError::Endpoint)?;
         let tls = server_tls(&options, &endpoint)?;
         let listener = Listener::bind(&endpoint, tls, options.allow_plain_tcp).await?;
-        let seen = load_ledger(&options)?;
+        let (seen, registrations) = load_ledger(&options)?;
         Ok(PcServer {
             listener,
             shared: Arc::new(Shared {
                 options,
                 seen: Mutex::new(seen),
+                registrations: Mutex::new(registrations),
                 console: tokio::sync::broadcast::channel(64).0,
             }),
         })
@@ -152,6 +158,11 @@ impl PcServer {
     /// How many distinct identity ids were received.
     pub fn distinct_ids(&self) -> usize {
         self.shared.seen.lock().map_or(0, |s| s.len())
+    }
+
+    /// How many distinct registrations (利用登録) were received.
+    pub fn distinct_registrations(&self) -> usize {
+        self.shared.registrations.lock().map_or(0, |s| s.len())
     }
 
     /// Sends `line` (one JSON object, without newline) to every connected
@@ -261,21 +272,30 @@ fn server_tls(
     Ok(Some(tls::server_config(KeyPair::load(&cert, &key)?, pins)?))
 }
 
-fn load_ledger(options: &PcOptions) -> Result<HashMap<String, u32>, PcError> {
-    let mut seen = HashMap::new();
+/// Ids seen: identities, and registrations (lines `registration ID`).
+type Seen = HashMap<String, u32>;
+
+fn load_ledger(options: &PcOptions) -> Result<(Seen, Seen), PcError> {
+    let (mut seen, mut registrations) = (HashMap::new(), HashMap::new());
     if let Some(path) = &options.ledger {
         match std::fs::read_to_string(path) {
             Ok(text) => {
-                for id in text.lines().filter(|l| !l.is_empty()) {
-                    seen.insert(id.to_owned(), 1);
+                for line in text.lines().filter(|l| !l.is_empty()) {
+                    match line.strip_prefix(REGISTRATION_PREFIX) {
+                        Some(id) => registrations.insert(id.to_owned(), 1),
+                        None => seen.insert(line.to_owned(), 1),
+                    };
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(LinkError::io(path, e).into()),
         }
     }
-    Ok(seen)
+    Ok((seen, registrations))
 }
+
+/// The ledger line of a registration: this prefix and the id.
+const REGISTRATION_PREFIX: &str = "registration ";
 
 async fn serve_terminal(stream: crate::link::transport::BoxStream, shared: &Shared) -> String {
     let (read, write) = tokio::io::split(stream);
@@ -404,8 +424,20 @@ async fn on_message<W: tokio::io::AsyncWrite + Unpin>(
     // acked: whoever reads the output knows the ledger already holds it.
     let mut check = None;
     if let ReaderMsg::Identity(identity) = &msg {
-        if !record(shared, &identity.id) {
+        if !record(shared, &shared.seen, "", &identity.id) {
             tracing::info!(id = %identity.id, "duplicate identity; acked again, not counted");
+        }
+        check = check_signature(shared, line);
+    }
+    if let ReaderMsg::Registration(registration) = &msg {
+        let first = record(
+            shared,
+            &shared.registrations,
+            REGISTRATION_PREFIX,
+            &registration.id,
+        );
+        if !first {
+            tracing::info!(id = %registration.id, "duplicate registration; acked again, not counted");
         }
         check = check_signature(shared, line);
     }
@@ -438,6 +470,25 @@ async fn on_message<W: tokio::io::AsyncWrite + Unpin>(
                 id: identity.id,
                 result,
                 message: Some(message),
+                of: None,
+            })
+            .await
+        }
+        ReaderMsg::Registration(registration) => {
+            // The reference PC registers the card and answers the registration
+            // with `eligible` (as a real PC would after checking again).
+            let (result, message) = match &check {
+                Some(SignatureCheck::Failed(why)) => {
+                    tracing::warn!(id = %registration.id, reason = %why, "registration refused: terminal signature");
+                    (AckResult::Error, format!("terminal_signature: {why}"))
+                }
+                _ => (AckResult::Eligible, "利用登録を受け付けました。".into()),
+            };
+            conn.send(&PcMsg::Ack {
+                id: registration.id,
+                result,
+                message: Some(message),
+                of: Some(AckFor::Registration),
             })
             .await
         }
@@ -489,9 +540,10 @@ fn check_signature(shared: &Shared, line: &[u8]) -> Option<SignatureCheck> {
     ))
 }
 
-/// Counts `id`; true the first time. The ledger is written before the ack.
-fn record(shared: &Shared, id: &str) -> bool {
-    let mut seen = shared.seen.lock().unwrap_or_else(|p| p.into_inner());
+/// Counts `id` in `seen`; true the first time. The ledger (a line of `prefix`
+/// and the id) is written before the ack.
+fn record(shared: &Shared, seen: &Mutex<Seen>, prefix: &str, id: &str) -> bool {
+    let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
     let count = seen.entry(id.to_owned()).or_insert(0);
     *count += 1;
     let first = *count == 1;
@@ -499,7 +551,8 @@ fn record(shared: &Shared, id: &str) -> bool {
         tracing::warn!("identity id with control characters; not written to the ledger");
     } else if first {
         if let Some(path) = &shared.options.ledger {
-            let mut line = id.as_bytes().to_vec();
+            let mut line = prefix.as_bytes().to_vec();
+            line.extend_from_slice(id.as_bytes());
             line.push(b'\n');
             if let Err(e) = crate::ground::durable::append_line_durably(path, &line) {
                 tracing::warn!(error = %e, "cannot write the ledger");

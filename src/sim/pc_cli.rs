@@ -17,6 +17,10 @@ pub enum ResultArg {
     #[value(alias = "not-found")]
     NotFound,
     Error,
+    /// Extension: the card is not registered for health-insurance use (the
+    /// terminal offers 利用登録).
+    #[value(alias = "not-registered")]
+    NotRegistered,
 }
 
 impl From<ResultArg> for AckResult {
@@ -26,6 +30,7 @@ impl From<ResultArg> for AckResult {
             ResultArg::NotEligible => AckResult::NotEligible,
             ResultArg::NotFound => AckResult::NotFound,
             ResultArg::Error => AckResult::Error,
+            ResultArg::NotRegistered => AckResult::NotRegistered,
         }
     }
 }
@@ -177,6 +182,11 @@ mod tests {
         assert_eq!(o.passcodes.len(), 2);
         assert_eq!(o.passcodes[1].0, "staff-02");
         assert_eq!(o.result, AckResult::NotFound);
+        for spelling in ["not_registered", "not-registered"] {
+            let cli = Cli::parse_from(["pc", "--listen", "unix:/x", "--result", spelling]);
+            let o = cli.pc.into_options().unwrap();
+            assert_eq!(o.result, AckResult::NotRegistered, "{spelling}");
+        }
     }
 
     #[test]

@@ -354,6 +354,15 @@ impl Staff {
             }
             AuditEntry::StaffPasscodeRejected => ("staff_passcode_rejected", None, None),
             AuditEntry::StaffLockedOut => ("staff_locked_out", None, None),
+            AuditEntry::RegistrationOffered { id } => {
+                ("registration_offered", None, Some(id.as_str()))
+            }
+            AuditEntry::RegistrationAccepted { id } => {
+                ("registration_accepted", None, Some(id.as_str()))
+            }
+            AuditEntry::RegistrationDeclined { id } => {
+                ("registration_declined", None, Some(id.as_str()))
+            }
         };
         self.audit_line(what, account, id)
     }

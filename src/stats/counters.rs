@@ -46,7 +46,13 @@ pub(super) const GUIDANCE: [&str; 6] = [
     "mask",
     "head_turned",
 ];
-pub(super) const ACKS: [&str; 4] = ["eligible", "not_eligible", "not_found", "error"];
+pub(super) const ACKS: [&str; 5] = [
+    "eligible",
+    "not_eligible",
+    "not_found",
+    "error",
+    "not_registered",
+];
 pub(super) const LINK_CHANGES: [&str; 2] = ["up", "down"];
 
 fn method_label(m: Method) -> &'static str {
@@ -123,6 +129,7 @@ fn ack_label(a: AckResult) -> &'static str {
         AckResult::NotEligible => "not_eligible",
         AckResult::NotFound => "not_found",
         AckResult::Error => "error",
+        AckResult::NotRegistered => "not_registered",
     }
 }
 
@@ -300,7 +307,10 @@ impl State {
                 AuditEntry::VisualArmed { .. }
                 | AuditEntry::VisualArmedByPc { .. }
                 | AuditEntry::VisualDisarmedByPc { .. }
-                | AuditEntry::VisualRefused { .. } => return,
+                | AuditEntry::VisualRefused { .. }
+                | AuditEntry::RegistrationOffered { .. }
+                | AuditEntry::RegistrationAccepted { .. }
+                | AuditEntry::RegistrationDeclined { .. } => return,
             },
             _ => return,
         }

@@ -228,6 +228,7 @@ kaonin_acks_total{result="eligible"} 3
 kaonin_acks_total{result="not_eligible"} 0
 kaonin_acks_total{result="not_found"} 1
 kaonin_acks_total{result="error"} 1
+kaonin_acks_total{result="not_registered"} 0
 kaonin_link_changes_total{to="up"} 2
 kaonin_link_changes_total{to="down"} 1
 kaonin_ack_latency_seconds_bucket{le="0.050"} 0

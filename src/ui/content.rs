@@ -237,6 +237,16 @@ pub fn content(screen: &Screen, cat: &Catalog) -> Content {
             c.title = key("prescription.title");
             c.instruction = key("prescription.instruction");
         }
+        ScreenId::Registration => {
+            c.title = key("registration.title");
+            c.instruction = key("registration.instruction");
+            c.detail = Some(key("registration.question"));
+        }
+        ScreenId::RegistrationSent => {
+            c.title = key("registration_sent.title");
+            c.instruction = key("registration_sent.instruction");
+            c.tone = Tone::Success;
+        }
         ScreenId::Sending => {
             c.title = key("sending.title");
             c.instruction = key("sending.instruction");
@@ -288,6 +298,7 @@ fn done(c: &mut Content, ack: Option<AckResult>, message: Option<&str>, cat: &Ca
         Some(AckResult::NotEligible) => Some("done.not_eligible"),
         Some(AckResult::NotFound) => Some("done.not_found"),
         Some(AckResult::Error) => Some("done.error"),
+        Some(AckResult::NotRegistered) => Some("done.not_registered"),
     };
     match problem {
         None => {

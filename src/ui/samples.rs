@@ -20,10 +20,12 @@ pub fn buttons(id: ScreenId) -> Vec<Button> {
         ScreenId::PinLocked => vec![Ok, Staff],
         ScreenId::Consent => vec![ConsentAll, ConsentIndividual, Cancel],
         ScreenId::Prescription => vec![Paper, Electronic, Cancel],
-        ScreenId::ConsentItems => vec![Yes, No],
-        ScreenId::CardError | ScreenId::Done | ScreenId::SentOffline | ScreenId::StaffCall => {
-            vec![Ok]
-        }
+        ScreenId::ConsentItems | ScreenId::Registration => vec![Yes, No],
+        ScreenId::CardError
+        | ScreenId::Done
+        | ScreenId::SentOffline
+        | ScreenId::StaffCall
+        | ScreenId::RegistrationSent => vec![Ok],
     }
 }
 
@@ -121,9 +123,14 @@ pub fn variants(lang: Lang) -> Vec<Screen> {
         AckResult::NotEligible,
         AckResult::NotFound,
         AckResult::Error,
+        AckResult::NotRegistered,
     ] {
         v.push(with(ScreenId::Done, lang, |s| s.params.ack = Some(ack)));
     }
+    v.push(with(ScreenId::Done, lang, |s| {
+        s.params.ack = Some(AckResult::NotRegistered);
+        s.params.ack_message = Some("マイナンバーカードの健康保険証利用登録がありません。".into());
+    }));
     v.push(with(ScreenId::Done, lang, |s| {
         s.params.ack = Some(AckResult::Eligible);
         s.params.ack_message = Some("受付が完了しました。".into());

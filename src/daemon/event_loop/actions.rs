@@ -51,6 +51,9 @@ impl Loop {
             }
             Action::CheckStaffPasscode(passcode) => self.check_staff(passcode),
             Action::Enqueue(identity) => self.uplink.enqueue(identity, self.tx.clone()),
+            Action::EnqueueRegistration { id } => {
+                self.uplink.enqueue_registration(id, self.tx.clone())
+            }
             Action::PcEvent { kind, detail } => self.uplink.event(kind, &detail),
             Action::PcAnswer {
                 of,

@@ -15,6 +15,9 @@ impl Flow {
     }
 
     pub(super) fn on_enqueued(&mut self, result: Result<(), String>, out: &mut Vec<Action>) {
+        if matches!(self.state, State::RegistrationEnqueueing { .. }) {
+            return self.on_registration_enqueued(result, out);
+        }
         if self.state != State::Enqueueing {
             return;
         }
@@ -56,6 +59,9 @@ impl Flow {
             .is_some_and(|s| s.facts.session_id == id);
         if !current || !matches!(self.state, State::Sending | State::SentOffline) {
             return;
+        }
+        if result == AckResult::NotRegistered {
+            return self.offer_registration(id, message, out);
         }
         let signal = match result {
             AckResult::Eligible => Signal::Success,

@@ -111,6 +111,14 @@ impl Flow {
                 buttons = vec![Button::Yes, Button::No];
                 ScreenId::ConsentItems
             }
+            State::Registration { .. } | State::RegistrationEnqueueing { .. } => {
+                buttons = vec![Button::Yes, Button::No];
+                ScreenId::Registration
+            }
+            State::RegistrationSent => {
+                buttons.push(Button::Ok);
+                ScreenId::RegistrationSent
+            }
             State::Sending => ScreenId::Sending,
             State::Done { ack, message } => {
                 params.ack = Some(*ack);

@@ -9,6 +9,7 @@ mod phone;
 mod pin;
 mod properties;
 mod reading;
+mod registration;
 mod sending;
 mod session;
 mod states;

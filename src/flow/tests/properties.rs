@@ -64,6 +64,11 @@ fn arb_event() -> impl Strategy<Value = Event> {
             result: AckResult::Eligible,
             message: None
         }),
+        Just(Event::Acked {
+            id: ID.into(),
+            result: AckResult::NotRegistered,
+            message: None
+        }),
         any::<bool>().prop_map(|up| Event::Link { up }),
         Just(Event::PcCancel),
         (0u64..64).prop_map(|t| Event::TimerFired(TimerToken(t))),
@@ -107,6 +112,8 @@ proptest! {
         let (mut flow, _) = Flow::new(Policy::default());
         let mut ev = Evidence::default();
         let mut staff_accepted = false;
+        // Ids of the identities forwarded in this session.
+        let mut forwarded: Vec<String> = Vec::new();
         for event in events {
             // Evidence from the world, counted only when it answers a request the
             // flow made (the world never answers what was not asked).
@@ -159,10 +166,16 @@ proptest! {
                         if identity.method == Method::Pin {
                             prop_assert!(identity.card_signature.is_some());
                         }
+                        forwarded.push(identity.id.clone());
+                    }
+                    // A registration only ever follows this session's identity.
+                    Action::EnqueueRegistration { id } => {
+                        prop_assert!(forwarded.contains(&id), "registration without identity");
                     }
                     Action::EndSession => {
                         ev = Evidence::default();
                         staff_accepted = false;
+                        forwarded.clear();
                     }
                     _ => {}
                 }

@@ -107,12 +107,31 @@ fn reach(target: StateName) -> Run {
             face_ok(&mut run);
             run.send(Event::Press(Button::ConsentAll));
         }
+        StateName::Registration => {
+            run.send(Event::Link { up: true });
+            face_ok(&mut run);
+            run.send(Event::Press(Button::ConsentAll));
+            run.send(Event::Enqueued(Ok(())));
+            run.send(Event::Acked {
+                id: ID.into(),
+                result: AckResult::NotRegistered,
+                message: None,
+            });
+        }
+        StateName::RegistrationEnqueueing => {
+            run = reach(StateName::Registration);
+            run.send(Event::Press(Button::Yes));
+        }
+        StateName::RegistrationSent => {
+            run = reach(StateName::RegistrationEnqueueing);
+            run.send(Event::Enqueued(Ok(())));
+        }
     }
     assert_eq!(run.flow.state(), target, "script for {target:?}");
     run
 }
 
-const ALL_STATES: [StateName; 21] = [
+const ALL_STATES: [StateName; 24] = [
     StateName::Idle,
     StateName::Reading,
     StateName::CardError,
@@ -134,6 +153,9 @@ const ALL_STATES: [StateName; 21] = [
     StateName::StaffCall,
     StateName::StaffPasscode,
     StateName::Prescription,
+    StateName::Registration,
+    StateName::RegistrationEnqueueing,
+    StateName::RegistrationSent,
 ];
 
 /// One event of every kind (and every payload variant that matters).
@@ -185,6 +207,11 @@ fn every_event() -> Vec<Event> {
             result: AckResult::Eligible,
             message: None,
         },
+        Event::Acked {
+            id: ID.into(),
+            result: AckResult::NotRegistered,
+            message: None,
+        },
         Event::Link { up: true },
         Event::Link { up: false },
         Event::PcCancel,
@@ -233,6 +260,10 @@ fn every_state_event_pair_is_handled_without_panic() {
                         "{described}"
                     );
                     assert!(!identity.certificate.is_empty(), "{described}");
+                }
+                if let Action::EnqueueRegistration { id } = action {
+                    assert_eq!(state, StateName::Registration, "{described}");
+                    assert_eq!(id, ID, "{described}");
                 }
             }
         }
