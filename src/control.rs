@@ -13,6 +13,8 @@
 use crate::card::KenmenKey;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{broadcast, mpsc};
@@ -231,7 +233,19 @@ pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
 #[derive(Clone)]
 pub struct Announcer {
     events: broadcast::Sender<String>,
-    current: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    state: std::sync::Arc<std::sync::Mutex<Announced>>,
+}
+
+/// What the announcer has sent, and how far each client has written it.
+#[derive(Default)]
+struct Announced {
+    /// The screen on display now.
+    current: Option<String>,
+    /// Events sent so far.
+    sent: u64,
+    /// Per connected client: the events it has written to its socket (or lost for
+    /// being too slow), counted from 0 like `sent`.
+    clients: Vec<std::sync::Weak<AtomicU64>>,
 }
 
 impl Announcer {
@@ -239,30 +253,64 @@ impl Announcer {
     pub fn new(capacity: usize) -> Self {
         Announcer {
             events: broadcast::channel(capacity).0,
-            current: Default::default(),
+            state: Default::default(),
         }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Announced> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Sends `line` to every client.
     pub fn send(&self, line: String) {
+        let mut state = self.lock();
+        state.sent += 1;
         let _ = self.events.send(line);
     }
 
     /// Sends a screen event to every client and remembers it as the current one.
     pub fn screen(&self, line: String) {
-        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some(line.clone());
-        self.send(line);
+        let mut state = self.lock();
+        state.current = Some(line.clone());
+        state.sent += 1;
+        let _ = self.events.send(line);
     }
 
-    fn subscribe(&self) -> (broadcast::Receiver<String>, Option<String>) {
-        // Subscribe first: a screen shown in between is seen twice, never missed.
+    /// A new client's events, the screen on display now, and its progress counter.
+    /// Under the same lock as `send`: every event is either in `current`'s past or
+    /// in the receiver, and the counter starts at what was sent before.
+    fn subscribe(&self) -> (broadcast::Receiver<String>, Option<String>, Arc<AtomicU64>) {
+        let mut state = self.lock();
         let rx = self.events.subscribe();
-        let current = self
-            .current
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        (rx, current)
+        let written = Arc::new(AtomicU64::new(state.sent));
+        state.clients.retain(|c| c.strong_count() > 0);
+        state.clients.push(Arc::downgrade(&written));
+        (rx, state.current.clone(), written)
+    }
+
+    /// Waits, at most `limit`, until every connected client has written every event
+    /// sent so far: before the process exits on a failure, so the last screen
+    /// ("restarting") reaches the control clients. True when they all have.
+    pub async fn drained(&self, limit: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let behind = {
+                let state = self.lock();
+                let sent = state.sent;
+                state
+                    .clients
+                    .iter()
+                    .filter_map(std::sync::Weak::upgrade)
+                    .any(|c| c.load(Ordering::Acquire) < sent)
+            };
+            if !behind {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
     }
 }
 
@@ -288,20 +336,23 @@ pub async fn serve(
             .await
             .map_err(|_| std::io::Error::other("control socket closed"))?;
         let (stream, _) = listener.accept().await?;
-        let (events, current) = announcer.subscribe();
+        let (events, current, written) = announcer.subscribe();
         let (requests, files) = (requests.clone(), files.clone());
         tokio::spawn(async move {
-            client(stream, requests, events, current, &files).await;
+            client(stream, requests, (events, current, written), &files).await;
             drop(slot);
         });
     }
 }
 
+/// A client's announcements: the events, the screen on display when it connected,
+/// and the count of events it has written.
+type Subscription = (broadcast::Receiver<String>, Option<String>, Arc<AtomicU64>);
+
 async fn client(
     stream: UnixStream,
     requests: mpsc::Sender<Request>,
-    mut events: broadcast::Receiver<String>,
-    current: Option<String>,
+    (mut events, current, written): Subscription,
     files: &Files,
 ) {
     let (read, mut write) = stream.into_split();
@@ -311,12 +362,13 @@ async fn client(
     }
     let writer = tokio::spawn(async move {
         loop {
-            let line = tokio::select! {
-                r = reply_rx.recv() => match r { Some(l) => l, None => break },
+            // How many events this line accounts for once written.
+            let (line, events_done) = tokio::select! {
+                r = reply_rx.recv() => match r { Some(l) => (l, 0), None => break },
                 e = events.recv() => match e {
-                    Ok(l) => l,
+                    Ok(l) => (l, 1),
                     Err(broadcast::error::RecvError::Lagged(n)) => {
-                        error_line(&format!("{n} events dropped: client too slow"))
+                        (error_line(&format!("{n} events dropped: client too slow")), n)
                     }
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
@@ -328,6 +380,7 @@ async fn client(
             {
                 break;
             }
+            written.fetch_add(events_done, Ordering::AcqRel);
         }
     });
     let mut lines = BufReader::new(read);
@@ -512,5 +565,54 @@ mod tests {
         fn never_panics_on_any_text(line in ".{0,200}") {
             let _ = parse(&line);
         }
+    }
+
+    /// A control server on a socket in `dir`, and one client connected to it (whose
+    /// subscription is in place once the current screen has reached it).
+    async fn server_and_client(dir: &Path, announcer: &Announcer) -> tokio::net::UnixStream {
+        let path = dir.join("control.sock");
+        let listener = bind(&path).unwrap();
+        let (requests, _) = mpsc::channel(1);
+        tokio::spawn(serve(
+            listener,
+            requests,
+            announcer.clone(),
+            Files::under(&[]),
+        ));
+        let mut client = tokio::net::UnixStream::connect(&path).await.unwrap();
+        let mut first = [0u8; 64];
+        let n = client.read(&mut first).await.unwrap();
+        assert_eq!(&first[..n], b"{\"screen\":\"idle\"}\n");
+        client
+    }
+
+    #[tokio::test]
+    async fn drained_means_every_client_has_the_last_event_in_its_socket() {
+        let dir = tempfile::tempdir().unwrap();
+        let announcer = Announcer::new(16);
+        announcer.screen(r#"{"screen":"idle"}"#.into());
+        let client = server_and_client(dir.path(), &announcer).await;
+        announcer.screen(r#"{"screen":"staff_call"}"#.into());
+        assert!(announcer.drained(std::time::Duration::from_secs(30)).await);
+        // Written before `drained` returned: already readable, without waiting.
+        let mut buf = [0u8; 64];
+        let n = client
+            .try_read(&mut buf)
+            .expect("the line is in the socket");
+        assert_eq!(&buf[..n], b"{\"screen\":\"staff_call\"}\n");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_never_reads_is_waited_for_only_up_to_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let announcer = Announcer::new(64);
+        announcer.screen(r#"{"screen":"idle"}"#.into());
+        let _client = server_and_client(dir.path(), &announcer).await;
+        // More than a socket buffer holds: the server's writes block.
+        let big = format!("{{\"event\":\"{}\"}}", "x".repeat(60_000));
+        for _ in 0..40 {
+            announcer.send(big.clone());
+        }
+        assert!(!announcer.drained(std::time::Duration::from_secs(2)).await);
     }
 }

@@ -115,6 +115,9 @@ pub enum DaemonError {
 /// How long the restarting screen may take to reach the panel before the
 /// daemon exits anyway (a wedged display never answers).
 const RESTART_SCREEN_WAIT: Duration = Duration::from_secs(3);
+/// How long a failing daemon waits for its control clients to be sent the last
+/// screen before it exits.
+const ANNOUNCE_DRAIN_WAIT: Duration = Duration::from_secs(2);
 
 /// Makes any panic outside a device worker — the loop, the PC link, a timer, a
 /// blocking task — end the process at once (after the usual panic message), so
@@ -205,6 +208,7 @@ pub async fn run(
         card,
         health.clone(),
     );
+    let announced = announce.clone();
     let uplink = Uplink::new(link.clone(), status_tx, stats.clone(), announce);
     let mut daemon = Loop::start(config.policy.flow_policy(), ui, staff, tx, workers, uplink);
     timers::start_health_checks(tx_watchdog.clone(), health.limit());
@@ -222,6 +226,8 @@ pub async fn run(
         // worker is never joined.
         let drawn = daemon.abandon();
         let _ = tokio::time::timeout(RESTART_SCREEN_WAIT, drawn).await;
+        // The control clients (a test rig, the simulator) see that screen too.
+        announced.drained(ANNOUNCE_DRAIN_WAIT).await;
         link.shutdown().await;
         if let Err(e) = stats.flush() {
             tracing::warn!(error = %e, "operations figures could not be saved");
