@@ -179,12 +179,17 @@ impl TerminalSigner {
     pub fn sign(&self, mut msg: IdentityMsg) -> Result<IdentityMsg, SignatureError> {
         msg.terminal_signature = None;
         let bytes = canonical_identity(&msg)?;
+        msg.terminal_signature = Some(self.signature_of(&bytes)?);
+        Ok(msg)
+    }
+
+    /// The base64 signature over canonical `bytes`.
+    fn signature_of(&self, bytes: &[u8]) -> Result<String, SignatureError> {
         let signature = self
             .key
-            .sign(&self.rng, &bytes)
+            .sign(&self.rng, bytes)
             .map_err(|_| SignatureError::Random)?;
-        msg.terminal_signature = Some(B64.encode(signature.as_ref()));
-        Ok(msg)
+        Ok(B64.encode(signature.as_ref()))
     }
 
     /// Extension: signs a `registration` the same way (its canonical bytes hold
@@ -197,11 +202,7 @@ impl TerminalSigner {
         let wire = serde_json::to_vec(&msg).map_err(|_| SignatureError::Malformed)?;
         let value: Value = serde_json::from_slice(&wire).map_err(|_| SignatureError::Malformed)?;
         let bytes = canonical(&value)?;
-        let signature = self
-            .key
-            .sign(&self.rng, &bytes)
-            .map_err(|_| SignatureError::Random)?;
-        msg.terminal_signature = Some(B64.encode(signature.as_ref()));
+        msg.terminal_signature = Some(self.signature_of(&bytes)?);
         Ok(msg)
     }
 }
