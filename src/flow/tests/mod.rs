@@ -108,6 +108,16 @@ impl Run {
         self.send(Event::CardRead(Ok(facts(kind, photo))));
     }
 
+    /// A standard card, a face match and consent to all, up to the identity stored
+    /// in the outbox (the flow then waits for the PC's ack).
+    fn face_match_stored(&mut self) {
+        self.card(CardKind::Standard, PhotoStatus::Available);
+        self.send(Event::Press(Button::Face));
+        self.send(Event::Face(FaceOutcome::Match { score: 0.8 }));
+        self.send(Event::Press(Button::ConsentAll));
+        self.send(Event::Enqueued(Ok(())));
+    }
+
     fn consent_all_and_ack(&mut self) {
         self.send(Event::Link { up: true });
         self.send(Event::Press(Button::ConsentAll));

@@ -9,11 +9,7 @@ use super::*;
 fn not_registered(offline: bool) -> Run {
     let mut run = Run::new();
     run.send(Event::Link { up: !offline });
-    run.card(CardKind::Standard, PhotoStatus::Available);
-    run.send(Event::Press(Button::Face));
-    run.send(Event::Face(FaceOutcome::Match { score: 0.8 }));
-    run.send(Event::Press(Button::ConsentAll));
-    run.send(Event::Enqueued(Ok(())));
+    run.face_match_stored();
     run.send(Event::Acked {
         id: ID.into(),
         result: AckResult::NotRegistered,
@@ -166,11 +162,7 @@ fn a_late_not_registered_while_offline_still_offers_the_registration() {
 fn not_registered_for_an_old_id_is_ignored() {
     let mut run = Run::new();
     run.send(Event::Link { up: true });
-    run.card(CardKind::Standard, PhotoStatus::Available);
-    run.send(Event::Press(Button::Face));
-    run.send(Event::Face(FaceOutcome::Match { score: 0.8 }));
-    run.send(Event::Press(Button::ConsentAll));
-    run.send(Event::Enqueued(Ok(())));
+    run.face_match_stored();
     let out = run.send(Event::Acked {
         id: "an-earlier-patient".into(),
         result: AckResult::NotRegistered,

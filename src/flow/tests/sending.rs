@@ -32,11 +32,7 @@ fn outbox_failure_calls_staff() {
 #[test]
 fn pc_down_shows_sent_offline_and_late_ack_shows_done() {
     let mut run = Run::new();
-    run.card(CardKind::Standard, PhotoStatus::Available);
-    run.send(Event::Press(Button::Face));
-    run.send(Event::Face(FaceOutcome::Match { score: 0.8 }));
-    run.send(Event::Press(Button::ConsentAll));
-    run.send(Event::Enqueued(Ok(())));
+    run.face_match_stored();
     assert_eq!(run.last_screen().id, ScreenId::SentOffline);
     run.send(Event::Acked {
         id: ID.into(),
@@ -52,11 +48,7 @@ fn pc_down_shows_sent_offline_and_late_ack_shows_done() {
 fn ack_timeout_shows_sent_offline() {
     let mut run = Run::new();
     run.send(Event::Link { up: true });
-    run.card(CardKind::Standard, PhotoStatus::Available);
-    run.send(Event::Press(Button::Face));
-    run.send(Event::Face(FaceOutcome::Match { score: 0.8 }));
-    run.send(Event::Press(Button::ConsentAll));
-    run.send(Event::Enqueued(Ok(())));
+    run.face_match_stored();
     run.send(Event::TimerFired(run.timer(Policy::default().ack_timeout)));
     assert_eq!(run.last_screen().id, ScreenId::SentOffline);
 }
@@ -65,11 +57,7 @@ fn ack_timeout_shows_sent_offline() {
 fn ack_for_another_id_is_ignored() {
     let mut run = Run::new();
     run.send(Event::Link { up: true });
-    run.card(CardKind::Standard, PhotoStatus::Available);
-    run.send(Event::Press(Button::Face));
-    run.send(Event::Face(FaceOutcome::Match { score: 0.8 }));
-    run.send(Event::Press(Button::ConsentAll));
-    run.send(Event::Enqueued(Ok(())));
+    run.face_match_stored();
     let out = run.send(Event::Acked {
         id: "other".into(),
         result: AckResult::Eligible,
