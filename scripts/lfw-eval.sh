@@ -12,6 +12,12 @@
 #   report.csv  every other LFW person with two or more photos (none of them in
 #               pairsDevTrain), built the same way: the figures to report.
 #   pairs.txt   the ten official folds (EER, FRR at FAR 1 % / 0.1 %, per-fold table).
+#   receptions-tune.csv, receptions-report.csv (--sets receptions; not in the default)
+#               per reception, like the daemon: people with three or more photos, one
+#               photo the chip, up to nine others the camera frames (good frames fused
+#               per attempt, the flow's attempts); up to five receptions per person
+#               (each of the first five photos the chip once) and 200,000 impostor
+#               receptions (one person's chip, another's frames). Calibrated on tune.
 #
 # With --sets tune,report (the default: all three) the threshold is calibrated on
 # tune.csv (--calibrate-far, default 0.0001 = 0.01 % per comparison) and reported on
@@ -20,6 +26,7 @@
 #   scripts/lfw-eval.sh --lfw /path/to/lfw                  # all three sets, default detector
 #   scripts/lfw-eval.sh --lfw DIR --sets tune --detector centerface
 #   scripts/lfw-eval.sh --lfw DIR --sets folds --threshold 0.40  # pairs.txt alone, at a threshold
+#   scripts/lfw-eval.sh --lfw DIR --sets receptions --attempt-frames 1,2,3  # per reception
 #   scripts/lfw-eval.sh --fetch /path/to/lfw                # git clone LFW first (network)
 #
 # LFW is never committed or shipped: keep it outside the repository. The directory
@@ -40,9 +47,10 @@ THRESHOLDS=0.3,0.35,0.4,0.45,0.5
 SEED=17
 IMPOSTORS=200000
 CALIBRATE=0.0001
+ATTEMPT_FRAMES=""
 FETCH=""
 
-usage() { sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [[ $# -gt 0 ]]; do
     case $1 in
         --lfw) LFW=$2; shift 2 ;;
@@ -54,6 +62,7 @@ while [[ $# -gt 0 ]]; do
         --seed) SEED=$2; shift 2 ;;
         --impostors) IMPOSTORS=$2; shift 2 ;;
         --calibrate-far) CALIBRATE=$2; shift 2 ;;
+        --attempt-frames) ATTEMPT_FRAMES=$2; shift 2 ;;
         --fetch) FETCH=$2; LFW=$2; shift 2 ;;
         -h|--help) usage 0 ;;
         *) echo "lfw-eval: unknown argument $1" >&2; usage 2 ;;
@@ -122,7 +131,50 @@ def build(people, name):
           file=sys.stderr)
 build(tune_people, "tune")
 build(report_people, "report")
+def build_receptions(people, name, per_person=5, frames=9):
+    # People with three or more photos. A genuine reception: chip = photo i (i < 5),
+    # frames = the person's other photos from i+1 on, wrapping, at most `frames`.
+    # An impostor reception: the chip of one person's reception, the frames of a
+    # reception of another person, drawn at random.
+    rng = random.Random(f"{seed}-receptions-{name}")
+    people = [p for p in sorted(people) if len(photos[p]) >= 3]
+    genuine = []
+    for p in people:
+        ph = [f"{p}/{f}" for f in photos[p]]
+        for i in range(min(per_person, len(ph))):
+            others = ph[i + 1:] + ph[:i]
+            genuine.append((p, ph[i], others[:frames]))
+    seen = set()
+    while len(seen) < impostors:
+        a = rng.randrange(len(genuine))
+        b = rng.randrange(len(genuine))
+        if genuine[a][0] != genuine[b][0]:
+            seen.add((a, b))
+    with open(os.path.join(out, f"receptions-{name}.csv"), "w") as f:
+        f.write("chip,frames,same\n")
+        for _, chip, fr in genuine: f.write(f"{chip},{';'.join(fr)},1\n")
+        for a, b in sorted(seen): f.write(f"{genuine[a][1]},{';'.join(genuine[b][2])},0\n")
+    print(f"lfw-eval: receptions-{name}.csv: {len(people)} people with 3+ photos, "
+          f"{len(genuine)} genuine and {len(seen)} impostor receptions", file=sys.stderr)
+build_receptions(tune_people, "tune")
+build_receptions(report_people, "report")
 EOF
+
+if [[ ,$SETS, == *,receptions,* ]]; then
+    # Per reception: calibrated on the tuning people's receptions, reported on the others.
+    args=(face-eval --receptions "$OUT/receptions-tune.csv" "$OUT/receptions-report.csv"
+          --root "$LFW/images_deepfunneled" --detector 256x256
+          --target-far 0.001,0.0001 --threshold "$THRESHOLDS" --calibrate-far "$CALIBRATE")
+    [[ -z $DETECTOR ]] || args+=(--face-detector "$DETECTOR")
+    [[ -z $ATTEMPT_FRAMES ]] || args+=(--attempt-frames "$ATTEMPT_FRAMES")
+    name=${DETECTOR:-default}-receptions-f${ATTEMPT_FRAMES//,/-}
+    log "kaonin ${args[*]}"
+    start=$(date +%s)
+    (cd "$ROOT" && nice -n 10 "$KAONIN" "${args[@]}") | tee "$OUT/lfw-$name.txt"
+    log "$(( $(date +%s) - start )) s; report in $OUT/lfw-$name.txt"
+    SETS=${SETS//receptions/}
+    [[ $SETS =~ [a-z] ]] || exit 0
+fi
 
 sets=()
 [[ ,$SETS, != *,tune,* ]] || sets+=("$OUT/tune.csv")

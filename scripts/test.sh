@@ -27,7 +27,7 @@ esac
 
 scripts/install-deps.sh
 # Idempotent: verified downloads are reused.
-scripts/fetch-models.sh
+scripts/fetch-models.sh --dlib
 scripts/fetch-ocr-model.sh
 scripts/fetch-onnxruntime.sh
 if [[ $deps_only = 1 ]]; then

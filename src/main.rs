@@ -115,7 +115,7 @@ enum Cmd {
     },
     /// Evaluate the face matcher on a pairs file (LFW pairs.txt or CSV), or make a
     /// chip-style photo from a face image.
-    FaceEval(FaceEvalArgs),
+    FaceEval(Box<FaceEvalArgs>),
     /// Evaluate card-face reading (照合番号B by OCR) on a directory of images with
     /// a truth file, or generate a synthetic set (docs/ocr.md).
     OcrEval(OcrEvalCmd),

@@ -1,6 +1,7 @@
 //! Similarity alignment of a face onto the ArcFace 112×112 five-point template, and
 //! the embedder's input tensor built from the aligned face.
 
+use super::config::EmbedderTemplate;
 use super::rgb::RgbImage;
 
 /// The five-point template of 112×112 ArcFace-style embedders: eyes, nose tip, mouth
@@ -87,25 +88,42 @@ impl Similarity {
     }
 }
 
-/// The template scaled to a `size` × `size` crop.
-pub fn template(size: u32) -> [[f32; 2]; 5] {
-    let k = size as f32 / 112.0;
-    TEMPLATE_112.map(|[x, y]| [x * k, y * k])
+/// dlib's 150×150 face chip (`get_face_chip_details`, padding 0.25) in kaonin's five
+/// points, pixel indices: the eye centres are the midpoints of dlib's eye corners
+/// (exact), nose tip and mouth corners come from the mean face shape in dlib's source
+/// (estimates); derivation in assets/models/dlib-resnet.md.
+pub const TEMPLATE_DLIB_150: [[f32; 2]; 5] = [
+    [47.233, 46.640],
+    [99.781, 46.623],
+    [73.513, 76.063],
+    [49.915, 102.523],
+    [97.110, 102.523],
+];
+
+/// The `kind` template scaled to a `size` × `size` crop.
+pub fn template_for(kind: EmbedderTemplate, size: u32) -> [[f32; 2]; 5] {
+    let (points, side) = match kind {
+        EmbedderTemplate::Arcface => (TEMPLATE_112, 112.0),
+        EmbedderTemplate::Dlib => (TEMPLATE_DLIB_150, 150.0),
+    };
+    let k = size as f32 / side;
+    points.map(|[x, y]| [x * k, y * k])
 }
 
-/// Warps the face with `landmarks` onto the template: a `size` × `size` RGB crop, NCHW
+/// Warps the face with `landmarks` onto `template` (points in the crop): a `size` × `size` RGB crop, NCHW
 /// planes, each value `(pixel - mean) / scale`. With `grey`, every plane holds the
 /// luma (BT.601) of the warped colour, so a colour frame needs no greyscale copy.
 /// `None` for degenerate landmarks.
 pub fn aligned_input(
     image: &RgbImage,
     landmarks: &[[f32; 2]; 5],
+    template: &[[f32; 2]; 5],
     size: u32,
     mean: f32,
     scale: f32,
     grey: bool,
 ) -> Option<Vec<f32>> {
-    let to_template = Similarity::estimate(landmarks, &template(size))?;
+    let to_template = Similarity::estimate(landmarks, template)?;
     let to_image = to_template.inverse()?;
     let n = size as usize;
     let mut out = vec![0.0f32; 3 * n * n];
@@ -138,6 +156,18 @@ pub fn aligned_input(
         }
     }
     Some(out)
+}
+
+/// The left–right mirror image of an aligned input (`[3, side, side]` planes): the
+/// same face seen in a mirror, as the template is symmetric about its vertical axis.
+pub fn mirrored(input: &[f32], side: usize) -> Vec<f32> {
+    let mut out = input.to_vec();
+    if side > 0 {
+        for row in out.chunks_mut(side) {
+            row.reverse();
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -174,6 +204,29 @@ mod tests {
     }
 
     #[test]
+    fn templates_scale_to_the_crop() {
+        assert_eq!(template_for(EmbedderTemplate::Dlib, 150), TEMPLATE_DLIB_150);
+        assert_eq!(template_for(EmbedderTemplate::Arcface, 112), TEMPLATE_112);
+        let half = template_for(EmbedderTemplate::Arcface, 56);
+        assert!((half[0][0] - TEMPLATE_112[0][0] / 2.0).abs() < 1e-5);
+        // dlib's chip is symmetric about its centre line: the eyes sit level, either
+        // side of x = 73.5.
+        let [l, r, ..] = TEMPLATE_DLIB_150;
+        assert!(((l[0] + r[0]) / 2.0 - 73.507).abs() < 0.01 && (l[1] - r[1]).abs() < 0.05);
+    }
+
+    #[test]
+    fn mirroring_reverses_each_row_of_each_plane() {
+        // Two planes of 2x2: [[1,2],[3,4]] and [[5,6],[7,8]].
+        let input = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
+        assert_eq!(
+            mirrored(&input, 2),
+            vec![2.0, 1.0, 4.0, 3.0, 6.0, 5.0, 8.0, 7.0]
+        );
+        assert_eq!(mirrored(&mirrored(&input, 2), 2), input.to_vec());
+    }
+
+    #[test]
     fn coincident_points_are_degenerate() {
         assert!(Similarity::estimate(&[[1.0, 1.0]; 5], &TEMPLATE_112).is_none());
     }
@@ -181,7 +234,8 @@ mod tests {
     #[test]
     fn template_landmarks_align_to_themselves() {
         let img = RgbImage::new(112, 112, vec![200; 112 * 112 * 3]).unwrap();
-        let input = aligned_input(&img, &TEMPLATE_112, 112, 127.0, 128.0, false).unwrap();
+        let input =
+            aligned_input(&img, &TEMPLATE_112, &TEMPLATE_112, 112, 127.0, 128.0, false).unwrap();
         assert_eq!(input.len(), 3 * 112 * 112);
         assert!(input.iter().all(|&v| (v - 73.0 / 128.0).abs() < 1e-4));
     }
@@ -190,7 +244,7 @@ mod tests {
     fn grey_alignment_writes_the_luma_to_every_plane() {
         let px: Vec<u8> = (0..112 * 112).flat_map(|_| [200u8, 100, 50]).collect();
         let img = RgbImage::new(112, 112, px).unwrap();
-        let input = aligned_input(&img, &TEMPLATE_112, 112, 0.0, 1.0, true).unwrap();
+        let input = aligned_input(&img, &TEMPLATE_112, &TEMPLATE_112, 112, 0.0, 1.0, true).unwrap();
         let luma = 0.299 * 200.0 + 0.587 * 100.0 + 0.114 * 50.0;
         assert!(input.iter().all(|&v| (v - luma).abs() < 1e-3));
     }

@@ -45,6 +45,18 @@ impl DetectorKind {
     }
 }
 
+/// Where the embedder expects the five landmarks in its square input crop.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EmbedderTemplate {
+    /// The ArcFace 112×112 template (`fr_feature.onnx` and other ArcFace-style models).
+    #[default]
+    Arcface,
+    /// dlib's 150×150 face chip (padding 0.25), for the dlib ResNet
+    /// (`dlib_resnet_v1.onnx`, `scripts/fetch-models.sh --dlib`).
+    Dlib,
+}
+
 /// Which inference runtime runs the face models.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -81,8 +93,16 @@ pub struct FaceConfig {
     /// Embedder input normalisation: (pixel - mean) / scale.
     pub embedder_mean: f32,
     pub embedder_scale: f32,
+    /// Where the embedder expects the landmarks (scaled to `embedder_size`).
+    pub embedder_template: EmbedderTemplate,
     /// Cosine similarity at or above which a face matches. Belongs to the embedder.
     pub threshold: f32,
+    /// Good frames (passing the quality checks) one face attempt fuses before it
+    /// decides (`face::Fusion`: their mean embedding against the chip photo).
+    pub attempt_frames: u32,
+    /// Most frames one attempt captures while it waits for `attempt_frames` good ones;
+    /// with fewer good ones it decides on those, with none it gives guidance.
+    pub attempt_captures: u32,
     /// Score threshold of the test-only thumbnail matcher.
     pub thumbnail_threshold: f32,
     /// Smallest accepted face: distance between the eyes, in frame pixels.
@@ -100,6 +120,9 @@ pub struct FaceConfig {
     pub liveness_class: usize,
     /// Embed camera faces in greyscale, like the chip photo.
     pub grey_embedding: bool,
+    /// Enrol the chip photo as the mean of its embedding and its mirror image's (one
+    /// more embedding per session, none per frame).
+    pub mirror_chip: bool,
     /// Inference runtime for the models (`tract`, or `ort` in builds with that feature).
     pub runtime: FaceRuntime,
     /// `libonnxruntime.so` loaded when `runtime = "ort"` (scripts/fetch-onnxruntime.sh).
@@ -119,7 +142,10 @@ impl Default for FaceConfig {
             embedder_size: 112,
             embedder_mean: 127.0,
             embedder_scale: 128.0,
-            threshold: 0.42,
+            embedder_template: EmbedderTemplate::Arcface,
+            threshold: 0.45,
+            attempt_frames: 2,
+            attempt_captures: 8,
             thumbnail_threshold: 0.85,
             min_eye_distance_px: 28.0,
             max_head_turn: 0.45,
@@ -129,6 +155,7 @@ impl Default for FaceConfig {
             liveness_threshold: 0.5,
             liveness_class: 1,
             grey_embedding: true,
+            mirror_chip: false,
             runtime: FaceRuntime::Tract,
             onnxruntime_library: PathBuf::from("models/libonnxruntime.so.1.32.0"),
         }
@@ -164,6 +191,15 @@ impl FaceConfig {
             if !(0.0..=1.0).contains(&v) || v.is_nan() {
                 return Err((key, "must be between 0 and 1".into()));
             }
+        }
+        if !(1..=10).contains(&self.attempt_frames) {
+            return Err(("face.attempt_frames", "must be between 1 and 10".into()));
+        }
+        if self.attempt_captures < self.attempt_frames || self.attempt_captures > 30 {
+            return Err((
+                "face.attempt_captures",
+                "must be at least face.attempt_frames and at most 30".into(),
+            ));
         }
         if self.embedder_scale.is_nan() || self.embedder_scale <= 0.0 {
             return Err(("face.embedder_scale", "must be positive".into()));

@@ -18,6 +18,7 @@ mod align;
 mod chip;
 pub mod config;
 mod detect;
+mod fusion;
 mod gray;
 mod liveness;
 mod net;
@@ -28,14 +29,15 @@ mod rgb;
 mod thumbnail;
 mod yunet;
 
-pub use align::{Similarity, TEMPLATE_112};
+pub use align::{Similarity, TEMPLATE_112, TEMPLATE_DLIB_150};
 pub use detect::Detection;
+pub use fusion::{fused_score, Fusion};
 pub use pipeline::{AttemptReport, NoEmbedding, OnnxMatcher, Timings};
 pub use quality::{choose_patient, head_turn, lower_face_skin_share, QualityFigures};
 pub use rgb::RgbImage;
 
 pub use chip::{decode_chip_photo, MAX_CHIP_SIDE};
-pub use config::{DetectorKind, FaceConfig, FaceRuntime, MatcherKind};
+pub use config::{DetectorKind, EmbedderTemplate, FaceConfig, FaceRuntime, MatcherKind};
 pub use gray::{mean_and_std, GrayImage, Rect};
 pub use thumbnail::TestOnlyThumbnailMatcher;
 
@@ -118,6 +120,19 @@ pub trait FaceMatcher: Send {
     /// One attempt: `Match`/`NoMatch` with the score, `Guidance` when the frame holds
     /// no usable face, `Unavailable` when matching cannot run.
     fn attempt(&mut self, reference: &Reference, frame: &Frame) -> FaceOutcome;
+    /// One attempt over several frames of one sitting, each pulled from `next`
+    /// (`None`: the camera failed). The default judges the first frame alone; the
+    /// real pipeline fuses its good frames (`[face] attempt_frames`, [`Fusion`]).
+    fn attempt_frames(
+        &mut self,
+        reference: &Reference,
+        next: &mut dyn FnMut() -> Option<Frame>,
+    ) -> FaceOutcome {
+        match next() {
+            Some(frame) => self.attempt(reference, &frame),
+            None => FaceOutcome::Unavailable,
+        }
+    }
 }
 
 /// The matcher selected by `[face] matcher`. A missing or corrupt model is an error

@@ -6,14 +6,14 @@
 //! (`[face] grey_embedding`, default on): colour would only add a difference the
 //! reference cannot have.
 
-use super::align::aligned_input;
+use super::align::{aligned_input, mirrored, template_for};
 use super::config::FaceConfig;
 use super::detect::{Detection, Detector};
 use super::liveness::Liveness;
 use super::net::{Backend, Net};
 use super::quality::{choose_patient, judge, QualityFigures, QualityLimits};
 use super::rgb::RgbImage;
-use super::{cosine, decode_chip_photo, FaceError, FaceMatcher, Reference, Template};
+use super::{cosine, decode_chip_photo, FaceError, FaceMatcher, Fusion, Reference, Template};
 use crate::flow::{FaceOutcome, Guidance};
 use kaonin_hal::camera::Frame;
 use std::time::{Duration, Instant};
@@ -127,16 +127,48 @@ impl OnnxMatcher {
         image: &RgbImage,
         face: &Detection,
     ) -> Result<Zeroizing<Vec<f32>>, FaceError> {
-        let input = aligned_input(
-            image,
-            &face.landmarks,
-            self.config.embedder_size,
-            self.config.embedder_mean,
-            self.config.embedder_scale,
-            self.config.grey_embedding,
-        )
-        .ok_or_else(|| FaceError::Inference("degenerate landmarks".into()))?;
+        let input = self
+            .align(image, &face.landmarks)
+            .ok_or_else(|| FaceError::Inference("degenerate landmarks".into()))?;
         self.embed_input(input)
+    }
+
+    /// The unit-length mean of the embeddings of `face` and of its mirror image.
+    fn embed_mirrored(
+        &self,
+        image: &RgbImage,
+        face: &Detection,
+    ) -> Result<Zeroizing<Vec<f32>>, FaceError> {
+        let input = self
+            .align(image, &face.landmarks)
+            .ok_or_else(|| FaceError::Inference("degenerate landmarks".into()))?;
+        let mirror = mirrored(&input, self.config.embedder_size as usize);
+        let mut sum = self.embed_input(input)?;
+        let other = self.embed_input(mirror)?;
+        sum.iter_mut().zip(other.iter()).for_each(|(a, b)| *a += b);
+        let norm = sum
+            .iter()
+            .map(|x| x * x)
+            .sum::<f32>()
+            .sqrt()
+            .max(f32::MIN_POSITIVE);
+        sum.iter_mut().for_each(|x| *x /= norm);
+        Ok(sum)
+    }
+
+    /// The embedder's input: `landmarks` in `image` warped onto its template.
+    fn align(&self, image: &RgbImage, landmarks: &[[f32; 2]; 5]) -> Option<Vec<f32>> {
+        let c = &self.config;
+        let template = template_for(c.embedder_template, c.embedder_size);
+        aligned_input(
+            image,
+            landmarks,
+            &template,
+            c.embedder_size,
+            c.embedder_mean,
+            c.embedder_scale,
+            c.grey_embedding,
+        )
     }
 
     fn embed_input(&self, input: Vec<f32>) -> Result<Zeroizing<Vec<f32>>, FaceError> {
@@ -161,7 +193,11 @@ impl OnnxMatcher {
         let patient = choose_patient(&faces, image.width(), image.height())
             .and_then(|i| faces.get(i))
             .ok_or_else(|| FaceError::NoFaceInChip("no face detected".into()))?;
-        let embedding = self.embed_face(image, patient)?;
+        let embedding = if self.config.mirror_chip {
+            self.embed_mirrored(image, patient)?
+        } else {
+            self.embed_face(image, patient)?
+        };
         Ok(Reference {
             template: Template::Embedding(embedding),
         })
@@ -260,14 +296,7 @@ impl OnnxMatcher {
             }
         }
         let t = Instant::now();
-        let input = aligned_input(
-            image,
-            &face.landmarks,
-            self.config.embedder_size,
-            self.config.embedder_mean,
-            self.config.embedder_scale,
-            self.config.grey_embedding,
-        );
+        let input = self.align(image, &face.landmarks);
         timings.align = t.elapsed();
         let Some(input) = input else {
             return Ok((
@@ -306,4 +335,98 @@ impl FaceMatcher for OnnxMatcher {
     fn attempt(&mut self, reference: &Reference, frame: &Frame) -> FaceOutcome {
         self.attempt_report(reference, frame).outcome
     }
+
+    /// A first frame without a usable face ends the attempt at once with its guidance
+    /// (the patient sees it, as with one frame per attempt). From the first good
+    /// frame on, the attempt captures until `attempt_frames` good frames are in or
+    /// `attempt_captures` frames were taken, passing over unusable ones, and decides
+    /// once on their fused score ([`Fusion`]). A frame identical to the one before (a
+    /// still camera feed) adds nothing and is not judged again.
+    fn attempt_frames(
+        &mut self,
+        reference: &Reference,
+        next: &mut dyn FnMut() -> Option<Frame>,
+    ) -> FaceOutcome {
+        let Template::Embedding(r) = &reference.template else {
+            return FaceOutcome::Unavailable;
+        };
+        let mut fusion = Fusion::default();
+        let mut previous = None;
+        let mut failed = false;
+        for _ in 0..self.config.attempt_captures.max(1) {
+            let Some(frame) = next() else {
+                failed = true;
+                break;
+            };
+            let digest = frame_digest(&frame);
+            if previous.replace(digest) == Some(digest) {
+                continue;
+            }
+            match self.look(&frame) {
+                Look::Good(embedding) => fusion.add(&embedding),
+                Look::Skip(guidance) if fusion.frames() == 0 => {
+                    return FaceOutcome::Guidance(guidance)
+                }
+                Look::Skip(guidance) => fusion.skip(guidance),
+                Look::NotLive => return FaceOutcome::NoMatch { score: 0.0 },
+                Look::Failed => failed = true,
+            }
+            if fusion.frames() >= self.config.attempt_frames.max(1) {
+                break;
+            }
+        }
+        match (fusion.score(r), fusion.guidance()) {
+            (Some(score), _) => {
+                tracing::debug!(frames = fusion.frames(), "face attempt fused");
+                if score >= self.config.threshold {
+                    FaceOutcome::Match { score }
+                } else {
+                    FaceOutcome::NoMatch { score }
+                }
+            }
+            (None, Some(guidance)) if !failed => FaceOutcome::Guidance(guidance),
+            (None, _) => FaceOutcome::Unavailable,
+        }
+    }
+}
+
+/// What one frame of an attempt gave.
+enum Look {
+    /// A usable face: its embedding.
+    Good(Zeroizing<Vec<f32>>),
+    /// No usable face, and why.
+    Skip(Guidance),
+    /// The liveness check refused the face.
+    NotLive,
+    /// The frame could not be judged (bad format, inference error).
+    Failed,
+}
+
+impl OnnxMatcher {
+    fn look(&self, frame: &Frame) -> Look {
+        let Some(image) = RgbImage::from_frame(frame) else {
+            return Look::Failed;
+        };
+        match self.probe(&image, &mut Timings::default()) {
+            Ok((Ok(embedding), _, _)) => Look::Good(embedding),
+            Ok((Err(NoEmbedding::Guidance(g)), _, _)) => Look::Skip(g),
+            Ok((Err(NoEmbedding::NotLive(p)), _, _)) => {
+                tracing::warn!(live = p, "presentation attack suspected; face not matched");
+                Look::NotLive
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "face frame could not be judged");
+                Look::Failed
+            }
+        }
+    }
+}
+
+/// A digest of a frame's pixels, to notice a frame repeated unchanged.
+fn frame_digest(frame: &Frame) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (frame.width, frame.height).hash(&mut h);
+    frame.data.hash(&mut h);
+    h.finish()
 }

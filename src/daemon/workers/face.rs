@@ -1,6 +1,6 @@
 //! The face worker: the camera facing the patient with the face matcher. It
-//! enrols the session's chip photo, captures and matches a frame on each
-//! [`FaceCmd::Capture`], and while the face screen is up feeds the live preview
+//! enrols the session's chip photo, and on each [`FaceCmd::Capture`] runs one
+//! attempt over the frames the matcher asks for (`[face] attempt_frames`), and while the face screen is up feeds the live preview
 //! (at most every [`PREVIEW_INTERVAL`]) to the display worker. A camera that is
 //! missing or unplugged is reported and probed again every retry period.
 
@@ -25,7 +25,7 @@ fn copy_frame(frame: &Frame) -> Option<Frame> {
 
 /// A command for the face worker.
 pub enum FaceCmd {
-    /// Capture a frame and match it.
+    /// Capture frames and match them: one face attempt.
     Capture,
     /// Start (true) or stop (false) the live preview: the face screen is up.
     Preview(bool),
@@ -129,22 +129,24 @@ fn attempt(
             }
         }
     }
-    let frame = match camera.capture() {
-        Ok(frame) => frame,
+    let Some(r) = reference.as_ref() else {
+        return FaceOutcome::Unavailable;
+    };
+    // Frames of one sitting; the patient sees each frame being judged.
+    let mut next = || match camera.capture() {
+        Ok(frame) => {
+            if let (Some(preview), Some(copy)) = (preview, copy_frame(&frame)) {
+                preview.offer(copy);
+            }
+            Some(frame)
+        }
         Err(e) => {
             tracing::warn!(error = %e, "camera failed");
             if e.kind() == kaonin_hal::camera::ErrorKind::NotConnected {
                 *camera_ok = false;
             }
-            return FaceOutcome::Unavailable;
+            None
         }
     };
-    // The patient sees the very frame being matched.
-    if let (Some(preview), Some(copy)) = (preview, copy_frame(&frame)) {
-        preview.offer(copy);
-    }
-    match reference {
-        Some(r) => matcher.attempt(r, &frame),
-        None => FaceOutcome::Unavailable,
-    }
+    matcher.attempt_frames(r, &mut next)
 }

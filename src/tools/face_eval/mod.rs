@@ -16,13 +16,18 @@
 
 mod metrics;
 mod pairs;
+mod receptions;
 
 pub use metrics::pct;
 pub use metrics::{summarize, write_roc_png, Summary};
 pub use pairs::{parse_pairs, score_pairs, score_pairs_cached, EmbeddingCache, Pair, Scores};
+pub use receptions::{
+    parse_receptions, reception_score, score_receptions, FrameCache, Reception, ReceptionRules,
+    ReceptionScores, NO_GOOD_FRAME,
+};
 
 use crate::config::Config;
-use crate::face::{DetectorKind, FaceConfig};
+use crate::face::{DetectorKind, EmbedderTemplate, FaceConfig};
 use crate::face::{FaceError, OnnxMatcher, RgbImage};
 use crate::sim::photos::{file_err, simulate_chip};
 use std::fmt::Write as _;
@@ -40,6 +45,20 @@ pub struct FaceEvalArgs {
     /// for all of them. LFW `pairs.txt` also gets its per-fold table.
     #[arg(long, num_args = 1..)]
     pub pairs: Vec<PathBuf>,
+    /// Receptions file(s), CSV `chip,frames,same` (frames separated by `;`): each
+    /// chip image (always turned into a chip photo) against its frames, judged like
+    /// the daemon — run-time quality checks, good frames fused per attempt, at most
+    /// the flow's attempts, accepted when any attempt matches. Calibrated and
+    /// reported per reception, like `--pairs` per comparison.
+    #[arg(long, num_args = 1..)]
+    pub receptions: Vec<PathBuf>,
+    /// Good frames fused per attempt (default: the config's `[face] attempt_frames`);
+    /// several values (`1,2,3`) report each in turn, every frame judged once.
+    #[arg(long, value_delimiter = ',')]
+    pub attempt_frames: Vec<usize>,
+    /// Attempts per reception (default: the config's `[policy] face_attempts`).
+    #[arg(long)]
+    pub attempts: Option<usize>,
     /// Directory image paths are relative to (default: each pairs file's directory).
     #[arg(long)]
     pub root: Option<PathBuf>,
@@ -67,6 +86,14 @@ pub struct FaceEvalArgs {
     /// Turn every `image_a` into a simulated chip photo before matching.
     #[arg(long)]
     pub chip_a: bool,
+    /// Embedder, overriding the config: `dlib` (the dlib ResNet converted by
+    /// `scripts/fetch-models.sh --dlib`: `models/dlib_resnet_v1.onnx`, 150×150, dlib's
+    /// chip template) or `fr-feature` (the default).
+    #[arg(long, value_parser = ["dlib", "fr-feature"])]
+    pub embedder: Option<String>,
+    /// Enrol chip photos with their mirror image too (`[face] mirror_chip = true`).
+    #[arg(long)]
+    pub mirror_chip: bool,
     /// Detector input for evaluation photos, WxH (multiples of 32; large photos with
     /// small faces need more than the camera setting).
     #[arg(long, default_value = "640x480")]
@@ -94,6 +121,9 @@ impl Default for FaceEvalArgs {
         FaceEvalArgs {
             config: None,
             pairs: Vec::new(),
+            receptions: Vec::new(),
+            attempt_frames: Vec::new(),
+            attempts: None,
             root: None,
             calibrate_far: None,
             face_detector: None,
@@ -101,6 +131,8 @@ impl Default for FaceEvalArgs {
             target_far: vec![0.01, 0.001],
             roc_png: None,
             chip_a: false,
+            mirror_chip: false,
+            embedder: None,
             detector: "640x480".into(),
             chip_in: None,
             chip_out: None,
@@ -113,13 +145,15 @@ impl Default for FaceEvalArgs {
 
 /// Runs `kaonin face-eval`; returns the report text.
 pub fn face_eval_cli(args: &FaceEvalArgs) -> Result<String, FaceError> {
-    let mut face = match &args.config {
+    let (mut face, face_attempts) = match &args.config {
         Some(path) => {
-            Config::load(path)
-                .map_err(|e| FaceError::Input(e.to_string()))?
-                .face
+            let config = Config::load(path).map_err(|e| FaceError::Input(e.to_string()))?;
+            (config.face, config.policy.face_attempts)
         }
-        None => FaceConfig::default(),
+        None => (
+            FaceConfig::default(),
+            crate::flow::Policy::default().face_attempts,
+        ),
     };
     let (dw, dh) = parse_size(&args.detector)?;
     if dw % 32 != 0 || dh % 32 != 0 {
@@ -129,6 +163,25 @@ pub fn face_eval_cli(args: &FaceEvalArgs) -> Result<String, FaceError> {
     }
     face.detector_width = dw;
     face.detector_height = dh;
+    face.mirror_chip |= args.mirror_chip;
+    match args.embedder.as_deref() {
+        Some("dlib") => {
+            face.embedder_model = PathBuf::from("models/dlib_resnet_v1.onnx");
+            face.embedder_size = 150;
+            face.embedder_mean = 0.0;
+            face.embedder_scale = 1.0;
+            face.embedder_template = EmbedderTemplate::Dlib;
+        }
+        Some(_) => {
+            let d = FaceConfig::default();
+            face.embedder_model = d.embedder_model;
+            face.embedder_size = d.embedder_size;
+            face.embedder_mean = d.embedder_mean;
+            face.embedder_scale = d.embedder_scale;
+            face.embedder_template = d.embedder_template;
+        }
+        None => {}
+    }
     if let Some(name) = &args.face_detector {
         let kind = match name.as_str() {
             "centerface" => DetectorKind::Centerface,
@@ -141,9 +194,14 @@ pub fn face_eval_cli(args: &FaceEvalArgs) -> Result<String, FaceError> {
     }
     let (cw, ch) = parse_size(&args.chip_size)?;
     let mut report = String::new();
-    if args.chip_in.is_none() && args.pairs.is_empty() && args.list_faces.is_empty() {
+    if args.chip_in.is_none()
+        && args.pairs.is_empty()
+        && args.receptions.is_empty()
+        && args.list_faces.is_empty()
+    {
         return Err(FaceError::Input(
-            "nothing to do: give --pairs, --chip-in/--chip-out or --list-faces".into(),
+            "nothing to do: give --pairs, --receptions, --chip-in/--chip-out or --list-faces"
+                .into(),
         ));
     }
     let matcher = OnnxMatcher::from_config(&face)?;
@@ -234,7 +292,110 @@ pub fn face_eval_cli(args: &FaceEvalArgs) -> Result<String, FaceError> {
             let _ = writeln!(report, "ROC plot written to {}", png.display());
         }
     }
+    let per_attempt = if args.attempt_frames.is_empty() {
+        vec![face.attempt_frames as usize]
+    } else {
+        args.attempt_frames.clone()
+    };
+    let attempts = args.attempts.unwrap_or(face_attempts as usize);
+    let chip = (cw, ch, args.chip_bytes);
+    let mut sets = Vec::new();
+    for path in &args.receptions {
+        let text = std::fs::read_to_string(path).map_err(|e| file_err(path, e.to_string()))?;
+        let root = args
+            .root
+            .clone()
+            .or_else(|| path.parent().map(Path::to_path_buf))
+            .unwrap_or_default();
+        sets.push((path, parse_receptions(&text)?, root));
+    }
+    let mut frames = FrameCache::new();
+    for &frames_per_attempt in &per_attempt {
+        let rules = ReceptionRules {
+            frames_per_attempt,
+            attempts,
+        };
+        let mut calibrated: Option<f32> = None;
+        for (n, (path, receptions, root)) in sets.iter().enumerate() {
+            let got = score_receptions(
+                &matcher,
+                receptions,
+                root,
+                chip,
+                rules,
+                &mut cache,
+                &mut frames,
+            );
+            let _ = writeln!(
+                report,
+                "== receptions {} ({frames_per_attempt} good frame(s) per attempt, {attempts} attempt(s)) ==",
+                path.display(),
+            );
+            reception_report(&mut report, &got, &face, args, n == 0, &mut calibrated)?;
+        }
+    }
     Ok(report)
+}
+
+/// The per-reception part of the report (calibrating on the first set when asked).
+fn reception_report(
+    report: &mut String,
+    got: &ReceptionScores,
+    face: &FaceConfig,
+    args: &FaceEvalArgs,
+    first: bool,
+    calibrated: &mut Option<f32>,
+) -> Result<(), FaceError> {
+    let scores = &got.scores;
+    let receptions = scores.genuine.len() + scores.impostor.len();
+    let _ = writeln!(
+        report,
+        "{} genuine and {} impostor receptions; {} good frames in {} attempts; \
+         {} genuine reception(s) without a good frame (score {NO_GOOD_FRAME})",
+        scores.genuine.len(),
+        scores.impostor.len(),
+        got.frames_used,
+        got.attempts_made,
+        got.genuine_without_frame,
+    );
+    if receptions == 0 {
+        return Err(FaceError::Input("no reception could be scored".into()));
+    }
+    let mut extra = args.thresholds.clone();
+    let mut configured = face.threshold;
+    if let Some(target) = args.calibrate_far {
+        if first {
+            let Some((t, enough)) = scores.threshold_for_far(target) else {
+                return Err(FaceError::Input(
+                    "--calibrate-far: the first receptions file has no impostor receptions".into(),
+                ));
+            };
+            let _ = writeln!(
+                report,
+                "calibrated threshold {t:.3}: FAR <= {} per reception on this set (the tuning set){}",
+                pct(target),
+                if enough { "" } else { "  [too few impostor receptions to support it]" }
+            );
+            *calibrated = Some(t);
+        }
+        if let Some(t) = *calibrated {
+            extra.insert(0, configured);
+            configured = t;
+        }
+    }
+    let text = scores
+        .report(configured, &extra, &args.target_far)
+        .replace("cosine scores", "best fused score per reception")
+        .replace("pair(s) skipped", "reception(s) skipped")
+        .replace("impostor pairs", "impostor receptions")
+        .replace("genuine pairs", "genuine receptions");
+    let text = if calibrated.is_some() {
+        text.replacen("configured threshold", "calibrated threshold", 1)
+    } else {
+        text
+    };
+    report.push_str(&text);
+    Ok(())
 }
 
 /// `WxH` → (W, H).

@@ -201,7 +201,7 @@ fn split_selector(name: &str) -> (&str, Option<usize>) {
 }
 
 /// The embedding of one pair entry (optionally through a simulated chip photo).
-fn embed_entry(
+pub(super) fn embed_entry(
     matcher: &OnnxMatcher,
     root: &Path,
     name: &str,
