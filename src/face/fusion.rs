@@ -11,7 +11,6 @@
 //! (`kaonin face-eval --receptions`, docs/face-eval/lfw.md), not assumed.
 
 use super::cosine;
-use crate::flow::Guidance;
 use zeroize::Zeroizing;
 
 /// The good frames of one attempt, summed; wiped on drop.
@@ -19,7 +18,6 @@ use zeroize::Zeroizing;
 pub struct Fusion {
     sum: Zeroizing<Vec<f32>>,
     frames: u32,
-    guidance: Option<Guidance>,
 }
 
 impl core::fmt::Debug for Fusion {
@@ -43,20 +41,9 @@ impl Fusion {
         self.frames += 1;
     }
 
-    /// Records why a frame was not used; the last reason is the attempt's guidance
-    /// when no frame was good.
-    pub fn skip(&mut self, guidance: Guidance) {
-        self.guidance = Some(guidance);
-    }
-
     /// Good frames so far.
     pub fn frames(&self) -> u32 {
         self.frames
-    }
-
-    /// Why the last unused frame was not used.
-    pub fn guidance(&self) -> Option<Guidance> {
-        self.guidance
     }
 
     /// Cosine between `reference` and the mean of the good frames; `None` without one.
@@ -123,12 +110,9 @@ mod tests {
     }
 
     #[test]
-    fn no_good_frame_gives_no_score_but_the_last_guidance() {
-        let mut f = Fusion::default();
-        f.skip(Guidance::TooFar);
-        f.skip(Guidance::HeadTurned);
+    fn no_good_frame_gives_no_score() {
+        let f = Fusion::default();
         assert_eq!(f.score(&[1.0, 0.0]), None);
-        assert_eq!(f.guidance(), Some(Guidance::HeadTurned));
         assert_eq!(f.frames(), 0);
     }
 

@@ -127,32 +127,30 @@ impl OnnxMatcher {
         image: &RgbImage,
         face: &Detection,
     ) -> Result<Zeroizing<Vec<f32>>, FaceError> {
-        let input = self
-            .align(image, &face.landmarks)
-            .ok_or_else(|| FaceError::Inference("degenerate landmarks".into()))?;
-        self.embed_input(input)
+        self.embed_aligned(image, face, false)
     }
 
-    /// The unit-length mean of the embeddings of `face` and of its mirror image.
-    fn embed_mirrored(
+    /// [`Self::embed_face`]; with `mirror`, the unit-length mean of the embeddings of
+    /// the face and of its mirror image.
+    fn embed_aligned(
         &self,
         image: &RgbImage,
         face: &Detection,
+        mirror: bool,
     ) -> Result<Zeroizing<Vec<f32>>, FaceError> {
         let input = self
             .align(image, &face.landmarks)
             .ok_or_else(|| FaceError::Inference("degenerate landmarks".into()))?;
-        let mirror = mirrored(&input, self.config.embedder_size as usize);
+        if !mirror {
+            return self.embed_input(input);
+        }
+        let flipped = mirrored(&input, self.config.embedder_size as usize);
         let mut sum = self.embed_input(input)?;
-        let other = self.embed_input(mirror)?;
+        let other = self.embed_input(flipped)?;
         sum.iter_mut().zip(other.iter()).for_each(|(a, b)| *a += b);
-        let norm = sum
-            .iter()
-            .map(|x| x * x)
-            .sum::<f32>()
-            .sqrt()
-            .max(f32::MIN_POSITIVE);
-        sum.iter_mut().for_each(|x| *x /= norm);
+        let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
+        sum.iter_mut()
+            .for_each(|x| *x /= norm.max(f32::MIN_POSITIVE));
         Ok(sum)
     }
 
@@ -193,11 +191,7 @@ impl OnnxMatcher {
         let patient = choose_patient(&faces, image.width(), image.height())
             .and_then(|i| faces.get(i))
             .ok_or_else(|| FaceError::NoFaceInChip("no face detected".into()))?;
-        let embedding = if self.config.mirror_chip {
-            self.embed_mirrored(image, patient)?
-        } else {
-            self.embed_face(image, patient)?
-        };
+        let embedding = self.embed_aligned(image, patient, self.config.mirror_chip)?;
         Ok(Reference {
             template: Template::Embedding(embedding),
         })
@@ -352,10 +346,8 @@ impl FaceMatcher for OnnxMatcher {
         };
         let mut fusion = Fusion::default();
         let mut previous = None;
-        let mut failed = false;
         for _ in 0..self.config.attempt_captures.max(1) {
             let Some(frame) = next() else {
-                failed = true;
                 break;
             };
             let digest = frame_digest(&frame);
@@ -367,25 +359,18 @@ impl FaceMatcher for OnnxMatcher {
                 Look::Skip(guidance) if fusion.frames() == 0 => {
                     return FaceOutcome::Guidance(guidance)
                 }
-                Look::Skip(guidance) => fusion.skip(guidance),
+                Look::Skip(_) | Look::Failed => {}
                 Look::NotLive => return FaceOutcome::NoMatch { score: 0.0 },
-                Look::Failed => failed = true,
             }
             if fusion.frames() >= self.config.attempt_frames.max(1) {
                 break;
             }
         }
-        match (fusion.score(r), fusion.guidance()) {
-            (Some(score), _) => {
-                tracing::debug!(frames = fusion.frames(), "face attempt fused");
-                if score >= self.config.threshold {
-                    FaceOutcome::Match { score }
-                } else {
-                    FaceOutcome::NoMatch { score }
-                }
-            }
-            (None, Some(guidance)) if !failed => FaceOutcome::Guidance(guidance),
-            (None, _) => FaceOutcome::Unavailable,
+        match fusion.score(r) {
+            Some(score) if score >= self.config.threshold => FaceOutcome::Match { score },
+            Some(score) => FaceOutcome::NoMatch { score },
+            // No good frame: the camera failed, or no frame could be judged.
+            None => FaceOutcome::Unavailable,
         }
     }
 }
