@@ -25,6 +25,7 @@
 #
 #   scripts/lfw-eval.sh --lfw /path/to/lfw                  # all three sets, default detector
 #   scripts/lfw-eval.sh --lfw DIR --sets tune --detector centerface
+#   scripts/lfw-eval.sh --lfw DIR --sets tune,report --embedder dlib   # fetch-models.sh --dlib
 #   scripts/lfw-eval.sh --lfw DIR --sets folds --threshold 0.40  # pairs.txt alone, at a threshold
 #   scripts/lfw-eval.sh --lfw DIR --sets receptions --attempt-frames 1,2,3  # per reception
 #   scripts/lfw-eval.sh --fetch /path/to/lfw                # git clone LFW first (network)
@@ -42,6 +43,7 @@ LFW=${LFW:-}
 OUT=$ROOT/target/lfw-eval
 KAONIN=$ROOT/target/release/kaonin
 DETECTOR=""
+EMBEDDER=""
 SETS=tune,report,folds
 THRESHOLDS=0.3,0.35,0.4,0.45,0.5
 SEED=17
@@ -50,13 +52,14 @@ CALIBRATE=0.0001
 ATTEMPT_FRAMES=""
 FETCH=""
 
-usage() { sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [[ $# -gt 0 ]]; do
     case $1 in
         --lfw) LFW=$2; shift 2 ;;
         --out) OUT=$2; shift 2 ;;
         --kaonin) KAONIN=$2; shift 2 ;;
         --detector) DETECTOR=$2; shift 2 ;;
+        --embedder) EMBEDDER=$2; shift 2 ;;
         --sets) SETS=$2; shift 2 ;;
         --threshold) THRESHOLDS=$2; shift 2 ;;
         --seed) SEED=$2; shift 2 ;;
@@ -166,8 +169,9 @@ if [[ ,$SETS, == *,receptions,* ]]; then
           --root "$LFW/images_deepfunneled" --detector 256x256
           --target-far 0.001,0.0001 --threshold "$THRESHOLDS" --calibrate-far "$CALIBRATE")
     [[ -z $DETECTOR ]] || args+=(--face-detector "$DETECTOR")
+    [[ -z $EMBEDDER ]] || args+=(--embedder "$EMBEDDER")
     [[ -z $ATTEMPT_FRAMES ]] || args+=(--attempt-frames "$ATTEMPT_FRAMES")
-    name=${DETECTOR:-default}-receptions-f${ATTEMPT_FRAMES//,/-}
+    name=${DETECTOR:-default}${EMBEDDER:+-$EMBEDDER}-receptions-f${ATTEMPT_FRAMES//,/-}
     log "kaonin ${args[*]}"
     start=$(date +%s)
     (cd "$ROOT" && nice -n 10 "$KAONIN" "${args[@]}") | tee "$OUT/lfw-$name.txt"
@@ -187,6 +191,7 @@ args=(face-eval --pairs "${sets[@]}" --root "$LFW/images_deepfunneled" --chip-a
 # Calibrate on the tuning set when it is the first set of the run.
 [[ ,$SETS, != *,tune,* ]] || args+=(--calibrate-far "$CALIBRATE")
 [[ -z $DETECTOR ]] || args+=(--face-detector "$DETECTOR")
+[[ -z $EMBEDDER ]] || { args+=(--embedder "$EMBEDDER"); name=$name-$EMBEDDER; }
 log "kaonin ${args[*]}"
 cd "$ROOT"
 start=$(date +%s)
