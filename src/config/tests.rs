@@ -94,6 +94,17 @@ fn face_section_defaults_and_validation() {
     assert!(err("[face]\ndetector_width = 300\n").contains("face.detector_width"));
     assert!(err("[face]\nmatcher = \"magic\"\n").contains("face.matcher"));
     assert!(err("[face]\nembedder_scale = 0.0\n").contains("face.embedder_scale"));
+    assert!(err("[face]\nattempt_frames = 0\n").contains("face.attempt_frames"));
+    assert!(
+        err("[face]\nattempt_frames = 4\nattempt_captures = 3\n").contains("face.attempt_captures")
+    );
+    assert!(err("[face]\nembedder_template = \"sphere\"\n").contains("face.embedder_template"));
+    let dlib = Config::parse("[face]\nembedder_template = \"dlib\"\n", "k.toml").unwrap();
+    assert_eq!(
+        dlib.face.embedder_template,
+        crate::face::EmbedderTemplate::Dlib
+    );
+    assert_eq!((c.face.attempt_frames, c.face.attempt_captures), (2, 8));
 }
 
 #[test]
