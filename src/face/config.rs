@@ -100,8 +100,9 @@ pub struct FaceConfig {
     /// Good frames (passing the quality checks) one face attempt fuses before it
     /// decides (`face::Fusion`: their mean embedding against the chip photo).
     pub attempt_frames: u32,
-    /// Most frames one attempt captures while it waits for `attempt_frames` good ones;
-    /// with fewer good ones it decides on those, with none it gives guidance.
+    /// Most frames one attempt captures, from its first good frame on, while it waits
+    /// for `attempt_frames` good ones; with fewer it decides on those. (A first frame
+    /// without a usable face ends the attempt at once with its guidance.)
     pub attempt_captures: u32,
     /// Score threshold of the test-only thumbnail matcher.
     pub thumbnail_threshold: f32,

@@ -1,7 +1,8 @@
 //! The face worker: the camera facing the patient with the face matcher. It
-//! enrols the session's chip photo, and on each [`FaceCmd::Capture`] runs one
-//! attempt over the frames the matcher asks for (`[face] attempt_frames`), and while the face screen is up feeds the live preview
-//! (at most every [`PREVIEW_INTERVAL`]) to the display worker. A camera that is
+//! enrols the session's chip photo; on each [`FaceCmd::Capture`] it runs one
+//! attempt over the frames the matcher asks for (`[face] attempt_frames`); while
+//! the face screen is up it feeds the live preview (at most every
+//! [`PREVIEW_INTERVAL`]) to the display worker. A camera that is
 //! missing or unplugged is reported and probed again every retry period.
 
 use super::display::PreviewTx;
