@@ -11,7 +11,7 @@
 //! `KAONIN_FACE_RUNTIME=ort` runs the models on ONNX Runtime (needs
 //! `--features ort` and `scripts/fetch-onnxruntime.sh`).
 
-use kaonin::face::{DetectorKind, EmbedderTemplate, FaceConfig, FaceRuntime};
+use kaonin::face::{DetectorKind, FaceConfig, FaceRuntime};
 use kaonin::face::{FaceMatcher, OnnxMatcher, RgbImage, Timings};
 use kaonin::sim::photos::{simulate_chip, simulate_counter};
 use kaonin_hal::camera::{Frame, PixelFormat};
@@ -42,12 +42,9 @@ fn main() {
     }
     config.detector_model = models.join(config.detector.file_name());
     if std::env::var("KAONIN_FACE_EMBEDDER").as_deref() == Ok("dlib") {
-        config.embedder_model = models.join("dlib_resnet_v1.onnx");
-        config.embedder_size = 150;
-        config.embedder_mean = 0.0;
-        config.embedder_scale = 1.0;
-        config.embedder_template = EmbedderTemplate::Dlib;
+        config.use_dlib_embedder(models.join("dlib_resnet_v1.onnx"));
     }
+
     if std::env::var("KAONIN_FACE_RUNTIME").as_deref() == Ok("ort") {
         config.runtime = FaceRuntime::Ort;
     }

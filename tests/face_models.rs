@@ -509,16 +509,12 @@ fn dlib_embedder_tells_the_registry_people_apart() {
         return;
     }
     let photos = photo_matcher();
-    let mut m = OnnxMatcher::from_config(&FaceConfig {
-        embedder_model: model,
-        embedder_size: 150,
-        embedder_mean: 0.0,
-        embedder_scale: 1.0,
-        embedder_template: kaonin::face::EmbedderTemplate::Dlib,
+    let mut dlib = FaceConfig {
         attempt_frames: 1,
         ..config()
-    })
-    .unwrap();
+    };
+    dlib.use_dlib_embedder(model);
+    let mut m = OnnxMatcher::from_config(&dlib).unwrap();
     let score = |o: FaceOutcome| match o {
         FaceOutcome::Match { score } | FaceOutcome::NoMatch { score } => score,
         other => panic!("{other:?}"),

@@ -164,6 +164,27 @@ impl Default for FaceConfig {
 }
 
 impl FaceConfig {
+    /// The dlib ResNet (`scripts/fetch-models.sh --dlib`) at `model` as the embedder:
+    /// 150×150 RGB 0–255 (its normalisation is inside the graph), dlib's chip template.
+    /// The threshold is left alone: the embedder needs its own.
+    pub fn use_dlib_embedder(&mut self, model: PathBuf) {
+        self.embedder_model = model;
+        self.embedder_size = 150;
+        self.embedder_mean = 0.0;
+        self.embedder_scale = 1.0;
+        self.embedder_template = EmbedderTemplate::Dlib;
+    }
+
+    /// The default embedder (`fr_feature.onnx`) with its input settings.
+    pub fn use_default_embedder(&mut self) {
+        let d = FaceConfig::default();
+        self.embedder_model = d.embedder_model;
+        self.embedder_size = d.embedder_size;
+        self.embedder_mean = d.embedder_mean;
+        self.embedder_scale = d.embedder_scale;
+        self.embedder_template = d.embedder_template;
+    }
+
     /// Checks values that parse but cannot work: (dotted key, reason).
     pub fn validate(&self) -> Result<(), (&'static str, String)> {
         let dims = [

@@ -27,7 +27,7 @@ pub use receptions::{
 };
 
 use crate::config::Config;
-use crate::face::{DetectorKind, EmbedderTemplate, FaceConfig};
+use crate::face::{DetectorKind, FaceConfig};
 use crate::face::{FaceError, OnnxMatcher, RgbImage};
 use crate::sim::photos::{file_err, simulate_chip};
 use std::fmt::Write as _;
@@ -165,21 +165,8 @@ pub fn face_eval_cli(args: &FaceEvalArgs) -> Result<String, FaceError> {
     face.detector_height = dh;
     face.mirror_chip |= args.mirror_chip;
     match args.embedder.as_deref() {
-        Some("dlib") => {
-            face.embedder_model = PathBuf::from("models/dlib_resnet_v1.onnx");
-            face.embedder_size = 150;
-            face.embedder_mean = 0.0;
-            face.embedder_scale = 1.0;
-            face.embedder_template = EmbedderTemplate::Dlib;
-        }
-        Some(_) => {
-            let d = FaceConfig::default();
-            face.embedder_model = d.embedder_model;
-            face.embedder_size = d.embedder_size;
-            face.embedder_mean = d.embedder_mean;
-            face.embedder_scale = d.embedder_scale;
-            face.embedder_template = d.embedder_template;
-        }
+        Some("dlib") => face.use_dlib_embedder(PathBuf::from("models/dlib_resnet_v1.onnx")),
+        Some(_) => face.use_default_embedder(),
         None => {}
     }
     if let Some(name) = &args.face_detector {
@@ -248,40 +235,17 @@ pub fn face_eval_cli(args: &FaceEvalArgs) -> Result<String, FaceError> {
         if args.pairs.len() > 1 {
             let _ = writeln!(report, "== {} ==", pairs_path.display());
         }
-        let mut extra = args.thresholds.clone();
-        let mut configured = face.threshold;
-        if let Some(target) = args.calibrate_far {
-            if n == 0 {
-                let Some((t, enough)) = scores.threshold_for_far(target) else {
-                    return Err(FaceError::Input(format!(
-                        "--calibrate-far: {} has no impostor pairs",
-                        pairs_path.display()
-                    )));
-                };
-                let _ = writeln!(
-                    report,
-                    "calibrated threshold {t:.3}: FAR <= {} on this set (the tuning set){}",
-                    pct(target),
-                    if enough {
-                        ""
-                    } else {
-                        "  [too few impostor pairs to support it]"
-                    }
-                );
-                calibrated = Some(t);
-            }
-            if let Some(t) = calibrated {
-                extra.insert(0, configured);
-                configured = t;
-            }
-        }
-        let label_configured = report.len();
-        report.push_str(&scores.report(configured, &extra, &args.target_far));
-        if calibrated.is_some() {
-            // The first operating point is the calibrated one, not the config's.
-            let tail = report.split_off(label_configured);
-            report.push_str(&tail.replacen("configured threshold", "calibrated threshold", 1));
-        }
+        let first = n == 0;
+        operating_points(
+            &mut report,
+            &scores,
+            Unit::Pairs,
+            pairs_path,
+            face.threshold,
+            args,
+            first,
+            &mut calibrated,
+        )?;
         if let Some(png) = &args.roc_png {
             let png = if n == 0 {
                 png.clone()
@@ -331,7 +295,15 @@ pub fn face_eval_cli(args: &FaceEvalArgs) -> Result<String, FaceError> {
                 "== receptions {} ({frames_per_attempt} good frame(s) per attempt, {attempts} attempt(s)) ==",
                 path.display(),
             );
-            reception_report(&mut report, &got, &face, args, n == 0, &mut calibrated)?;
+            reception_report(
+                &mut report,
+                path,
+                &got,
+                &face,
+                args,
+                n == 0,
+                &mut calibrated,
+            )?;
         }
     }
     Ok(report)
@@ -340,6 +312,7 @@ pub fn face_eval_cli(args: &FaceEvalArgs) -> Result<String, FaceError> {
 /// The per-reception part of the report (calibrating on the first set when asked).
 fn reception_report(
     report: &mut String,
+    path: &Path,
     got: &ReceptionScores,
     face: &FaceConfig,
     args: &FaceEvalArgs,
@@ -361,39 +334,84 @@ fn reception_report(
     if receptions == 0 {
         return Err(FaceError::Input("no reception could be scored".into()));
     }
+    operating_points(
+        report,
+        scores,
+        Unit::Receptions,
+        path,
+        face.threshold,
+        args,
+        first,
+        calibrated,
+    )
+}
+
+/// What the scores of a set are of.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Unit {
+    /// One comparison each.
+    Pairs,
+    /// Whole receptions (the best attempt's fused score).
+    Receptions,
+}
+
+/// The operating points of one scored set. With `--calibrate-far`, the first set
+/// (`first`) sets the threshold (`calibrated`) this and every later set is reported
+/// at, the configured one beside it.
+#[allow(clippy::too_many_arguments)]
+fn operating_points(
+    report: &mut String,
+    scores: &Scores,
+    unit: Unit,
+    set: &Path,
+    configured: f32,
+    args: &FaceEvalArgs,
+    first: bool,
+    calibrated: &mut Option<f32>,
+) -> Result<(), FaceError> {
+    let (plural, per) = match unit {
+        Unit::Pairs => ("pairs", ""),
+        Unit::Receptions => ("receptions", " per reception"),
+    };
     let mut extra = args.thresholds.clone();
-    let mut configured = face.threshold;
+    let mut at = configured;
     if let Some(target) = args.calibrate_far {
         if first {
             let Some((t, enough)) = scores.threshold_for_far(target) else {
-                return Err(FaceError::Input(
-                    "--calibrate-far: the first receptions file has no impostor receptions".into(),
-                ));
+                return Err(FaceError::Input(format!(
+                    "--calibrate-far: {} has no impostor {plural}",
+                    set.display()
+                )));
+            };
+            let short = if enough {
+                String::new()
+            } else {
+                format!("  [too few impostor {plural} to support it]")
             };
             let _ = writeln!(
                 report,
-                "calibrated threshold {t:.3}: FAR <= {} per reception on this set (the tuning set){}",
+                "calibrated threshold {t:.3}: FAR <= {}{per} on this set (the tuning set){short}",
                 pct(target),
-                if enough { "" } else { "  [too few impostor receptions to support it]" }
             );
             *calibrated = Some(t);
         }
         if let Some(t) = *calibrated {
-            extra.insert(0, configured);
-            configured = t;
+            extra.insert(0, at);
+            at = t;
         }
     }
-    let text = scores
-        .report(configured, &extra, &args.target_far)
-        .replace("cosine scores", "best fused score per reception")
-        .replace("pair(s) skipped", "reception(s) skipped")
-        .replace("impostor pairs", "impostor receptions")
-        .replace("genuine pairs", "genuine receptions");
-    let text = if calibrated.is_some() {
-        text.replacen("configured threshold", "calibrated threshold", 1)
-    } else {
-        text
-    };
+    let mut text = scores.report(at, &extra, &args.target_far);
+    if unit == Unit::Receptions {
+        text = text
+            .replace("cosine scores", "best fused score per reception")
+            .replace("pair(s) skipped", "reception(s) skipped")
+            .replace("impostor pairs", "impostor receptions")
+            .replace("genuine pairs", "genuine receptions");
+    }
+    if calibrated.is_some() {
+        // The first operating point is the calibrated one, not the config's.
+        text = text.replacen("configured threshold", "calibrated threshold", 1);
+    }
     report.push_str(&text);
     Ok(())
 }

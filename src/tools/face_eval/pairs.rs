@@ -75,11 +75,10 @@ pub fn parse_pairs(text: &str) -> Result<Vec<Pair>, FaceError> {
         let [a, b, same] = f.as_slice() else {
             return Err(err("expected image_a,image_b,same"));
         };
-        let same = match same.to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" => true,
-            "0" | "false" | "no" => false,
-            _ if n == 0 => continue, // header line
-            _ => return Err(err("`same` must be 1/0/true/false")),
+        let same = match parse_same(same) {
+            Some(same) => same,
+            None if n == 0 => continue, // header line
+            None => return Err(err("`same` must be 1/0/true/false")),
         };
         pairs.push(Pair {
             a: a.to_string(),
@@ -92,6 +91,15 @@ pub fn parse_pairs(text: &str) -> Result<Vec<Pair>, FaceError> {
         return Err(FaceError::Input("no pairs in the pairs file".into()));
     }
     Ok(pairs)
+}
+
+/// The label column of a CSV set: 1/0, true/false, yes/no (any case).
+pub(super) fn parse_same(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => Some(true),
+        "0" | "false" | "no" => Some(false),
+        _ => None,
+    }
 }
 
 /// Scores of all pairs, split by label.

@@ -9,7 +9,7 @@
 //! File format (CSV): `chip,frames,same`, frames separated by `;`, e.g.
 //! `A/A_0001.jpg,A/A_0002.jpg;A/A_0003.jpg,1`.
 
-use super::pairs::{embed_entry, EmbeddingCache};
+use super::pairs::{embed_entry, parse_same, EmbeddingCache};
 use super::Scores;
 use crate::face::{fused_score, FaceError, OnnxMatcher, RgbImage, Timings};
 use crate::sim::photos::file_err;
@@ -66,11 +66,10 @@ pub fn parse_receptions(text: &str) -> Result<Vec<Reception>, FaceError> {
         let [chip, frames, same] = f.as_slice() else {
             return Err(err("expected chip,frames,same"));
         };
-        let same = match same.to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" => true,
-            "0" | "false" | "no" => false,
-            _ if n == 0 => continue,
-            _ => return Err(err("`same` must be 1/0/true/false")),
+        let same = match parse_same(same) {
+            Some(same) => same,
+            None if n == 0 => continue, // header line
+            None => return Err(err("`same` must be 1/0/true/false")),
         };
         let frames: Vec<String> = frames
             .split(';')
