@@ -25,7 +25,17 @@ fn a_written_set_evaluates_like_the_in_memory_one() {
     let dir = tempfile::tempdir().unwrap();
     let set = dir.path().join("set");
     let set_s = set.to_str().unwrap();
-    let common = ["--generate", "3", "--seed", "31", "--frames", "2"];
+    // Three cards on the first three textured backdrops (stripes, pattern, wood).
+    let common = [
+        "--generate",
+        "3",
+        "--seed",
+        "31",
+        "--frames",
+        "2",
+        "--backdrops",
+        "textured",
+    ];
     let mut gen: Vec<&str> = vec!["ocr-eval"];
     gen.extend(common);
     gen.extend(["--today", "2026-11-25", "--out", set_s]);
@@ -37,8 +47,9 @@ fn a_written_set_evaluates_like_the_in_memory_one() {
     assert_eq!(rows.len(), 6);
     for row in &rows {
         let cols: Vec<&str> = row.split('\t').collect();
-        assert_eq!(cols.len(), 5, "{row}");
+        assert_eq!(cols.len(), 6, "{row}");
         assert!(Path::new(&set).join(cols[1]).is_file(), "{row}");
+        assert!(["stripes", "pattern", "wood"].contains(&cols[5]), "{row}");
     }
 
     // The directory (its `# today` line fixes the date) ...
@@ -58,6 +69,9 @@ fn a_written_set_evaluates_like_the_in_memory_one() {
         "WRONG values sent",
         "refused cards",
         "per frame",
+        "  stripes ",
+        "  pattern ",
+        "  wood ",
     ] {
         assert_eq!(line(&from_dir, prefix), line(&in_memory, prefix));
     }
@@ -77,6 +91,11 @@ fn bad_flags_are_usage_errors() {
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--dir"));
     let out = kaonin(&["ocr-eval", "--generate", "1", "--today", "2026-02-30"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    // A backdrop set only applies to generated cards, and must exist.
+    let out = kaonin(&["ocr-eval", "--generate", "1", "--backdrops", "carpet"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let out = kaonin(&["ocr-eval", "--dir", "/x", "--backdrops", "wood"]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let out = kaonin(&["ocr-eval", "--dir", "/nonexistent-kaonin-set"]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");

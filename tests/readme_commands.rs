@@ -54,7 +54,7 @@ const COVERED: &[(&str, Cover)] = &[
     ("kaonin stats [--prometheus] [--config FILE]", Test("stats_table_and_prometheus")),
     ("kaonin face-eval …", Test("face_eval_lists_faces_and_makes_a_chip_photo")),
     ("kaonin render --all --out DIR", Test("render_all_screens")),
-    ("kaonin ocr-eval --dir DIR | --generate N [--seed S] [--stress] [--out DIR]", Test("ocr_eval_generates_a_set")),
+    ("kaonin ocr-eval --dir DIR | --generate N [--seed S] [--stress] [--backdrops plain|textured|KIND] [--out DIR]", Test("ocr_eval_generates_a_set")),
     // The architecture section names the virtual card's command.
     ("kaonin vcard", Test("vcard_answers_a_vpcd")),
     // Building for a clinic: what CI runs.
@@ -582,8 +582,8 @@ fn face_eval_lists_faces_and_makes_a_chip_photo() {
     assert_eq!(&jp2[4..8], b"jP  ", "a JP2 signature box");
 }
 
-/// `kaonin ocr-eval --generate N --seed S --stress --out DIR` writes a set; with the
-/// OCR model, `kaonin ocr-eval --dir DIR` evaluates it.
+/// `kaonin ocr-eval --generate N --seed S --stress --backdrops KIND --out DIR` writes
+/// a set; with the OCR model, `kaonin ocr-eval --dir DIR` evaluates it.
 #[test]
 fn ocr_eval_generates_a_set() {
     let dir = tempfile::tempdir().unwrap();
@@ -596,16 +596,17 @@ fn ocr_eval_generates_a_set() {
             "--seed",
             "7",
             "--stress",
+            "--backdrops",
+            "white-desk",
             "--out",
             "set",
         ],
     );
     assert!(!written.trim().is_empty());
     let truth = std::fs::read_to_string(dir.path().join("set/truth.tsv")).unwrap();
-    assert!(
-        truth.lines().filter(|l| !l.starts_with('#')).count() >= 2,
-        "{truth}"
-    );
+    let rows: Vec<&str> = truth.lines().filter(|l| !l.starts_with('#')).collect();
+    assert!(rows.len() >= 2, "{truth}");
+    assert!(rows.iter().all(|r| r.ends_with("\twhite-desk")), "{truth}");
     let usage = kaonin_in(dir.path(), &["ocr-eval"], "");
     assert_eq!(usage.status.code(), Some(2));
 

@@ -18,6 +18,7 @@ pub mod geom;
 pub mod layout;
 pub mod locate;
 pub mod marking;
+mod masks;
 pub mod parse;
 pub mod quality;
 mod read;

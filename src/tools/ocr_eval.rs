@@ -4,7 +4,8 @@
 //! would have been sent to the chip, refusals, and latency.
 //!
 //! Truth file ([`super::synth::TRUTH_FILE`], UTF-8, tab-separated, one line per
-//! frame): `card  frame-file  birth(YYYYMMDD|western)  expiry(YYYYMMDD)  code`.
+//! frame): `card  frame-file  birth(YYYYMMDD|western)  expiry(YYYYMMDD)  code
+//! [backdrop]`; with the sixth column the report also counts by backdrop kind.
 //! Lines of one card are consecutive; its frames are used in file order, as a
 //! camera would deliver them. `#` starts a comment line; `# today YYYY-MM-DD` sets
 //! the date the expiry window is checked against (the generator writes it; the
@@ -14,7 +15,7 @@ use crate::card::KenmenKey;
 use crate::card_face::{
     check_frame, CardFaceReader, CardFaceRefusal, Date, FrameText, OcrError, Vote,
 };
-use crate::sim::cardgen::{synth_card, write_set, Degradation, TRUTH_FILE};
+use crate::sim::cardgen::{synth_card, write_set, Backdrop, Degradation, TRUTH_FILE};
 use crate::ui::font::Fonts;
 use kaonin_hal::camera::{Frame, PixelFormat};
 use std::collections::BTreeMap;
@@ -33,6 +34,8 @@ pub enum EvalSource {
         cards: u64,
         frames: usize,
         stress: bool,
+        /// What the cards lie on (card `i` on `backdrops[i % len]`).
+        backdrops: &'static [Backdrop],
     },
 }
 
@@ -66,6 +69,12 @@ pub struct OcrEvalCmd {
     /// Heavier blur, noise, lighting and glare, lower JPEG quality.
     #[arg(long)]
     pub stress: bool,
+    /// What generated cards lie on: plain (a dark or grey tray), textured (mats,
+    /// wood, grey and white desks, a hand, a shadow, clutter, in turn) or one
+    /// kind: stripes, pattern, wood, grey-desk, white-desk, hand, shadow, clutter
+    /// (default plain).
+    #[arg(long, value_name = "KIND", value_parser = parse_backdrops)]
+    pub backdrops: Option<&'static [Backdrop]>,
     /// Where --generate writes the set.
     #[arg(long, requires = "generate")]
     pub out: Option<PathBuf>,
@@ -75,6 +84,14 @@ pub struct OcrEvalCmd {
     /// The date expiry is checked against, YYYY-MM-DD.
     #[arg(long, value_parser = parse_day)]
     pub today: Option<(i32, u32, u32)>,
+}
+
+/// Parses a `--backdrops` value.
+fn parse_backdrops(s: &str) -> Result<&'static [Backdrop], String> {
+    Backdrop::set_named(s).ok_or_else(|| {
+        let kinds: Vec<&str> = Backdrop::ALL.iter().map(|b| b.name()).collect();
+        format!("expected textured or one of {}", kinds.join(", "))
+    })
 }
 
 /// Parses `YYYY-MM-DD`.
@@ -118,11 +135,13 @@ impl fmt::Display for OcrEvalOutcome {
 
 /// Runs `kaonin ocr-eval` from its command line.
 pub fn ocr_eval_command(cmd: &OcrEvalCmd) -> Result<OcrEvalOutcome, EvalError> {
-    let deg = if cmd.stress {
-        Degradation::stress()
-    } else {
-        Degradation::normal()
-    };
+    if cmd.generate.is_none() && (cmd.backdrops.is_some() || cmd.out.is_some()) {
+        return Err(EvalError::Usage(
+            "--backdrops and --out apply to --generate N only".into(),
+        ));
+    }
+    let backdrops = cmd.backdrops.unwrap_or(&[Backdrop::Plain]);
+    let deg = degradation(cmd.stress, backdrops);
     if let (Some(cards), Some(out)) = (cmd.generate, &cmd.out) {
         let today = cmd.today.unwrap_or_else(|| Date::today_jst().ymd());
         let today = Date::from_ymd(today).ok_or(EvalError::BadToday)?;
@@ -145,6 +164,7 @@ pub fn ocr_eval_command(cmd: &OcrEvalCmd) -> Result<OcrEvalOutcome, EvalError> {
             cards,
             frames: cmd.frames,
             stress: cmd.stress,
+            backdrops,
         },
         (None, Some(dir)) => EvalSource::Dir(dir.clone()),
         (None, None) => return Err(EvalError::Usage("give --dir DIR or --generate N".into())),
@@ -155,6 +175,16 @@ pub fn ocr_eval_command(cmd: &OcrEvalCmd) -> Result<OcrEvalOutcome, EvalError> {
         today: cmd.today,
     };
     Ok(OcrEvalOutcome::Report(Box::new(ocr_eval_cli(&args)?)))
+}
+
+/// The capture setting: normal or stress, on `backdrops`.
+fn degradation(stress: bool, backdrops: &'static [Backdrop]) -> Degradation {
+    let base = if stress {
+        Degradation::stress()
+    } else {
+        Degradation::normal()
+    };
+    Degradation { backdrops, ..base }
 }
 
 /// Why the evaluation could not run.
@@ -206,6 +236,23 @@ pub struct EvalReport {
     pub per_card: Vec<Duration>,
     /// Frames read per card before the decision.
     pub frames_used: usize,
+    /// Per backdrop kind (cards that name one).
+    pub by_backdrop: BTreeMap<String, KindTally>,
+}
+
+/// One backdrop kind's share of the evaluation.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KindTally {
+    pub cards: usize,
+    /// Japanese-calendar cards read exactly.
+    pub exact: usize,
+    /// Japanese-calendar cards.
+    pub national: usize,
+    /// Cards whose accepted value was wrong.
+    pub wrong: usize,
+    pub frames: usize,
+    /// Frames in which no card was found.
+    pub no_card: usize,
 }
 
 fn pct(n: usize, d: usize) -> f64 {
@@ -284,7 +331,23 @@ impl fmt::Display for EvalReport {
             f,
             "per card until decided: median {cm:.1} ms, p99 {cp:.1} ms ({:.2} frames read on average)",
             self.frames_used as f64 / self.cards.max(1) as f64
-        )
+        )?;
+        if !self.by_backdrop.is_empty() {
+            write!(f, "\nby backdrop:")?;
+        }
+        for (kind, t) in &self.by_backdrop {
+            write!(
+                f,
+                "\n  {kind:<11} exact {:>4} / {:<4} ({:5.1} %)  wrong {}  no card found in {} / {} frames",
+                t.exact,
+                t.national,
+                pct(t.exact, t.national),
+                t.wrong,
+                t.no_card,
+                t.frames
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -292,6 +355,8 @@ impl fmt::Display for EvalReport {
 struct EvalCard {
     truth: Option<KenmenKey>,
     frames: Vec<Frame>,
+    /// The backdrop kind, when the set names it.
+    backdrop: Option<String>,
 }
 
 fn field_values(text: &FrameText) -> (Option<String>, Option<String>, Option<String>) {
@@ -307,6 +372,33 @@ fn field_values(text: &FrameText) -> (Option<String>, Option<String>, Option<Str
 
 impl EvalReport {
     fn add_card(&mut self, reader: &CardFaceReader, card: &EvalCard, today: Date) {
+        let before = (
+            self.exact_cards,
+            self.wrong_sent,
+            self.frame_refusals
+                .get(&CardFaceRefusal::NoCard.to_string())
+                .copied()
+                .unwrap_or(0),
+        );
+        self.read_card(reader, card, today);
+        let Some(kind) = &card.backdrop else {
+            return;
+        };
+        let no_card = self
+            .frame_refusals
+            .get(&CardFaceRefusal::NoCard.to_string())
+            .copied()
+            .unwrap_or(0);
+        let t = self.by_backdrop.entry(kind.clone()).or_default();
+        t.cards += 1;
+        t.national += card.truth.is_some() as usize;
+        t.exact += self.exact_cards - before.0;
+        t.wrong += self.wrong_sent - before.1;
+        t.frames += card.frames.len();
+        t.no_card += no_card - before.2;
+    }
+
+    fn read_card(&mut self, reader: &CardFaceReader, card: &EvalCard, today: Date) {
         self.cards += 1;
         self.western_cards += card.truth.is_none() as usize;
         let mut vote = Vote::new();
@@ -385,11 +477,17 @@ fn truth_today(text: &str) -> Option<(i32, u32, u32)> {
         .find_map(|d| parse_day(d).ok())
 }
 
-/// Parses a truth file into (card id, frame file, truth) rows.
-fn parse_truth(
-    dir: &Path,
-    text: &str,
-) -> Result<Vec<(String, PathBuf, Option<KenmenKey>)>, EvalError> {
+/// One line of a truth file.
+#[derive(Debug)]
+struct TruthRow {
+    card: String,
+    file: PathBuf,
+    truth: Option<KenmenKey>,
+    backdrop: Option<String>,
+}
+
+/// Parses a truth file into rows.
+fn parse_truth(dir: &Path, text: &str) -> Result<Vec<TruthRow>, EvalError> {
     let path = dir.join(TRUTH_FILE);
     let mut rows = Vec::new();
     for (n, line) in text
@@ -398,11 +496,17 @@ fn parse_truth(
         .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
     {
         let cols: Vec<&str> = line.trim_end_matches('\r').split('\t').collect();
-        let [card, file, birth, expiry, code] = cols[..] else {
-            return Err(EvalError::Input {
-                path,
-                reason: format!("line {}: expected 5 tab-separated columns", n + 1),
-            });
+        let (card, file, birth, expiry, code, backdrop) = match cols[..] {
+            [card, file, birth, expiry, code] => (card, file, birth, expiry, code, None),
+            [card, file, birth, expiry, code, kind] => {
+                (card, file, birth, expiry, code, Some(kind))
+            }
+            _ => {
+                return Err(EvalError::Input {
+                    path,
+                    reason: format!("line {}: expected 5 or 6 tab-separated columns", n + 1),
+                })
+            }
         };
         let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
         if !(birth == "western" || digits(birth, 8)) || !digits(expiry, 8) || !digits(code, 4) {
@@ -419,7 +523,12 @@ fn parse_truth(
             expiry: expiry.to_string(),
             security_code: code.to_string(),
         });
-        rows.push((card.to_string(), dir.join(file), truth));
+        rows.push(TruthRow {
+            card: card.to_string(),
+            file: dir.join(file),
+            truth,
+            backdrop: backdrop.map(str::to_string),
+        });
     }
     Ok(rows)
 }
@@ -453,19 +562,27 @@ pub fn ocr_eval_cli(args: &OcrEvalArgs) -> Result<EvalReport, EvalError> {
         EvalSource::Dir(dir) => {
             let text = truth_text.unwrap_or_default();
             // Group the rows by card; load one card's frames at a time.
-            let mut cards: Vec<(String, Option<KenmenKey>, Vec<PathBuf>)> = Vec::new();
-            for (id, file, truth) in parse_truth(dir, &text)? {
+            let mut cards: Vec<(TruthRow, Vec<PathBuf>)> = Vec::new();
+            for row in parse_truth(dir, &text)? {
                 match cards.last_mut() {
-                    Some((last, _, files)) if *last == id => files.push(file),
-                    _ => cards.push((id, truth, vec![file])),
+                    Some((first, files)) if first.card == row.card => files.push(row.file),
+                    _ => {
+                        let file = row.file.clone();
+                        cards.push((row, vec![file]));
+                    }
                 }
             }
-            for (_, truth, files) in cards {
+            for (row, files) in cards {
                 let frames = files
                     .iter()
                     .map(|f| load_frame(f))
                     .collect::<Result<Vec<_>, _>>()?;
-                report.add_card(&reader, &EvalCard { truth, frames }, today);
+                let card = EvalCard {
+                    truth: row.truth,
+                    frames,
+                    backdrop: row.backdrop,
+                };
+                report.add_card(&reader, &card, today);
             }
         }
         EvalSource::Synth {
@@ -473,17 +590,15 @@ pub fn ocr_eval_cli(args: &OcrEvalArgs) -> Result<EvalReport, EvalError> {
             cards,
             frames,
             stress,
+            backdrops,
         } => {
             let fonts = Fonts::load(None).map_err(|e| EvalError::Fonts(e.to_string()))?;
-            let deg = if *stress {
-                Degradation::stress()
-            } else {
-                Degradation::normal()
-            };
+            let deg = degradation(*stress, backdrops);
             for index in 0..*cards {
                 let synth = synth_card(&fonts, *seed, index, *frames, &deg, today);
                 let card = EvalCard {
                     truth: synth.spec.truth(),
+                    backdrop: Some(synth.backdrop.name().to_string()),
                     frames: synth.captures.into_iter().map(|c| c.frame).collect(),
                 };
                 report.add_card(&reader, &card, today);
@@ -506,10 +621,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].1, Path::new("/x/a.png"));
-        assert_eq!(rows[0].2.as_ref().unwrap().security_code, "1234");
-        assert!(rows[1].2.is_none());
+        assert_eq!(rows[0].file, Path::new("/x/a.png"));
+        assert_eq!(rows[0].truth.as_ref().unwrap().security_code, "1234");
+        assert!(rows[1].truth.is_none());
+        assert_eq!(rows[0].backdrop, None);
         assert!(parse_truth(dir, "card1\ta.png\t1980").is_err());
+        // The optional sixth column names the backdrop kind; a seventh is refused.
+        let rows = parse_truth(dir, "c\ta.png\t19800217\t20300217\t1234\twood\n").unwrap();
+        assert_eq!(rows[0].backdrop.as_deref(), Some("wood"));
+        assert!(parse_truth(dir, "c\ta.png\t19800217\t20300217\t1234\twood\tx\n").is_err());
         // Malformed values are refused with the line number, never guessed.
         for bad in [
             "c\ta.png\t1980021\t20300217\t1234",
@@ -521,7 +641,7 @@ mod tests {
         }
         // CRLF line ends are accepted.
         let rows = parse_truth(dir, "c\ta.png\t19800217\t20300217\t1234\r\n").unwrap();
-        assert_eq!(rows[0].2.as_ref().unwrap().security_code, "1234");
+        assert_eq!(rows[0].truth.as_ref().unwrap().security_code, "1234");
     }
 
     #[test]
@@ -540,6 +660,14 @@ mod tests {
     fn nothing_to_evaluate_is_a_usage_error() {
         let err = ocr_eval_command(&OcrEvalCmd::default()).unwrap_err();
         assert!(matches!(err, EvalError::Usage(_)), "{err}");
+        // A generator setting without --generate is a mistake, not ignored.
+        let cmd = OcrEvalCmd {
+            dir: Some("/x".into()),
+            backdrops: Some(Backdrop::TEXTURED),
+            ..OcrEvalCmd::default()
+        };
+        let err = ocr_eval_command(&cmd).unwrap_err();
+        assert!(matches!(err, EvalError::Usage(_)), "{err}");
     }
 
     #[test]
@@ -553,20 +681,31 @@ mod tests {
         assert_eq!(quantiles(&[]), (0.0, 0.0));
     }
 
+    /// Generated cards, three frames each, today 2026-11-25, the fetched models.
+    fn synth_args(
+        seed: u64,
+        cards: u64,
+        stress: bool,
+        backdrops: &'static [Backdrop],
+    ) -> OcrEvalArgs {
+        OcrEvalArgs {
+            models: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"),
+            source: EvalSource::Synth {
+                seed,
+                cards,
+                frames: 3,
+                stress,
+                backdrops,
+            },
+            today: Some((2026, 11, 25)),
+        }
+    }
+
     /// The CI-sized acceptance run (the full one: scripts/ocr-acceptance.sh).
     #[test]
     #[ignore = "needs models: scripts/fetch-ocr-model.sh"]
     fn thirty_cards_nothing_wrong_sent() {
-        let args = OcrEvalArgs {
-            models: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"),
-            source: EvalSource::Synth {
-                seed: 20261125,
-                cards: 30,
-                frames: 3,
-                stress: false,
-            },
-            today: Some((2026, 11, 25)),
-        };
+        let args = synth_args(20261125, 30, false, &[Backdrop::Plain]);
         let report = ocr_eval_cli(&args).unwrap();
         println!("{report}");
         assert_eq!(report.cards, 30);
@@ -578,19 +717,32 @@ mod tests {
         assert_eq!(report.exact_cards + refused, 30, "{report}");
     }
 
+    /// One card on each textured backdrop: nothing wrong is sent, the report
+    /// accounts for every kind, and most cards are read.
+    #[test]
+    #[ignore = "needs models: scripts/fetch-ocr-model.sh"]
+    fn textured_counters_send_nothing_wrong() {
+        let args = synth_args(1204, 8, false, Backdrop::TEXTURED);
+        let report = ocr_eval_cli(&args).unwrap();
+        println!("{report}");
+        assert_eq!(report.wrong_sent, 0, "{report}");
+        let kinds: Vec<&str> = report.by_backdrop.keys().map(String::as_str).collect();
+        let mut want: Vec<&str> = Backdrop::TEXTURED.iter().map(|b| b.name()).collect();
+        want.sort_unstable();
+        assert_eq!(kinds, want);
+        assert!(report
+            .by_backdrop
+            .values()
+            .all(|t| t.cards == 1 && t.frames == 3));
+        let exact: usize = report.by_backdrop.values().map(|t| t.exact).sum();
+        assert_eq!(exact, report.exact_cards);
+        assert!(report.exact_cards >= 6, "{report}");
+    }
+
     #[test]
     #[ignore = "needs models: scripts/fetch-ocr-model.sh"]
     fn stress_setting_sends_nothing_wrong() {
-        let args = OcrEvalArgs {
-            models: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"),
-            source: EvalSource::Synth {
-                seed: 77,
-                cards: 10,
-                frames: 3,
-                stress: true,
-            },
-            today: Some((2026, 11, 25)),
-        };
+        let args = synth_args(77, 10, true, &[Backdrop::Plain]);
         let report = ocr_eval_cli(&args).unwrap();
         println!("{report}");
         assert_eq!(report.wrong_sent, 0, "{report}");

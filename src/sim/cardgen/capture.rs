@@ -1,6 +1,7 @@
 //! Photographing a card into a 640×480 frame: placement with rotation and
 //! perspective, lighting and glare, blur, noise and JPEG artefacts.
 
+use super::backdrop::{self, Backdrop};
 use super::Rng;
 use crate::card_face::geom::{warp_rgb_onto, Homography, Point};
 use crate::card_face::layout::{CARD_H, CARD_W};
@@ -24,6 +25,9 @@ pub struct Degradation {
     pub rotation: f64,
     /// Corner jitter as a fraction of the card width (±).
     pub jitter: f64,
+    /// What the cards lie on: card `i` of a set gets `backdrops[i % len]`
+    /// (empty: plain).
+    pub backdrops: &'static [Backdrop],
 }
 
 impl Degradation {
@@ -37,6 +41,24 @@ impl Degradation {
             lighting: 0.25,
             rotation: 5.0,
             jitter: 0.02,
+            backdrops: &[Backdrop::Plain],
+        }
+    }
+
+    /// The normal setting on textured and cluttered counters: the cards cycle
+    /// through [`Backdrop::TEXTURED`].
+    pub fn textured() -> Degradation {
+        Degradation {
+            backdrops: Backdrop::TEXTURED,
+            ..Degradation::normal()
+        }
+    }
+
+    /// The backdrop of card `index` of a set.
+    pub fn backdrop(&self, index: u64) -> Backdrop {
+        match self.backdrops.len() {
+            0 => Backdrop::Plain,
+            n => self.backdrops[(index % n as u64) as usize],
         }
     }
 
@@ -66,20 +88,20 @@ pub struct Capture {
     pub corners: [Point; 4],
 }
 
-/// Photographs `card` into a 640×480 frame.
+/// Photographs `card` into a 640×480 frame on the plain backdrop.
 pub fn capture(card: &RgbImage, rng: &mut Rng, deg: &Degradation) -> Capture {
-    // Dark, wood-like or grey tray backgrounds.
-    let base = [
-        rng.range(30.0, 130.0),
-        rng.range(30.0, 115.0),
-        rng.range(30.0, 100.0),
-    ];
-    let mut img = RgbImage::from_fn(FRAME_W, FRAME_H, |x, y| {
-        let t = (x as f64 / FRAME_W as f64 + y as f64 / FRAME_H as f64) * 0.5;
-        let v = |b: f64| (b * (0.8 + 0.4 * t)).clamp(0.0, 255.0) as u8;
-        Rgb([v(base[0]), v(base[1]), v(base[2])])
-    });
+    capture_on(card, rng, deg, Backdrop::Plain)
+}
+
+/// Photographs `card` into a 640×480 frame lying on `kind`.
+pub fn capture_on(card: &RgbImage, rng: &mut Rng, deg: &Degradation, kind: Backdrop) -> Capture {
+    let mut img = backdrop::surface(kind, rng, FRAME_W, FRAME_H);
     let corners = place(rng, deg);
+    let textured = kind != Backdrop::Plain;
+    if textured {
+        backdrop::cast_shadow(&mut img, rng, &corners);
+    }
+    let thumb = (kind == Backdrop::Hand).then(|| backdrop::palm(&mut img, rng, &corners));
     let canon = [
         (0.0, 0.0),
         ((CARD_W - 1) as f64, 0.0),
@@ -88,6 +110,15 @@ pub fn capture(card: &RgbImage, rng: &mut Rng, deg: &Degradation) -> Capture {
     ];
     if let Some(h) = Homography::from_points(corners, canon) {
         warp_rgb_onto(card, &h, &mut img);
+    }
+    if textured {
+        backdrop::card_edge(&mut img, rng, &corners);
+    }
+    if let Some(t) = &thumb {
+        backdrop::thumb(&mut img, t);
+    }
+    if kind == Backdrop::Shadow {
+        backdrop::shadow(&mut img, rng);
     }
     light(&mut img, rng, deg, &corners);
     let sigma = rng.range(deg.blur.0, deg.blur.1);
@@ -129,13 +160,6 @@ fn place(rng: &mut Rng, deg: &Degradation) -> [Point; 4] {
     out
 }
 
-/// Whether `p` is inside the convex quadrilateral `q` (corners in order).
-fn inside(q: &[Point; 4], p: Point) -> bool {
-    let side = |a: Point, b: Point| (b.0 - a.0) * (p.1 - a.1) - (b.1 - a.1) * (p.0 - a.0);
-    let s: Vec<f64> = (0..4).map(|i| side(q[i], q[(i + 1) % 4])).collect();
-    s.iter().all(|&v| v >= 0.0) || s.iter().all(|&v| v <= 0.0)
-}
-
 /// Lighting gradient, vignette and sometimes a glare spot.
 fn light(img: &mut RgbImage, rng: &mut Rng, deg: &Degradation, card: &[Point; 4]) {
     let (gx, gy) = (
@@ -155,7 +179,7 @@ fn light(img: &mut RgbImage, rng: &mut Rng, deg: &Degradation, card: &[Point; 4]
         let (u, v) = (x as f64 / w - 0.5, y as f64 / h - 0.5);
         let gain = 1.0 + gx * u + gy * v - 0.3 * (u * u + v * v);
         // Glare is a reflection on the glossy card, not on the tray.
-        let on_card = inside(card, (x as f64, y as f64));
+        let on_card = backdrop::inside(card, (x as f64, y as f64));
         let add = glare.filter(|_| on_card).map_or(0.0, |(cx, cy, r, a)| {
             a * (-((x as f64 - cx).powi(2) + (y as f64 - cy).powi(2)) / (2.0 * r * r)).exp()
         });

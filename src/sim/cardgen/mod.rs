@@ -7,7 +7,9 @@
 //! 「顔認証」 and a red seal), the serial number beside the code, and varied names,
 //! birth dates across every era (元年 and era boundaries forced in) and expiry
 //! dates from the 5/10th-birthday rule. A capture places it in a 640×480 frame
-//! with rotation, perspective, lighting, glare, blur, noise and JPEG artefacts.
+//! with rotation, perspective, lighting, glare, blur, noise and JPEG artefacts,
+//! lying on a plain tray or (the textured set) on striped and patterned mats, wood,
+//! grey and white desks, among clutter, held by a hand or half in shadow.
 //!
 //! These results are an upper bound (reference §4): no hologram, no real laser
 //! engraving, stand-in font and layout.
@@ -15,15 +17,18 @@
 //! - [`rng`]: the seeded generator;
 //! - [`spec`]: what is printed (holder, dates, code) and the truth it gives;
 //! - [`card`]: drawing the card face;
+//! - [`backdrop`]: what the card lies on and what else is in the picture;
 //! - [`capture`]: photographing it with the camera's defects;
 //! - here: whole cards with their captures, and sets written to disk.
 
+mod backdrop;
 mod capture;
 mod card;
 mod rng;
 mod spec;
 
-pub use capture::{blur, capture, Capture, Degradation, FRAME_H, FRAME_W};
+pub use backdrop::Backdrop;
+pub use capture::{blur, capture, capture_on, Capture, Degradation, FRAME_H, FRAME_W};
 pub use card::draw_card;
 pub use rng::Rng;
 pub use spec::{random_spec, spec_for, CardSpec};
@@ -36,6 +41,8 @@ use image::RgbImage;
 #[derive(Debug)]
 pub struct SynthCard {
     pub spec: CardSpec,
+    /// What the card lies on in every capture.
+    pub backdrop: Backdrop,
     pub captures: Vec<Capture>,
 }
 
@@ -51,12 +58,20 @@ pub fn synth_card(
     let mut rng = Rng::new(seed ^ index.wrapping_mul(0xA24B_AED4_963E_E407));
     let spec = random_spec(&mut rng, today, 0.0);
     let card = draw_card(&spec, fonts, &mut rng);
-    let captures = (0..frames).map(|_| capture(&card, &mut rng, deg)).collect();
-    SynthCard { spec, captures }
+    let backdrop = deg.backdrop(index);
+    let captures = (0..frames)
+        .map(|_| capture_on(&card, &mut rng, deg, backdrop))
+        .collect();
+    SynthCard {
+        spec,
+        backdrop,
+        captures,
+    }
 }
 
 /// The truth file of a set: one line per frame, tab-separated:
-/// `card  frame-file  birth(YYYYMMDD|western)  expiry(YYYYMMDD)  code`.
+/// `card  frame-file  birth(YYYYMMDD|western)  expiry(YYYYMMDD)  code  [backdrop]`
+/// (the sixth column, optional, names the scene kind for the report by kind).
 pub const TRUTH_FILE: &str = "truth.tsv";
 
 /// Writes `cards` synthetic cards × `frames` captures as PNG files with a
@@ -73,7 +88,7 @@ pub fn write_set(
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let mut truth = format!(
-        "# kaonin ocr-eval truth file: card, frame file, birth (YYYYMMDD or western), expiry (YYYYMMDD), code\n\
+        "# kaonin ocr-eval truth file: card, frame file, birth (YYYYMMDD or western), expiry (YYYYMMDD), code, backdrop\n\
          # synthetic set: seed {seed}, {cards} cards x {frames} frames\n# today {:04}-{:02}-{:02}\n",
         today.year, today.month, today.day
     );
@@ -90,9 +105,10 @@ pub fn write_set(
                     .ok_or_else(|| std::io::Error::other("frame size"))?;
             img.save(dir.join(&file)).map_err(std::io::Error::other)?;
             truth += &format!(
-                "card{index:04}\t{file}\t{birth}\t{}\t{}\n",
+                "card{index:04}\t{file}\t{birth}\t{}\t{}\t{}\n",
                 card.spec.expiry.yyyymmdd(),
-                card.spec.code
+                card.spec.code,
+                card.backdrop.name()
             );
         }
     }
