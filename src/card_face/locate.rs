@@ -191,7 +191,7 @@ fn cut_mask(img: &GrayImage, smooth: &Smooth, otsu: i32, cut: Cut) -> Option<Vec
             let t = (otsu + offset).clamp(1, 254) as u8;
             (img.pixels().map(|p| p.0[0] > t).collect(), open)
         }
-        Cut::Enclosed { open } => (masks::enclosed(&smooth.edges(), w, h), open),
+        Cut::Enclosed { open } => (masks::enclosed(smooth.edges(), w, h), open),
     };
     let raw = if r > 0 {
         masks::open(&raw, w, h, r)
@@ -285,6 +285,8 @@ struct Smooth {
     w: usize,
     h: usize,
     v: Vec<f32>,
+    /// The edge map, made by the first cut that needs it.
+    edges: std::cell::OnceCell<Vec<bool>>,
 }
 
 impl Smooth {
@@ -308,7 +310,12 @@ impl Smooth {
                 .collect()
         };
         let v = pass(&pass(&raw, 1, 0), 0, 1);
-        Smooth { w, h, v }
+        Smooth {
+            w,
+            h,
+            v,
+            edges: std::cell::OnceCell::new(),
+        }
     }
 
     /// Bilinear sample at `p` (`None` outside the frame).
@@ -333,8 +340,13 @@ impl Smooth {
     }
 
     /// Edge pixels: where the smoothed gradient is at least [`EDGE_STEP`] / 2
-    /// per pixel and at least three times the frame's median gradient.
-    fn edges(&self) -> Vec<bool> {
+    /// per pixel and at least three times the frame's median gradient (made
+    /// once per frame).
+    fn edges(&self) -> &[bool] {
+        self.edges.get_or_init(|| self.edge_map())
+    }
+
+    fn edge_map(&self) -> Vec<bool> {
         let (w, h) = (self.w, self.h);
         let grad: Vec<f32> = (0..w * h)
             .map(|i| {

@@ -372,23 +372,12 @@ fn field_values(text: &FrameText) -> (Option<String>, Option<String>, Option<Str
 
 impl EvalReport {
     fn add_card(&mut self, reader: &CardFaceReader, card: &EvalCard, today: Date) {
-        let before = (
-            self.exact_cards,
-            self.wrong_sent,
-            self.frame_refusals
-                .get(&CardFaceRefusal::NoCard.to_string())
-                .copied()
-                .unwrap_or(0),
-        );
+        let before = (self.exact_cards, self.wrong_sent, self.no_card_frames());
         self.read_card(reader, card, today);
         let Some(kind) = &card.backdrop else {
             return;
         };
-        let no_card = self
-            .frame_refusals
-            .get(&CardFaceRefusal::NoCard.to_string())
-            .copied()
-            .unwrap_or(0);
+        let no_card = self.no_card_frames();
         let t = self.by_backdrop.entry(kind.clone()).or_default();
         t.cards += 1;
         t.national += card.truth.is_some() as usize;
@@ -396,6 +385,12 @@ impl EvalReport {
         t.wrong += self.wrong_sent - before.1;
         t.frames += card.frames.len();
         t.no_card += no_card - before.2;
+    }
+
+    /// Frames refused so far because no card was found in them.
+    fn no_card_frames(&self) -> usize {
+        let key = CardFaceRefusal::NoCard.to_string();
+        self.frame_refusals.get(&key).copied().unwrap_or(0)
     }
 
     fn read_card(&mut self, reader: &CardFaceReader, card: &EvalCard, today: Date) {

@@ -276,8 +276,15 @@ fn paint_where(
 /// Whether `p` is inside the convex quadrilateral `q` (corners in order).
 pub(super) fn inside(q: &[Point; 4], p: Point) -> bool {
     let side = |a: Point, b: Point| (b.0 - a.0) * (p.1 - a.1) - (b.1 - a.1) * (p.0 - a.0);
-    let s: Vec<f64> = (0..4).map(|i| side(q[i], q[(i + 1) % 4])).collect();
+    let s = [0, 1, 2, 3].map(|i| side(q[i], q[(i + 1) % 4]));
     s.iter().all(|&v| v >= 0.0) || s.iter().all(|&v| v <= 0.0)
+}
+
+/// Scales a pixel's channels by `k` (< 1 darkens).
+fn darken(px: &mut Rgb<u8>, k: f64) {
+    for v in px.0.iter_mut() {
+        *v = (*v as f64 * k) as u8;
+    }
 }
 
 /// Signed distance of `p` from the line through `a` and `b` (positive to the left
@@ -313,9 +320,7 @@ pub(super) fn cast_shadow(img: &mut RgbImage, rng: &mut Rng, card: &[Point; 4]) 
             width * 0.35
         };
         let k = 1.0 - depth * (-d / w).exp();
-        for v in px.0.iter_mut() {
-            *v = (*v as f64 * k) as u8;
-        }
+        darken(px, k);
     }
 }
 
@@ -326,9 +331,7 @@ pub(super) fn card_edge(img: &mut RgbImage, rng: &mut Rng, card: &[Point; 4]) {
         let (d, _) = outside_distance(card, (x as f64, y as f64));
         if d.abs() < 1.2 {
             let k = 1.0 - depth * (1.0 - d.abs() / 1.2);
-            for v in px.0.iter_mut() {
-                *v = (*v as f64 * k) as u8;
-            }
+            darken(px, k);
         }
     }
 }
@@ -428,9 +431,7 @@ pub(super) fn shadow(img: &mut RgbImage, rng: &mut Rng) {
     for (x, y, px) in img.enumerate_pixels_mut() {
         let d = (x as f64 - through.0) * c + (y as f64 - through.1) * s;
         let k = 1.0 - depth / (1.0 + (-d / soft).exp());
-        for v in px.0.iter_mut() {
-            *v = (*v as f64 * k) as u8;
-        }
+        darken(px, k);
     }
 }
 
