@@ -28,6 +28,9 @@
 #   scripts/lfw-eval.sh --lfw DIR --sets tune,report --embedder dlib   # fetch-models.sh --dlib
 #   scripts/lfw-eval.sh --lfw DIR --sets folds --threshold 0.40  # pairs.txt alone, at a threshold
 #   scripts/lfw-eval.sh --lfw DIR --sets receptions --attempt-frames 1,2,3  # per reception
+#   scripts/lfw-eval.sh --lfw DIR --sets receptions --min-sharpness 0 --motion-blur 9
+#               (receptions: the sharpness gate off, every frame smeared by 9 px)
+#   scripts/lfw-eval.sh --lfw DIR --sets receptions --fusion attempt,reception
 #   scripts/lfw-eval.sh --fetch /path/to/lfw                # git clone LFW first (network)
 #
 # LFW is never committed or shipped: keep it outside the repository. The directory
@@ -50,9 +53,12 @@ SEED=17
 IMPOSTORS=200000
 CALIBRATE=0.0001
 ATTEMPT_FRAMES=""
+MIN_SHARPNESS=""
+FUSION=""
+MOTION_BLUR=""
 FETCH=""
 
-usage() { sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [[ $# -gt 0 ]]; do
     case $1 in
         --lfw) LFW=$2; shift 2 ;;
@@ -66,6 +72,9 @@ while [[ $# -gt 0 ]]; do
         --impostors) IMPOSTORS=$2; shift 2 ;;
         --calibrate-far) CALIBRATE=$2; shift 2 ;;
         --attempt-frames) ATTEMPT_FRAMES=$2; shift 2 ;;
+        --min-sharpness) MIN_SHARPNESS=$2; shift 2 ;;
+        --fusion) FUSION=$2; shift 2 ;;
+        --motion-blur) MOTION_BLUR=$2; shift 2 ;;
         --fetch) FETCH=$2; LFW=$2; shift 2 ;;
         -h|--help) usage 0 ;;
         *) echo "lfw-eval: unknown argument $1" >&2; usage 2 ;;
@@ -171,7 +180,11 @@ if [[ ,$SETS, == *,receptions,* ]]; then
     [[ -z $DETECTOR ]] || args+=(--face-detector "$DETECTOR")
     [[ -z $EMBEDDER ]] || args+=(--embedder "$EMBEDDER")
     [[ -z $ATTEMPT_FRAMES ]] || args+=(--attempt-frames "$ATTEMPT_FRAMES")
+    [[ -z $MIN_SHARPNESS ]] || args+=(--min-sharpness "$MIN_SHARPNESS")
+    [[ -z $FUSION ]] || args+=(--fusion "$FUSION")
+    [[ -z $MOTION_BLUR ]] || args+=(--motion-blur "$MOTION_BLUR")
     name=${DETECTOR:-default}${EMBEDDER:+-$EMBEDDER}-receptions-f${ATTEMPT_FRAMES//,/-}
+    name=$name${MIN_SHARPNESS:+-s$MIN_SHARPNESS}${MOTION_BLUR:+-blur$MOTION_BLUR}${FUSION:+-${FUSION//,/-}}
     log "kaonin ${args[*]}"
     start=$(date +%s)
     (cd "$ROOT" && nice -n 10 "$KAONIN" "${args[@]}") | tee "$OUT/lfw-$name.txt"

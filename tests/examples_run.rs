@@ -172,6 +172,29 @@ fn render_screen_draws_the_screen_and_prints_its_text() {
     assert_eq!((image.width(), image.height()), (1024, 600));
 }
 
+#[cfg(feature = "sim")]
+#[test]
+fn card_face_photos_writes_frames_the_reader_finds_the_card_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = example("card_face_photos");
+    command
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/cards/alice.toml"))
+        .arg(dir.path())
+        .arg("2");
+    let out = run(command);
+    assert!(out.contains("2 frame(s) of the card face"), "{out}");
+    for k in 0..2 {
+        let grey = image::open(dir.path().join(format!("frame-{k}.png")))
+            .unwrap()
+            .to_luma8();
+        assert!(
+            kaonin::card_face::locate::find_card(&grey).is_some(),
+            "frame {k}: no card found"
+        );
+    }
+    assert!(!dir.path().join("frame-2.png").exists());
+}
+
 #[test]
 fn indicator_blink_plays_the_patterns_on_the_console() {
     let mut command = example("indicator_blink");

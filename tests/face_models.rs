@@ -5,7 +5,7 @@
 // Uses the simulators and tools (cargo features `sim`, `tools`, on by default).
 #![cfg(feature = "tools")]
 
-use kaonin::face::{Detection, FaceMatcher, OnnxMatcher, RgbImage};
+use kaonin::face::{motion_blur, Detection, FaceMatcher, OnnxMatcher, RgbImage};
 use kaonin::face::{DetectorKind, FaceConfig};
 use kaonin::flow::{FaceOutcome, Guidance};
 use kaonin::sim::photos::{simulate_chip, simulate_counter};
@@ -316,7 +316,7 @@ fn guidance_for_empty_dark_and_far() {
 /// the outcome and how many frames the matcher pulled.
 fn attempt_over(
     m: &mut OnnxMatcher,
-    reference: &kaonin::face::Reference,
+    reference: &mut kaonin::face::Reference,
     frames: &[Option<&Frame>],
 ) -> (FaceOutcome, usize) {
     let mut pulled = 0;
@@ -337,14 +337,16 @@ fn attempt_over(
 #[ignore = "needs models: scripts/fetch-models.sh"]
 fn an_attempt_fuses_its_good_frames_and_passes_over_bad_and_repeated_ones() {
     let photos = photo_matcher();
+    // Each attempt on its own frames (fused attempts: the next test).
     let mut m = OnnxMatcher::from_config(&FaceConfig {
         attempt_frames: 2,
         attempt_captures: 8,
+        fuse_attempts: false,
         ..config()
     })
     .unwrap();
     let chip = simulate_chip(&open(OBAMA[0]), Some(&photos), 150, 200, 1900).unwrap();
-    let reference = m.enroll(&chip).unwrap();
+    let mut reference = m.enroll(&chip).unwrap();
     let empty = Frame::empty_scene(640, 480);
     let two = counter_frame(&photos, &open(OBAMA[1]));
     let three = counter_frame(&photos, &open(OBAMA[2]));
@@ -364,7 +366,7 @@ fn an_attempt_fuses_its_good_frames_and_passes_over_bad_and_repeated_ones() {
         Some(&three),
         Some(&empty),
     ];
-    let (outcome, pulled) = attempt_over(&mut m, &reference, &frames);
+    let (outcome, pulled) = attempt_over(&mut m, &mut reference, &frames);
     assert_eq!(pulled, 4, "{outcome:?}");
     let fused = score(outcome);
     assert!(matches!(outcome, FaceOutcome::Match { .. }), "{outcome:?}");
@@ -378,22 +380,142 @@ fn an_attempt_fuses_its_good_frames_and_passes_over_bad_and_repeated_ones() {
     );
     // A still feed of one good frame: every capture is pulled, one frame decides.
     let still = [Some(&two); 8];
-    let (outcome, pulled) = attempt_over(&mut m, &reference, &still);
+    let (outcome, pulled) = attempt_over(&mut m, &mut reference, &still);
     assert_eq!(pulled, 8);
     assert!((score(outcome) - single_two).abs() < 1e-5, "{outcome:?}");
     // A first frame without a usable face: its guidance at once, as with one frame.
     let mut dark = Frame::new(two.width, two.height, two.format, two.data.to_vec()).unwrap();
     dark.data.iter_mut().for_each(|p| *p /= 8);
-    let (outcome, pulled) = attempt_over(&mut m, &reference, &[Some(&dark), Some(&two)]);
+    let (outcome, pulled) = attempt_over(&mut m, &mut reference, &[Some(&dark), Some(&two)]);
     assert_eq!(
         (outcome, pulled),
         (FaceOutcome::Guidance(Guidance::TooDark), 1)
     );
     // The camera fails before a good frame: unavailable; after one: decided on it.
-    let (outcome, pulled) = attempt_over(&mut m, &reference, &[None, Some(&two)]);
+    let (outcome, pulled) = attempt_over(&mut m, &mut reference, &[None, Some(&two)]);
     assert_eq!((outcome, pulled), (FaceOutcome::Unavailable, 1));
-    let (outcome, _) = attempt_over(&mut m, &reference, &[Some(&two), None]);
+    let (outcome, _) = attempt_over(&mut m, &mut reference, &[Some(&two), None]);
     assert!((score(outcome) - single_two).abs() < 1e-5, "{outcome:?}");
+}
+
+/// `frame` smeared sideways by half the eye distance of its face: a patient
+/// stepping sideways during the exposure.
+fn smeared(m: &OnnxMatcher, frame: &Frame) -> Frame {
+    let image = RgbImage::from_frame(frame).unwrap();
+    let faces = m.detect(&image).unwrap();
+    let eyes = largest(&faces).expect("a face").eye_distance();
+    native_frame(&motion_blur(&image, (eyes * 0.5).round() as usize))
+}
+
+#[test]
+#[ignore = "needs models: scripts/fetch-models.sh"]
+fn a_smeared_face_asks_to_hold_still_and_sharp_frames_carry_the_attempt() {
+    let photos = photo_matcher();
+    let mut m = OnnxMatcher::from_config(&config()).unwrap();
+    let chip = simulate_chip(&open(OBAMA[0]), Some(&photos), 150, 200, 1900).unwrap();
+    let mut reference = m.enroll(&chip).unwrap();
+    let two = counter_frame(&photos, &open(OBAMA[1]));
+    let three = counter_frame(&photos, &open(OBAMA[2]));
+    let report = m.attempt_report(&reference, &two);
+    assert!(
+        matches!(report.outcome, FaceOutcome::Match { .. }),
+        "{report:?}"
+    );
+    let sharp = report.figures.sharpness;
+    assert!(sharp >= FaceConfig::default().min_face_sharpness, "{sharp}");
+    let blurred = smeared(&m, &two);
+    let report = m.attempt_report(&reference, &blurred);
+    assert_eq!(
+        report.outcome,
+        FaceOutcome::Guidance(Guidance::HoldStill),
+        "sharp {sharp}, smeared {}",
+        report.figures.sharpness
+    );
+    // Within an attempt a smeared frame after a good one is passed over: the
+    // attempt fuses the two sharp frames around it.
+    let (outcome, pulled) = attempt_over(
+        &mut m,
+        &mut reference,
+        &[Some(&two), Some(&blurred), Some(&three)],
+    );
+    assert_eq!(pulled, 3, "{outcome:?}");
+    assert!(matches!(outcome, FaceOutcome::Match { .. }), "{outcome:?}");
+    // A smeared first frame: the guidance at once.
+    let (outcome, pulled) = attempt_over(&mut m, &mut reference, &[Some(&blurred), Some(&two)]);
+    assert_eq!(
+        (outcome, pulled),
+        (FaceOutcome::Guidance(Guidance::HoldStill), 1)
+    );
+    // The check off: the smeared frame is matched on (whatever it scores).
+    let mut off = OnnxMatcher::from_config(&FaceConfig {
+        min_face_sharpness: 0.0,
+        ..config()
+    })
+    .unwrap();
+    let outcome = off.attempt(&reference, &blurred);
+    assert!(
+        matches!(
+            outcome,
+            FaceOutcome::Match { .. } | FaceOutcome::NoMatch { .. }
+        ),
+        "{outcome:?}"
+    );
+}
+
+#[test]
+#[ignore = "needs models: scripts/fetch-models.sh"]
+fn fused_attempts_decide_on_every_good_frame_of_the_reception() {
+    let photos = photo_matcher();
+    let one_frame = FaceConfig {
+        attempt_frames: 1,
+        attempt_captures: 1,
+        fuse_attempts: false,
+        ..config()
+    };
+    let mut alone = OnnxMatcher::from_config(&one_frame).unwrap();
+    let mut fused = OnnxMatcher::from_config(&FaceConfig {
+        fuse_attempts: true,
+        ..one_frame
+    })
+    .unwrap();
+    let chip = simulate_chip(&open(OBAMA[0]), Some(&photos), 150, 200, 1900).unwrap();
+    let two = counter_frame(&photos, &open(OBAMA[1]));
+    let three = counter_frame(&photos, &open(OBAMA[2]));
+    let score = |o: FaceOutcome| match o {
+        FaceOutcome::Match { score } | FaceOutcome::NoMatch { score } => score,
+        other => panic!("{other:?}"),
+    };
+    // Two attempts of one frame each: the second decides on both frames.
+    let mut reference = fused.enroll(&chip).unwrap();
+    let first = score(attempt_over(&mut fused, &mut reference, &[Some(&two)]).0);
+    let second = score(attempt_over(&mut fused, &mut reference, &[Some(&three)]).0);
+    let mut plain = alone.enroll(&chip).unwrap();
+    let two_alone = score(attempt_over(&mut alone, &mut plain, &[Some(&two)]).0);
+    let three_alone = score(attempt_over(&mut alone, &mut plain, &[Some(&three)]).0);
+    let pair = {
+        let mut r = alone.enroll(&chip).unwrap();
+        let mut both = OnnxMatcher::from_config(&FaceConfig {
+            attempt_frames: 2,
+            attempt_captures: 2,
+            ..config()
+        })
+        .unwrap();
+        score(attempt_over(&mut both, &mut r, &[Some(&two), Some(&three)]).0)
+    };
+    assert!((first - two_alone).abs() < 1e-5, "{first} vs {two_alone}");
+    assert!((second - pair).abs() < 1e-5, "{second} vs {pair}");
+    assert!((second - three_alone).abs() > 1e-4, "{second}");
+    // An attempt without a good frame decides nothing on the earlier frames.
+    let empty = Frame::empty_scene(640, 480);
+    let (outcome, _) = attempt_over(&mut fused, &mut reference, &[Some(&empty)]);
+    assert_eq!(outcome, FaceOutcome::Guidance(Guidance::NoFace));
+    // A new enrolment (the next patient) starts from nothing.
+    let mut next = fused.enroll(&chip).unwrap();
+    let again = score(attempt_over(&mut fused, &mut next, &[Some(&three)]).0);
+    assert!(
+        (again - three_alone).abs() < 1e-5,
+        "{again} vs {three_alone}"
+    );
 }
 
 fn letterbox(image: &RgbImage, w: u32, h: u32) -> RgbImage {
@@ -575,7 +697,7 @@ fn face_eval_replays_receptions() {
     for frames in [1, 2] {
         assert!(
             report.contains(&format!(
-                "({frames} good frame(s) per attempt, 3 attempt(s))"
+                "({frames} good frame(s) per attempt, 3 attempt(s), fused over the reception)"
             )),
             "{report}"
         );
@@ -587,6 +709,11 @@ fn face_eval_replays_receptions() {
     // Both frames are good, in both receptions: an attempt for each frame alone, or
     // one fused attempt per reception.
     assert!(report.contains("4 good frames in 4 attempts"), "{report}");
+    // Both frames judged once, both sharp enough.
+    assert!(
+        report.contains("frames judged: 2 (2 passed; refused: none)"),
+        "{report}"
+    );
     assert!(report.contains("4 good frames in 2 attempts"), "{report}");
     assert!(
         report.contains("configured threshold 0.450: FAR 0.000 % (0/1)  FRR 0.000 % (0/1)"),

@@ -8,6 +8,7 @@
 
 pub mod framebuffer;
 pub mod gpio;
+pub mod heap;
 pub mod image_camera;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;

@@ -5,6 +5,10 @@
 use serde::Deserialize;
 use std::path::PathBuf;
 
+/// The shipped `min_face_sharpness`: from LFW's tuning people (docs/face.md,
+/// "Sharp frames").
+pub const MIN_FACE_SHARPNESS: f32 = 0.35;
+
 /// Which face matcher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -100,6 +104,10 @@ pub struct FaceConfig {
     /// Good frames (passing the quality checks) one face attempt fuses before it
     /// decides (`face::Fusion`: their mean embedding against the chip photo).
     pub attempt_frames: u32,
+    /// Each attempt fuses its good frames with those of the reception's earlier
+    /// attempts (the mean of every good frame so far against the chip photo), not
+    /// its own alone.
+    pub fuse_attempts: bool,
     /// Most frames one attempt captures, from its first good frame on, while it waits
     /// for `attempt_frames` good ones; with fewer it decides on those. (A first frame
     /// without a usable face ends the attempt at once with its guidance.)
@@ -112,6 +120,10 @@ pub struct FaceConfig {
     pub max_head_turn: f32,
     /// Darkest accepted mean face brightness (0-255).
     pub min_face_brightness: f32,
+    /// Least accepted sharpness of the aligned face (0-1, `face::sharpness`): a
+    /// smeared frame is passed over, an attempt of smeared frames asks to hold still.
+    /// 0 turns the check off.
+    pub min_face_sharpness: f32,
     /// Presentation-attack check with the liveness model.
     pub liveness: bool,
     pub liveness_model: PathBuf,
@@ -147,10 +159,12 @@ impl Default for FaceConfig {
             threshold: 0.45,
             attempt_frames: 2,
             attempt_captures: 8,
+            fuse_attempts: true,
             thumbnail_threshold: 0.85,
             min_eye_distance_px: 28.0,
             max_head_turn: 0.45,
             min_face_brightness: 50.0,
+            min_face_sharpness: MIN_FACE_SHARPNESS,
             liveness: false,
             liveness_model: PathBuf::from("models/fr_liveness.onnx"),
             liveness_threshold: 0.5,
@@ -208,6 +222,7 @@ impl FaceConfig {
             ("face.thumbnail_threshold", self.thumbnail_threshold),
             ("face.max_head_turn", self.max_head_turn),
             ("face.liveness_threshold", self.liveness_threshold),
+            ("face.min_face_sharpness", self.min_face_sharpness),
         ];
         for (key, v) in unit {
             if !(0.0..=1.0).contains(&v) || v.is_nan() {

@@ -26,6 +26,7 @@ mod pipeline;
 mod prelu;
 mod quality;
 mod rgb;
+mod sharpness;
 mod thumbnail;
 mod yunet;
 
@@ -35,6 +36,7 @@ pub use fusion::{fused_score, Fusion};
 pub use pipeline::{AttemptReport, NoEmbedding, OnnxMatcher, Timings};
 pub use quality::{choose_patient, head_turn, lower_face_skin_share, QualityFigures};
 pub use rgb::RgbImage;
+pub use sharpness::{motion_blur, sharpness};
 
 pub use chip::{decode_chip_photo, MAX_CHIP_SIDE};
 pub use config::{DetectorKind, EmbedderTemplate, FaceConfig, FaceRuntime, MatcherKind};
@@ -98,9 +100,21 @@ pub(crate) enum Template {
     Embedding(Zeroizing<Vec<f32>>),
 }
 
-/// The enrolled chip photo, prepared for matching. Wiped on drop; `Debug` hides it.
+/// The enrolled chip photo, prepared for matching, and the good frames the
+/// reception's attempts have seen so far (`[face] fuse_attempts`). Wiped on drop;
+/// `Debug` hides it.
 pub struct Reference {
     pub(crate) template: Template,
+    pub(crate) seen: Fusion,
+}
+
+impl Reference {
+    pub(crate) fn new(template: Template) -> Reference {
+        Reference {
+            template,
+            seen: Fusion::default(),
+        }
+    }
 }
 
 impl core::fmt::Debug for Reference {
@@ -122,10 +136,12 @@ pub trait FaceMatcher: Send {
     fn attempt(&mut self, reference: &Reference, frame: &Frame) -> FaceOutcome;
     /// One attempt over several frames of one sitting, each pulled from `next`
     /// (`None`: the camera failed). The default judges the first frame alone; the
-    /// real pipeline fuses its good frames (`[face] attempt_frames`, [`Fusion`]).
+    /// real pipeline fuses its good frames (`[face] attempt_frames`, [`Fusion`]),
+    /// with `[face] fuse_attempts` also those of the reception's earlier attempts,
+    /// kept in `reference`.
     fn attempt_frames(
         &mut self,
-        reference: &Reference,
+        reference: &mut Reference,
         next: &mut dyn FnMut() -> Option<Frame>,
     ) -> FaceOutcome {
         match next() {
@@ -191,9 +207,7 @@ mod tests {
 
     #[test]
     fn reference_debug_hides_content() {
-        let r = Reference {
-            template: Template::Embedding(Zeroizing::new(vec![0.25; 4])),
-        };
+        let r = Reference::new(Template::Embedding(Zeroizing::new(vec![0.25; 4])));
         let text = format!("{r:?}");
         assert!(!text.contains("0.25"), "{text}");
     }

@@ -1,6 +1,6 @@
 //! The real face matcher: detect (CenterFace or YuNet, 5 landmarks) → judge capture quality →
-//! optional liveness → align onto the ArcFace template → embed → cosine against the
-//! enrolled chip photo.
+//! optional liveness → align onto the ArcFace template → check the aligned face is
+//! sharp → embed → cosine against the enrolled chip photo.
 //!
 //! The chip photo is greyscale, so camera faces are embedded in greyscale as well
 //! (`[face] grey_embedding`, default on): colour would only add a difference the
@@ -13,6 +13,7 @@ use super::liveness::Liveness;
 use super::net::{Backend, Net};
 use super::quality::{choose_patient, judge, QualityFigures, QualityLimits};
 use super::rgb::RgbImage;
+use super::sharpness::sharpness;
 use super::{cosine, decode_chip_photo, FaceError, FaceMatcher, Fusion, Reference, Template};
 use crate::flow::{FaceOutcome, Guidance};
 use kaonin_hal::camera::Frame;
@@ -169,6 +170,13 @@ impl OnnxMatcher {
         )
     }
 
+    /// How sharp an aligned input is (see `face::sharpness`).
+    fn sharpness(&self, input: &[f32]) -> f32 {
+        let c = &self.config;
+        let template = template_for(c.embedder_template, c.embedder_size);
+        sharpness(input, c.embedder_size as usize, &template)
+    }
+
     fn embed_input(&self, input: Vec<f32>) -> Result<Zeroizing<Vec<f32>>, FaceError> {
         let out = self.embedder.run(input)?;
         let mut v = Zeroizing::new(
@@ -192,9 +200,7 @@ impl OnnxMatcher {
             .and_then(|i| faces.get(i))
             .ok_or_else(|| FaceError::NoFaceInChip("no face detected".into()))?;
         let embedding = self.embed_aligned(image, patient, self.config.mirror_chip)?;
-        Ok(Reference {
-            template: Template::Embedding(embedding),
-        })
+        Ok(Reference::new(Template::Embedding(embedding)))
     }
 
     /// One attempt with its measurements and timings.
@@ -300,6 +306,16 @@ impl OnnxMatcher {
             ));
         };
         let t = Instant::now();
+        figures.sharpness = self.sharpness(&input);
+        timings.quality += t.elapsed();
+        if figures.sharpness < self.config.min_face_sharpness {
+            return Ok((
+                Err(NoEmbedding::Guidance(Guidance::HoldStill)),
+                figures,
+                live,
+            ));
+        }
+        let t = Instant::now();
         let embedding = self.embed_input(input)?;
         timings.embed = t.elapsed();
         Ok((Ok(embedding), figures, live))
@@ -334,16 +350,19 @@ impl FaceMatcher for OnnxMatcher {
     /// (the patient sees it, as with one frame per attempt). From the first good
     /// frame on, the attempt captures until `attempt_frames` good frames are in or
     /// `attempt_captures` frames were taken, passing over unusable ones, and decides
-    /// once on their fused score ([`Fusion`]). A frame identical to the one before (a
-    /// still camera feed) adds nothing and is not judged again.
+    /// once on their fused score ([`Fusion`]) — with `fuse_attempts`, on the fused
+    /// score of every good frame of the reception so far. A frame identical to the
+    /// one before (a still camera feed) adds nothing and is not judged again.
     fn attempt_frames(
         &mut self,
-        reference: &Reference,
+        reference: &mut Reference,
         next: &mut dyn FnMut() -> Option<Frame>,
     ) -> FaceOutcome {
         let Template::Embedding(r) = &reference.template else {
             return FaceOutcome::Unavailable;
         };
+        let seen = &mut reference.seen;
+        let cumulative = self.config.fuse_attempts;
         let mut fusion = Fusion::default();
         let mut previous = None;
         for _ in 0..self.config.attempt_captures.max(1) {
@@ -355,7 +374,12 @@ impl FaceMatcher for OnnxMatcher {
                 continue;
             }
             match self.look(&frame) {
-                Look::Good(embedding) => fusion.add(&embedding),
+                Look::Good(embedding) => {
+                    fusion.add(&embedding);
+                    if cumulative {
+                        seen.add(&embedding);
+                    }
+                }
                 Look::Skip(guidance) if fusion.frames() == 0 => {
                     return FaceOutcome::Guidance(guidance)
                 }
@@ -366,7 +390,13 @@ impl FaceMatcher for OnnxMatcher {
                 break;
             }
         }
-        match fusion.score(r) {
+        // No good frame in this attempt: nothing new to decide on.
+        let fused = if cumulative && fusion.frames() > 0 {
+            seen.score(r)
+        } else {
+            fusion.score(r)
+        };
+        match fused {
             Some(score) if score >= self.config.threshold => FaceOutcome::Match { score },
             Some(score) => FaceOutcome::NoMatch { score },
             // No good frame: the camera failed, or no frame could be judged.

@@ -48,6 +48,8 @@ pub struct QualityFigures {
     pub brightness: f32,
     /// Share of the lower face that looks like the patient's skin.
     pub lower_face_skin: f32,
+    /// Sharpness of the aligned face (`face::sharpness`), when it was aligned.
+    pub sharpness: f32,
 }
 
 /// The index of the patient among `faces`: the largest face, favouring the centre.

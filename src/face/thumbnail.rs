@@ -73,9 +73,7 @@ impl FaceMatcher for TestOnlyThumbnailMatcher {
         let photo = decode_chip_photo(chip_jp2)?;
         let thumb =
             Self::thumbnail(&photo).map_err(|g| FaceError::NoFaceInChip(format!("{g:?}")))?;
-        Ok(Reference {
-            template: Template::Thumbnail(thumb),
-        })
+        Ok(Reference::new(Template::Thumbnail(thumb)))
     }
 
     fn attempt(&mut self, reference: &Reference, frame: &Frame) -> FaceOutcome {

@@ -139,6 +139,8 @@ pub enum Guidance {
     Mask,
     /// Head turned: please face the camera.
     HeadTurned,
+    /// The face is smeared (the patient moved): please hold still.
+    HoldStill,
 }
 
 /// Guidance while the card-face camera reads the printed card (reading screen).

@@ -38,13 +38,14 @@ pub(super) const CARD_FAILURES: [&str; 10] = [
     "reader_fault",
 ];
 pub(super) const FACE_RESULTS: [&str; 2] = ["match", "no_match"];
-pub(super) const GUIDANCE: [&str; 6] = [
+pub(super) const GUIDANCE: [&str; 7] = [
     "no_face",
     "several_faces",
     "too_far",
     "too_dark",
     "mask",
     "head_turned",
+    "hold_still",
 ];
 pub(super) const ACKS: [&str; 5] = [
     "eligible",
@@ -120,6 +121,7 @@ fn guidance_label(g: Guidance) -> &'static str {
         Guidance::TooDark => "too_dark",
         Guidance::Mask => "mask",
         Guidance::HeadTurned => "head_turned",
+        Guidance::HoldStill => "hold_still",
     }
 }
 

@@ -215,6 +215,7 @@ kaonin_face_guidance_total{reason="too_far"} 0
 kaonin_face_guidance_total{reason="too_dark"} 0
 kaonin_face_guidance_total{reason="mask"} 1
 kaonin_face_guidance_total{reason="head_turned"} 0
+kaonin_face_guidance_total{reason="hold_still"} 0
 kaonin_face_unavailable_total 1
 kaonin_face_fallbacks_total 1
 kaonin_pin_wrong_total 1

@@ -62,6 +62,7 @@ pub const KEYS: &[&str] = &[
     "face.too_dark",
     "face.mask",
     "face.head_turned",
+    "face.hold_still",
     "pin.title",
     "pin.instruction",
     "pin.instruction_phone",

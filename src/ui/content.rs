@@ -73,6 +73,7 @@ fn guidance_key(g: Guidance) -> &'static str {
         Guidance::TooDark => "face.too_dark",
         Guidance::Mask => "face.mask",
         Guidance::HeadTurned => "face.head_turned",
+        Guidance::HoldStill => "face.hold_still",
     }
 }
 

@@ -98,6 +98,7 @@ pub fn variants(lang: Lang) -> Vec<Screen> {
         Guidance::TooDark,
         Guidance::Mask,
         Guidance::HeadTurned,
+        Guidance::HoldStill,
     ] {
         v.push(with(ScreenId::Face, lang, |s| s.params.guidance = Some(g)));
     }

@@ -95,7 +95,10 @@ pub fn card_face_worker(
         let report = |report: Report| {
             let _ = events.send(Inbound::KenmenKey { token, report });
         };
-        match read_one_card(&mut device, &commands, &report) {
+        let outcome = read_one_card(&mut device, &commands, &report);
+        // The OCR's tensors are freed: give their pages back (kaonin_drivers::heap).
+        kaonin_drivers::heap::release_free();
+        match outcome {
             Outcome::Done(result) => report(Report::Done(result)),
             // The loop no longer waits for this card.
             Outcome::Cancelled => {}

@@ -102,6 +102,9 @@ pub fn face_worker(
                     health(false);
                 }
                 let _ = events.send(Inbound::Flow(Event::Face(outcome)));
+                // The networks' tensors are freed: give their pages back
+                // (kaonin_drivers::heap), so two readers' peaks do not add up.
+                kaonin_drivers::heap::release_free();
             }
         }
     }
@@ -130,7 +133,7 @@ fn attempt(
             }
         }
     }
-    let Some(r) = reference.as_ref() else {
+    let Some(r) = reference.as_mut() else {
         return FaceOutcome::Unavailable;
     };
     // Frames of one sitting; the patient sees each frame being judged.

@@ -22,8 +22,8 @@ pub use metrics::pct;
 pub use metrics::{summarize, write_roc_png, Summary};
 pub use pairs::{parse_pairs, score_pairs, score_pairs_cached, EmbeddingCache, Pair, Scores};
 pub use receptions::{
-    parse_receptions, reception_score, score_receptions, FrameCache, Reception, ReceptionRules,
-    ReceptionScores, NO_GOOD_FRAME,
+    parse_receptions, reception_score, score_receptions, FrameCache, FrameTally, Reception,
+    ReceptionRules, ReceptionScores, NO_GOOD_FRAME,
 };
 
 use crate::config::Config;
@@ -114,6 +114,19 @@ pub struct FaceEvalArgs {
     /// `#k` selectors of a pairs file count them), to help write a pairs file.
     #[arg(long, num_args = 1..)]
     pub list_faces: Vec<PathBuf>,
+    /// How attempts fuse, one or more of `attempt` (each attempt its own good frames)
+    /// and `reception` (each attempt every good frame of the reception so far);
+    /// default: `[face] fuse_attempts`.
+    #[arg(long, value_delimiter = ',', value_parser = ["attempt", "reception"])]
+    pub fusion: Vec<String>,
+    /// Least sharpness of a camera face (overrides `[face] min_face_sharpness`; 0
+    /// turns the check off), to compare settings.
+    #[arg(long)]
+    pub min_sharpness: Option<f32>,
+    /// Smear every camera frame of `--receptions` along its rows by a box of PX
+    /// pixels first (motion blur), to see what the sharpness check does with it.
+    #[arg(long, value_name = "PX", default_value_t = 0)]
+    pub motion_blur: usize,
 }
 
 impl Default for FaceEvalArgs {
@@ -139,6 +152,9 @@ impl Default for FaceEvalArgs {
             chip_size: "150x200".into(),
             chip_bytes: 1900,
             list_faces: Vec::new(),
+            fusion: Vec::new(),
+            min_sharpness: None,
+            motion_blur: 0,
         }
     }
 }
@@ -164,6 +180,14 @@ pub fn face_eval_cli(args: &FaceEvalArgs) -> Result<String, FaceError> {
     face.detector_width = dw;
     face.detector_height = dh;
     face.mirror_chip |= args.mirror_chip;
+    if let Some(s) = args.min_sharpness {
+        if !(0.0..=1.0).contains(&s) {
+            return Err(FaceError::Input(
+                "--min-sharpness must be between 0 and 1".into(),
+            ));
+        }
+        face.min_face_sharpness = s;
+    }
     match args.embedder.as_deref() {
         Some("dlib") => face.use_dlib_embedder(PathBuf::from("models/dlib_resnet_v1.onnx")),
         Some(_) => face.use_default_embedder(),
@@ -273,11 +297,27 @@ pub fn face_eval_cli(args: &FaceEvalArgs) -> Result<String, FaceError> {
             .unwrap_or_default();
         sets.push((path, parse_receptions(&text)?, root));
     }
+    let fusions: Vec<bool> = if args.fusion.is_empty() {
+        vec![face.fuse_attempts]
+    } else {
+        args.fusion.iter().map(|f| f == "reception").collect()
+    };
+    let settings: Vec<(usize, bool)> = per_attempt
+        .iter()
+        .flat_map(|&n| fusions.iter().map(move |&c| (n, c)))
+        .collect();
     let mut frames = FrameCache::new();
-    for &frames_per_attempt in &per_attempt {
+    for (frames_per_attempt, cumulative) in settings {
         let rules = ReceptionRules {
             frames_per_attempt,
             attempts,
+            cumulative,
+            motion_blur: args.motion_blur,
+        };
+        let fusion = if cumulative {
+            ", fused over the reception"
+        } else {
+            ""
         };
         let mut calibrated: Option<f32> = None;
         for (n, (path, receptions, root)) in sets.iter().enumerate() {
@@ -292,7 +332,7 @@ pub fn face_eval_cli(args: &FaceEvalArgs) -> Result<String, FaceError> {
             );
             let _ = writeln!(
                 report,
-                "== receptions {} ({frames_per_attempt} good frame(s) per attempt, {attempts} attempt(s)) ==",
+                "== receptions {} ({frames_per_attempt} good frame(s) per attempt, {attempts} attempt(s){fusion}) ==",
                 path.display(),
             );
             reception_report(
@@ -331,6 +371,9 @@ fn reception_report(
         got.attempts_made,
         got.genuine_without_frame,
     );
+    if got.tally.judged > 0 {
+        report.push_str(&got.tally.summary());
+    }
     if receptions == 0 {
         return Err(FaceError::Input("no reception could be scored".into()));
     }

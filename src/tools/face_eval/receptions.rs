@@ -11,9 +11,11 @@
 
 use super::pairs::{embed_entry, parse_same, EmbeddingCache};
 use super::Scores;
-use crate::face::{fused_score, FaceError, OnnxMatcher, RgbImage, Timings};
+use crate::face::{
+    fused_score, motion_blur as smeared, FaceError, NoEmbedding, OnnxMatcher, RgbImage, Timings,
+};
 use crate::sim::photos::file_err;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use zeroize::Zeroizing;
 
@@ -38,6 +40,12 @@ pub struct ReceptionRules {
     pub frames_per_attempt: usize,
     /// Attempts per reception (`[policy] face_attempts`).
     pub attempts: usize,
+    /// Each attempt fuses its good frames with those of the reception's earlier
+    /// attempts (`[face] fuse_attempts`), instead of its own alone.
+    pub cumulative: bool,
+    /// Every frame is smeared along its rows by a box this long first (simulated
+    /// motion blur; 0 or 1: none). Frames are judged once per run, so one value.
+    pub motion_blur: usize,
 }
 
 /// Reception scores, and what the frames gave.
@@ -51,6 +59,53 @@ pub struct ReceptionScores {
     pub frames_used: usize,
     /// Attempts made, over all scored receptions.
     pub attempts_made: usize,
+    /// What the frames judged for this set (not judged before) gave.
+    pub tally: FrameTally,
+}
+
+/// What the run-time checks made of the frames judged.
+#[derive(Debug, Clone, Default)]
+pub struct FrameTally {
+    /// Frames judged.
+    pub judged: usize,
+    /// Frames that passed every check.
+    pub passed: usize,
+    /// Frames refused, by reason (the guidance, or "unreadable", "not live").
+    pub refused: BTreeMap<String, usize>,
+    /// The sharpness of every frame whose face was aligned (passed, or refused as
+    /// smeared).
+    pub sharpness: Vec<f32>,
+}
+
+impl FrameTally {
+    /// One line of counts and one of the sharpness distribution.
+    pub fn summary(&self) -> String {
+        let refused: Vec<String> = self
+            .refused
+            .iter()
+            .map(|(why, n)| format!("{why} {n}"))
+            .collect();
+        let mut s = self.sharpness.clone();
+        s.sort_by(f32::total_cmp);
+        let q = |p: f64| {
+            s.get(((s.len() as f64 - 1.0) * p).round() as usize)
+                .copied()
+                .unwrap_or(f32::NAN)
+        };
+        format!(
+            "frames judged: {} ({} passed; refused: {})\n\
+             sharpness of aligned faces (n={}): p1 {:.3}  p5 {:.3}  p10 {:.3}  median {:.3}  p90 {:.3}\n",
+            self.judged,
+            self.passed,
+            if refused.is_empty() { "none".into() } else { refused.join(", ") },
+            s.len(),
+            q(0.01),
+            q(0.05),
+            q(0.10),
+            q(0.5),
+            q(0.9),
+        )
+    }
 }
 
 /// Parses the receptions CSV (a first line that is not a reception is a header).
@@ -105,11 +160,16 @@ pub fn reception_score(
     let mut used = 0;
     let mut attempts = 0;
     for attempt in good.chunks(per).take(rules.attempts.max(1)) {
-        if let Some(s) = fused_score(chip, attempt.iter().copied()) {
-            best = best.max(s);
-        }
         used += attempt.len();
         attempts += 1;
+        let fused = if rules.cumulative {
+            &good[..used]
+        } else {
+            attempt
+        };
+        if let Some(s) = fused_score(chip, fused.iter().copied()) {
+            best = best.max(s);
+        }
     }
     (best, used, attempts)
 }
@@ -147,7 +207,8 @@ pub fn score_receptions(
                 if !frames.is_empty() && frames.len() % 1000 == 0 {
                     eprintln!("face-eval: {} frames judged", frames.len());
                 }
-                frames.insert(f.clone(), judged_frame(matcher, root, f));
+                let judged = judged_frame(matcher, root, f, rules.motion_blur, &mut out.tally);
+                frames.insert(f.clone(), judged);
             }
         }
         let looks: Vec<Option<&[f32]>> = rec
@@ -173,19 +234,43 @@ pub fn score_receptions(
     out
 }
 
-/// A frame through the run-time checks: its embedding, or `None` (no usable face).
-fn judged_frame(matcher: &OnnxMatcher, root: &Path, name: &str) -> Option<Zeroizing<Vec<f32>>> {
+/// A frame through the run-time checks: its embedding, or `None` (no usable face);
+/// counted in `tally`.
+fn judged_frame(
+    matcher: &OnnxMatcher,
+    root: &Path,
+    name: &str,
+    motion_blur: usize,
+    tally: &mut FrameTally,
+) -> Option<Zeroizing<Vec<f32>>> {
+    tally.judged += 1;
     let path = root.join(name);
+    let refuse = |tally: &mut FrameTally, why: String| {
+        *tally.refused.entry(why).or_default() += 1;
+        None
+    };
     let image = match RgbImage::open(&path) {
+        Ok(image) if motion_blur > 1 => smeared(&image, motion_blur),
         Ok(image) => image,
         Err(reason) => {
             eprintln!("face-eval: {}", file_err(&path, reason));
-            return None;
+            return refuse(tally, "unreadable".into());
         }
     };
     match matcher.probe(&image, &mut Timings::default()) {
-        Ok((Ok(embedding), _, _)) => Some(embedding),
-        _ => None,
+        Ok((Ok(embedding), figures, _)) => {
+            tally.passed += 1;
+            tally.sharpness.push(figures.sharpness);
+            Some(embedding)
+        }
+        Ok((Err(NoEmbedding::Guidance(g)), figures, _)) => {
+            if g == crate::flow::Guidance::HoldStill {
+                tally.sharpness.push(figures.sharpness);
+            }
+            refuse(tally, format!("{g:?}"))
+        }
+        Ok((Err(NoEmbedding::NotLive(_)), _, _)) => refuse(tally, "not live".into()),
+        Err(_) => refuse(tally, "unreadable".into()),
     }
 }
 
@@ -196,6 +281,8 @@ mod tests {
     const RULES: ReceptionRules = ReceptionRules {
         frames_per_attempt: 2,
         attempts: 2,
+        cumulative: false,
+        motion_blur: 0,
     };
 
     #[test]
@@ -244,6 +331,29 @@ mod tests {
         let (score, used, attempts) = reception_score(&chip, &frames, RULES);
         assert!(score.abs() < 1e-6, "{score}");
         assert_eq!((used, attempts), (4, 2));
+    }
+
+    #[test]
+    fn cumulative_attempts_fuse_every_good_frame_so_far() {
+        let chip = [1.0, 0.0];
+        let a = [0.6, 0.8];
+        let b = [0.6, -0.8];
+        // Alone, each attempt of one frame scores 0.6; the second attempt fused with
+        // the first cancels the off-axis parts: 1.0.
+        let frames = [Some(&a[..]), Some(&b[..])];
+        let one_each = ReceptionRules {
+            frames_per_attempt: 1,
+            ..RULES
+        };
+        let (alone, _, _) = reception_score(&chip, &frames, one_each);
+        let cumulative = ReceptionRules {
+            cumulative: true,
+            ..one_each
+        };
+        let (fused, used, attempts) = reception_score(&chip, &frames, cumulative);
+        assert!((alone - 0.6).abs() < 1e-6, "{alone}");
+        assert!((fused - 1.0).abs() < 1e-6, "{fused}");
+        assert_eq!((used, attempts), (2, 2));
     }
 
     #[test]
