@@ -312,6 +312,14 @@ fn guidance_for_empty_dark_and_far() {
     );
 }
 
+/// The score of a decided attempt (a match or not); anything else fails the test.
+fn score(outcome: FaceOutcome) -> f32 {
+    match outcome {
+        FaceOutcome::Match { score } | FaceOutcome::NoMatch { score } => score,
+        other => panic!("{other:?}"),
+    }
+}
+
 /// Runs one multi-frame attempt over `frames` (`None`: the camera fails); returns
 /// the outcome and how many frames the matcher pulled.
 fn attempt_over(
@@ -350,10 +358,6 @@ fn an_attempt_fuses_its_good_frames_and_passes_over_bad_and_repeated_ones() {
     let empty = Frame::empty_scene(640, 480);
     let two = counter_frame(&photos, &open(OBAMA[1]));
     let three = counter_frame(&photos, &open(OBAMA[2]));
-    let score = |o: FaceOutcome| match o {
-        FaceOutcome::Match { score } | FaceOutcome::NoMatch { score } => score,
-        other => panic!("{other:?}"),
-    };
     let single_two = score(m.attempt(&reference, &two));
     let single_three = score(m.attempt(&reference, &three));
     // obama2 (good), obama2 again (a still feed: not judged again), no face (passed
@@ -481,10 +485,6 @@ fn fused_attempts_decide_on_every_good_frame_of_the_reception() {
     let chip = simulate_chip(&open(OBAMA[0]), Some(&photos), 150, 200, 1900).unwrap();
     let two = counter_frame(&photos, &open(OBAMA[1]));
     let three = counter_frame(&photos, &open(OBAMA[2]));
-    let score = |o: FaceOutcome| match o {
-        FaceOutcome::Match { score } | FaceOutcome::NoMatch { score } => score,
-        other => panic!("{other:?}"),
-    };
     // Two attempts of one frame each: the second decides on both frames.
     let mut reference = fused.enroll(&chip).unwrap();
     let first = score(attempt_over(&mut fused, &mut reference, &[Some(&two)]).0);
@@ -637,10 +637,6 @@ fn dlib_embedder_tells_the_registry_people_apart() {
     };
     dlib.use_dlib_embedder(model);
     let mut m = OnnxMatcher::from_config(&dlib).unwrap();
-    let score = |o: FaceOutcome| match o {
-        FaceOutcome::Match { score } | FaceOutcome::NoMatch { score } => score,
-        other => panic!("{other:?}"),
-    };
     let chip = simulate_chip(&open(OBAMA[0]), Some(&photos), 150, 200, 1900).unwrap();
     let reference = m.enroll(&chip).unwrap();
     let genuine: Vec<f32> = OBAMA[1..]
