@@ -221,6 +221,11 @@ pc_expect("ok")
 time.sleep(3)  # a benchmark, not a test: let start-up allocations settle
 idle = kb(p.pid, "VmRSS")
 idle_hwm = kb(p.pid, "VmHWM")
+# Resident memory in two parts: anonymous (heap, stacks: what the process allocated)
+# and file-backed (the binary's code and data pages as first used, mapped files).
+def split(pid):
+    return kb(pid, "RssAnon"), kb(pid, "RssFile")
+idle_split = split(p.pid)
 
 # Reset the peak (VmHWM) so that it is the reception's own (Linux clear_refs 5);
 # before it, the PC's staff passcodes were hashed (Argon2id, 64 MiB for a moment).
@@ -231,11 +236,13 @@ try:
 except OSError:
     hwm_reset = False
 peak = [0]
+peak_anon = [0]
 done = threading.Event()
 def sample():
     while not done.is_set():
         try:
             peak[0] = max(peak[0], kb(p.pid, "VmRSS"))
+            peak_anon[0] = max(peak_anon[0], kb(p.pid, "RssAnon"))
         except OSError:
             return
         time.sleep(0.01)
@@ -260,11 +267,15 @@ done.set()
 sampler.join()
 hwm = kb(p.pid, "VmHWM")
 after = kb(p.pid, "VmRSS")
+after_split = split(p.pid)
 print(f"RSS at READY=1: {ready_rss/1024:.1f} MiB (peak so far {ready_hwm/1024:.1f} MiB)")
 print(f"RSS idle: {idle/1024:.1f} MiB (peak so far {idle_hwm/1024:.1f} MiB)")
 print(f"RSS during a face reception: peak sampled {peak[0]/1024:.1f} MiB, VmHWM "
       f"{'of the reception' if hwm_reset else 'since start'} {hwm/1024:.1f} MiB, "
       f"after {after/1024:.1f} MiB")
+print(f"  of which anonymous / file-backed: idle {idle_split[0]/1024:.1f} / "
+      f"{idle_split[1]/1024:.1f} MiB, anonymous peak sampled {peak_anon[0]/1024:.1f} MiB, "
+      f"after {after_split[0]/1024:.1f} / {after_split[1]/1024:.1f} MiB")
 print(f"card-face read and chip read (card in to the method screen): {card_face_took:.2f} s")
 print(f"face reception (card in to done screen, real models): {took:.2f} s, "
       f"face {'matched' if outcome == 'consent' else 'NOT matched: ' + outcome} "

@@ -31,6 +31,9 @@
 #   scripts/lfw-eval.sh --lfw DIR --sets receptions --min-sharpness 0 --motion-blur 9
 #               (receptions: the sharpness gate off, every frame smeared by 9 px)
 #   scripts/lfw-eval.sh --lfw DIR --sets receptions --fusion attempt,reception
+#   scripts/lfw-eval.sh --lfw DIR --sets receptions --input 160x160
+#               (detector input for the photos, default 256x256: 160x160 scales a
+#               chip photo and an LFW face as the 224x160 camera setting does)
 #   scripts/lfw-eval.sh --fetch /path/to/lfw                # git clone LFW first (network)
 #
 # LFW is never committed or shipped: keep it outside the repository. The directory
@@ -57,8 +60,9 @@ MIN_SHARPNESS=""
 FUSION=""
 MOTION_BLUR=""
 FETCH=""
+INPUT=256x256
 
-usage() { sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,44p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [[ $# -gt 0 ]]; do
     case $1 in
         --lfw) LFW=$2; shift 2 ;;
@@ -75,6 +79,7 @@ while [[ $# -gt 0 ]]; do
         --min-sharpness) MIN_SHARPNESS=$2; shift 2 ;;
         --fusion) FUSION=$2; shift 2 ;;
         --motion-blur) MOTION_BLUR=$2; shift 2 ;;
+        --input) INPUT=$2; shift 2 ;;
         --fetch) FETCH=$2; LFW=$2; shift 2 ;;
         -h|--help) usage 0 ;;
         *) echo "lfw-eval: unknown argument $1" >&2; usage 2 ;;
@@ -175,7 +180,7 @@ EOF
 if [[ ,$SETS, == *,receptions,* ]]; then
     # Per reception: calibrated on the tuning people's receptions, reported on the others.
     args=(face-eval --receptions "$OUT/receptions-tune.csv" "$OUT/receptions-report.csv"
-          --root "$LFW/images_deepfunneled" --detector 256x256
+          --root "$LFW/images_deepfunneled" --detector "$INPUT"
           --target-far 0.001,0.0001 --threshold "$THRESHOLDS" --calibrate-far "$CALIBRATE")
     [[ -z $DETECTOR ]] || args+=(--face-detector "$DETECTOR")
     [[ -z $EMBEDDER ]] || args+=(--embedder "$EMBEDDER")
@@ -184,7 +189,7 @@ if [[ ,$SETS, == *,receptions,* ]]; then
     [[ -z $FUSION ]] || args+=(--fusion "$FUSION")
     [[ -z $MOTION_BLUR ]] || args+=(--motion-blur "$MOTION_BLUR")
     name=${DETECTOR:-default}${EMBEDDER:+-$EMBEDDER}-receptions-f${ATTEMPT_FRAMES//,/-}
-    name=$name${MIN_SHARPNESS:+-s$MIN_SHARPNESS}${MOTION_BLUR:+-blur$MOTION_BLUR}${FUSION:+-${FUSION//,/-}}
+    name=$name${MIN_SHARPNESS:+-s$MIN_SHARPNESS}-$INPUT${MOTION_BLUR:+-blur$MOTION_BLUR}${FUSION:+-${FUSION//,/-}}
     log "kaonin ${args[*]}"
     start=$(date +%s)
     (cd "$ROOT" && nice -n 10 "$KAONIN" "${args[@]}") | tee "$OUT/lfw-$name.txt"
@@ -200,11 +205,12 @@ sets=()
 [[ ${#sets[@]} -gt 0 ]] || { log "--sets: give tune, report and/or folds"; exit 2; }
 name=${DETECTOR:-default}-${SETS//,/-}
 args=(face-eval --pairs "${sets[@]}" --root "$LFW/images_deepfunneled" --chip-a
-      --detector 256x256 --target-far 0.01,0.001,0.0001 --threshold "$THRESHOLDS")
+      --detector "$INPUT" --target-far 0.01,0.001,0.0001 --threshold "$THRESHOLDS")
 # Calibrate on the tuning set when it is the first set of the run.
 [[ ,$SETS, != *,tune,* ]] || args+=(--calibrate-far "$CALIBRATE")
 [[ -z $DETECTOR ]] || args+=(--face-detector "$DETECTOR")
 [[ -z $EMBEDDER ]] || { args+=(--embedder "$EMBEDDER"); name=$name-$EMBEDDER; }
+name=$name-$INPUT
 log "kaonin ${args[*]}"
 cd "$ROOT"
 start=$(date +%s)

@@ -88,6 +88,44 @@ fn box_downscale(
     }
 }
 
+/// The image scaled to fit a `width` × `height` input (aspect kept, top-left, zero
+/// padding), NCHW, and the scale used. A whole-number reduction (640×480 into 320×256
+/// or 224×160) is an exact box average.
+fn letterbox(image: &RgbImage, width: u32, height: u32) -> (Vec<f32>, f32) {
+    let (w, h) = (width as usize, height as usize);
+    let scale = (width as f32 / image.width() as f32).min(height as f32 / image.height() as f32);
+    let mut input = vec![0.0f32; 3 * w * h];
+    let fit_w = ((image.width() as f32 * scale).round() as usize).min(w);
+    let fit_h = ((image.height() as f32 * scale).round() as usize).min(h);
+    let factor = (1.0 / scale).round();
+    if factor >= 2.0 && (1.0 / scale - factor).abs() < 1e-3 {
+        box_downscale(image, factor as usize, fit_w, fit_h, w, h, &mut input);
+        return (input, scale);
+    }
+    // Downscaling by more than 2 aliases with plain bilinear: average a few taps.
+    let taps = ((1.0 / scale).ceil() as usize).clamp(1, 4);
+    for y in 0..fit_h {
+        for x in 0..fit_w {
+            let mut acc = [0.0f32; 3];
+            for ty in 0..taps {
+                for tx in 0..taps {
+                    let sx = (x as f32 + (tx as f32 + 0.5) / taps as f32) / scale - 0.5;
+                    let sy = (y as f32 + (ty as f32 + 0.5) / taps as f32) / scale - 0.5;
+                    let p = image.sample(sx, sy, [0.0; 3]);
+                    for c in 0..3 {
+                        acc[c] += p[c];
+                    }
+                }
+            }
+            let n = (taps * taps) as f32;
+            for c in 0..3 {
+                input[c * w * h + y * w + x] = acc[c] / n;
+            }
+        }
+    }
+    (input, scale)
+}
+
 /// Overlap above which the weaker of two boxes is dropped.
 const NMS_IOU: f32 = 0.3;
 
@@ -124,7 +162,7 @@ impl Detector {
 
     /// All faces in `image`, strongest first.
     pub fn detect(&self, image: &RgbImage) -> Result<Vec<Detection>, FaceError> {
-        let (mut input, scale) = self.letterbox(image);
+        let (mut input, scale) = letterbox(image, self.width, self.height);
         if self.kind == DetectorKind::Yunet {
             // YuNet was trained on OpenCV's BGR images: swap the R and B planes.
             let plane = input.len() / 3;
@@ -152,43 +190,6 @@ impl Detector {
             }
         }
         Ok(faces)
-    }
-
-    /// The image scaled to fit the input (aspect kept, top-left, zero padding), NCHW.
-    fn letterbox(&self, image: &RgbImage) -> (Vec<f32>, f32) {
-        let (w, h) = (self.width as usize, self.height as usize);
-        let scale = (self.width as f32 / image.width() as f32)
-            .min(self.height as f32 / image.height() as f32);
-        let mut input = vec![0.0f32; 3 * w * h];
-        let fit_w = ((image.width() as f32 * scale).round() as usize).min(w);
-        let fit_h = ((image.height() as f32 * scale).round() as usize).min(h);
-        let factor = (1.0 / scale).round();
-        if factor >= 2.0 && (1.0 / scale - factor).abs() < 1e-3 {
-            box_downscale(image, factor as usize, fit_w, fit_h, w, h, &mut input);
-            return (input, scale);
-        }
-        // Downscaling by more than 2 aliases with plain bilinear: average a few taps.
-        let taps = ((1.0 / scale).ceil() as usize).clamp(1, 4);
-        for y in 0..fit_h {
-            for x in 0..fit_w {
-                let mut acc = [0.0f32; 3];
-                for ty in 0..taps {
-                    for tx in 0..taps {
-                        let sx = (x as f32 + (tx as f32 + 0.5) / taps as f32) / scale - 0.5;
-                        let sy = (y as f32 + (ty as f32 + 0.5) / taps as f32) / scale - 0.5;
-                        let p = image.sample(sx, sy, [0.0; 3]);
-                        for c in 0..3 {
-                            acc[c] += p[c];
-                        }
-                    }
-                }
-                let n = (taps * taps) as f32;
-                for c in 0..3 {
-                    input[c * w * h + y * w + x] = acc[c] / n;
-                }
-            }
-        }
-        (input, scale)
     }
 
     /// Faces from CenterFace's four output maps (before non-maximum suppression).
@@ -314,6 +315,31 @@ mod tests {
         };
         assert_eq!(iou(&a, &a), 1.0);
         assert_eq!(iou(&a, &Rect { x: 5.0, ..a }), 0.0);
+    }
+
+    #[test]
+    fn a_vga_frame_is_box_averaged_by_three_into_224_by_160() {
+        let (w, h) = (640u32, 480u32);
+        let px: Vec<u8> = (0..w * h * 3).map(|i| (i * 7 % 251) as u8).collect();
+        let image = RgbImage::new(w, h, px.clone()).unwrap();
+        let (input, scale) = letterbox(&image, 224, 160);
+        assert!((scale - 1.0 / 3.0).abs() < 1e-6);
+        let plane = 224 * 160;
+        for (x, y, c) in [(0usize, 0usize, 0usize), (212, 159, 2), (100, 77, 1)] {
+            let mut sum = 0u32;
+            for sy in 3 * y..3 * y + 3 {
+                for sx in 3 * x..3 * x + 3 {
+                    sum += u32::from(px[(sy * w as usize + sx) * 3 + c]);
+                }
+            }
+            let want = sum as f32 / 9.0;
+            assert!(
+                (input[c * plane + y * 224 + x] - want).abs() < 1e-4,
+                "({x},{y},{c})"
+            );
+        }
+        // 640 / 3 leaves 213 columns: the rest of each row is padding.
+        assert!((0..160).all(|y| (213..224).all(|x| input[y * 224 + x] == 0.0)));
     }
 
     #[test]
