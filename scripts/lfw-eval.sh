@@ -31,9 +31,9 @@
 #   scripts/lfw-eval.sh --lfw DIR --sets receptions --min-sharpness 0 --motion-blur 9
 #               (receptions: the sharpness gate off, every frame smeared by 9 px)
 #   scripts/lfw-eval.sh --lfw DIR --sets receptions --fusion attempt,reception
-#   scripts/lfw-eval.sh --lfw DIR --sets receptions --input 160x160
-#               (detector input for the photos, default 256x256: 160x160 scales a
-#               chip photo and an LFW face as the 224x160 camera setting does)
+#   scripts/lfw-eval.sh --lfw DIR --sets receptions --input 192x192
+#               (detector input for the photos, default 256x256; 192x192 shows it an
+#               LFW face as 224x160 shows it a face a third of a 640 frame wide)
 #   scripts/lfw-eval.sh --fetch /path/to/lfw                # git clone LFW first (network)
 #
 # LFW is never committed or shipped: keep it outside the repository. The directory
