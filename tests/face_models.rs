@@ -43,6 +43,12 @@ fn open(rel: &str) -> RgbImage {
     RgbImage::open(&photo(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
+/// A chip photo as the card holds it (greyscale 150×200 JPEG 2000, about 1.9 KB) of
+/// the largest face in a registry photo.
+fn chip_photo(photos: &OnnxMatcher, rel: &str) -> Vec<u8> {
+    simulate_chip(&open(rel), Some(photos), 150, 200, 1900).unwrap()
+}
+
 /// What a 640x480 counter camera would see of the largest face in a photo.
 fn counter_frame(m: &OnnxMatcher, image: &RgbImage) -> Frame {
     native_frame(&simulate_counter(m, image, 640, 480).expect("a face"))
@@ -98,7 +104,7 @@ fn chip_photo_of_each_matches_camera_frames_of_the_others() {
     let photos = photo_matcher();
     let mut counter = OnnxMatcher::from_config(&config()).unwrap();
     for (i, chip_src) in OBAMA.iter().enumerate() {
-        let jp2 = simulate_chip(&open(chip_src), Some(&photos), 150, 200, 1900).unwrap();
+        let jp2 = chip_photo(&photos, chip_src);
         assert!(jp2.len() <= 2600, "chip-sized: {} bytes", jp2.len());
         let reference = counter.enroll(&jp2).unwrap();
         for (j, probe) in OBAMA.iter().enumerate() {
@@ -206,7 +212,7 @@ fn few_impostor_pairs_are_accepted() {
 #[ignore = "needs models: scripts/fetch-models.sh"]
 fn masked_faces_get_mask_guidance() {
     let mut m = OnnxMatcher::from_config(&config()).unwrap();
-    let chip = simulate_chip(&open(OBAMA[0]), Some(&photo_matcher()), 150, 200, 1900).unwrap();
+    let chip = chip_photo(&photo_matcher(), OBAMA[0]);
     let reference = m.enroll(&chip).unwrap();
     for p in ["nsface/p3.jpg", "nsface/test2.jpg"] {
         let outcome = m.attempt(&reference, &native_frame(&open(p)));
@@ -287,7 +293,7 @@ fn synthetic_masks_are_refused_and_never_matched() {
 fn guidance_for_empty_dark_and_far() {
     let photos = photo_matcher();
     let mut m = OnnxMatcher::from_config(&config()).unwrap();
-    let chip = simulate_chip(&open(OBAMA[1]), Some(&photos), 150, 200, 1900).unwrap();
+    let chip = chip_photo(&photos, OBAMA[1]);
     let reference = m.enroll(&chip).unwrap();
     let empty = Frame::empty_scene(640, 480);
     assert_eq!(
@@ -353,7 +359,7 @@ fn an_attempt_fuses_its_good_frames_and_passes_over_bad_and_repeated_ones() {
         ..config()
     })
     .unwrap();
-    let chip = simulate_chip(&open(OBAMA[0]), Some(&photos), 150, 200, 1900).unwrap();
+    let chip = chip_photo(&photos, OBAMA[0]);
     let mut reference = m.enroll(&chip).unwrap();
     let empty = Frame::empty_scene(640, 480);
     let two = counter_frame(&photos, &open(OBAMA[1]));
@@ -416,7 +422,7 @@ fn smeared(m: &OnnxMatcher, frame: &Frame) -> Frame {
 fn a_smeared_face_asks_to_hold_still_and_sharp_frames_carry_the_attempt() {
     let photos = photo_matcher();
     let mut m = OnnxMatcher::from_config(&config()).unwrap();
-    let chip = simulate_chip(&open(OBAMA[0]), Some(&photos), 150, 200, 1900).unwrap();
+    let chip = chip_photo(&photos, OBAMA[0]);
     let mut reference = m.enroll(&chip).unwrap();
     let two = counter_frame(&photos, &open(OBAMA[1]));
     let three = counter_frame(&photos, &open(OBAMA[2]));
@@ -482,7 +488,7 @@ fn fused_attempts_decide_on_every_good_frame_of_the_reception() {
         ..one_frame
     })
     .unwrap();
-    let chip = simulate_chip(&open(OBAMA[0]), Some(&photos), 150, 200, 1900).unwrap();
+    let chip = chip_photo(&photos, OBAMA[0]);
     let two = counter_frame(&photos, &open(OBAMA[1]));
     let three = counter_frame(&photos, &open(OBAMA[2]));
     // Two attempts of one frame each: the second decides on both frames.
@@ -637,7 +643,7 @@ fn dlib_embedder_tells_the_registry_people_apart() {
     };
     dlib.use_dlib_embedder(model);
     let mut m = OnnxMatcher::from_config(&dlib).unwrap();
-    let chip = simulate_chip(&open(OBAMA[0]), Some(&photos), 150, 200, 1900).unwrap();
+    let chip = chip_photo(&photos, OBAMA[0]);
     let reference = m.enroll(&chip).unwrap();
     let genuine: Vec<f32> = OBAMA[1..]
         .iter()
