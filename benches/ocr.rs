@@ -71,7 +71,10 @@ fn main() {
         "ocr bench: PP-OCRv5 mobile rec in tract-onnx, 1 thread, {} frames 640x480 ({CARDS} cards x {FRAMES}, seed {SEED}, normal setting)",
         frames.len()
     );
-    println!("model load (2 width plans, optimise): {:.1} ms", ms(load));
+    println!(
+        "model load (one 384-wide plan, optimise): {:.1} ms",
+        ms(load)
+    );
     let kib = |v: Option<u64>| {
         v.map_or("unknown".to_string(), |k| {
             format!("{:.1} MB", k as f64 / 1024.0)
