@@ -17,6 +17,7 @@ use image::imageops::{resize, FilterType};
 use image::GrayImage;
 use std::path::{Path, PathBuf};
 use tract_onnx::prelude::*;
+use tract_onnx::tract_hir::tract_ndarray::{Array2, ArrayView2, Axis, Ix3};
 
 /// Input height of the recognition model.
 pub const REC_HEIGHT: u32 = 48;
@@ -126,8 +127,7 @@ impl Recognizer {
 
     fn check_classes(&self) -> Result<(), OcrError> {
         let blank = GrayImage::from_pixel(96, REC_HEIGHT, image::Luma([255]));
-        let probs = self.run(&blank)?;
-        let want = probs.first().map_or(0, Vec::len);
+        let want = self.run(&blank, |steps| steps.ncols())?;
         if want != self.classes.len() {
             return Err(OcrError::Dictionary {
                 got: self.classes.len(),
@@ -137,11 +137,17 @@ impl Recognizer {
         Ok(())
     }
 
-    /// Per-timestep class probabilities for a grey crop.
-    fn run(&self, crop: &GrayImage) -> Result<Vec<Vec<f32>>, OcrError> {
+    /// Runs the network on a grey crop and hands `read` its output in place: one
+    /// row per timestep, one column per class (18,385 of them: 7 MB for a full
+    /// crop, which is why it is not copied).
+    fn run<R>(
+        &self,
+        crop: &GrayImage,
+        read: impl FnOnce(ArrayView2<f32>) -> R,
+    ) -> Result<R, OcrError> {
         let (cw, ch) = crop.dimensions();
         if cw == 0 || ch == 0 {
-            return Ok(Vec::new());
+            return Ok(read(Array2::zeros((0, self.classes.len())).view()));
         }
         let scaled_w =
             ((REC_HEIGHT as f64 * cw as f64 / ch as f64).round() as u32).clamp(8, REC_WIDTH);
@@ -166,35 +172,33 @@ impl Recognizer {
             .to_plain_array_view::<f32>()
             .map_err(|e| OcrError::Run(format!("{e:#}")))?;
         let shape = view.shape().to_vec();
-        if shape.len() != 3 {
-            return Err(OcrError::Run(format!("output shape {shape:?}")));
-        }
-        let mut steps = Vec::with_capacity(shape[1]);
-        for t in 0..shape[1] {
-            steps.push((0..shape[2]).map(|c| view[[0, t, c]]).collect());
-        }
-        Ok(steps)
+        let steps = view
+            .into_dimensionality::<Ix3>()
+            .ok()
+            .filter(|v| v.shape()[0] == 1)
+            .ok_or_else(|| OcrError::Run(format!("output shape {shape:?}")))?;
+        Ok(read(steps.index_axis_move(Axis(0), 0)))
     }
 
     /// Reads one field's crop, decoding only the field's characters.
     pub fn recognise(&self, crop: &GrayImage, field: Field) -> Result<FieldText, OcrError> {
-        let steps = self.run(crop)?;
-        Ok(ctc_decode(
-            &steps,
-            &self.allowed[field_index(field)],
-            &self.classes,
-        ))
+        let allowed = &self.allowed[field_index(field)];
+        self.run(crop, |steps| ctc_decode(steps, allowed, &self.classes))
     }
 }
 
 /// Greedy CTC over the `allowed` classes: per timestep the best allowed class;
 /// runs collapsed, blanks dropped; each character's probability is the highest
 /// unrestricted probability over its run.
-pub fn ctc_decode(steps: &[Vec<f32>], allowed: &[usize], classes: &[Option<char>]) -> FieldText {
+pub fn ctc_decode(
+    steps: ArrayView2<f32>,
+    allowed: &[usize],
+    classes: &[Option<char>],
+) -> FieldText {
     let mut text = String::new();
     let mut probs: Vec<f32> = Vec::new();
     let mut prev = 0usize;
-    for step in steps {
+    for step in steps.rows() {
         let best = allowed
             .iter()
             .copied()
@@ -221,14 +225,13 @@ impl Recognizer {
     /// Reads a crop decoding only `chars` (and the blank): for text outside the
     /// three fields, such as the 「顔認証」 marking in the 追記欄.
     pub fn recognise_chars(&self, crop: &GrayImage, chars: &str) -> Result<FieldText, OcrError> {
-        let steps = self.run(crop)?;
         let allowed: Vec<usize> = std::iter::once(0)
             .chain(
                 (1..self.classes.len())
                     .filter(|&i| self.classes[i].is_some_and(|c| chars.contains(c))),
             )
             .collect();
-        Ok(ctc_decode(&steps, &allowed, &self.classes))
+        self.run(crop, |steps| ctc_decode(steps, &allowed, &self.classes))
     }
 }
 
@@ -240,17 +243,17 @@ mod tests {
     fn ctc_collapses_runs_and_respects_the_whitelist() {
         // classes: blank, '1', '2', 'X'
         let classes = vec![None, Some('1'), Some('2'), Some('X')];
-        let steps = vec![
-            vec![0.1, 0.8, 0.05, 0.05],
-            vec![0.1, 0.6, 0.1, 0.2],
-            vec![0.9, 0.05, 0.03, 0.02],
-            vec![0.1, 0.7, 0.1, 0.1],
-            vec![0.05, 0.05, 0.1, 0.8], // X is best but not allowed
-        ];
-        let out = ctc_decode(&steps, &[0, 1, 2], &classes);
+        let steps = tract_ndarray::arr2(&[
+            [0.1, 0.8, 0.05, 0.05],
+            [0.1, 0.6, 0.1, 0.2],
+            [0.9, 0.05, 0.03, 0.02],
+            [0.1, 0.7, 0.1, 0.1],
+            [0.05, 0.05, 0.1, 0.8], // X is best but not allowed
+        ]);
+        let out = ctc_decode(steps.view(), &[0, 1, 2], &classes);
         assert_eq!(out.text.as_str(), "112");
         assert_eq!(out.probs, vec![0.8, 0.7, 0.1]);
-        let open = ctc_decode(&steps, &[0, 1, 2, 3], &classes);
+        let open = ctc_decode(steps.view(), &[0, 1, 2, 3], &classes);
         assert_eq!(open.text.as_str(), "11X");
     }
 
