@@ -5,8 +5,8 @@
 //! is scaled to height 48 (squeezed to 384 if wider), normalised to
 //! `(v/255 − 0.5)/0.5` on three equal channels and right-padded with 0. There was
 //! a second plan, 96 wide, for the 照合番号B crop: it held the 16.5 MB network's
-//! packed weights a second time (18 MiB resident) to save about 20 ms per frame;
-//! the wide plan reads the evaluation sets as exactly (docs/ocr.md).
+//! packed weights a second time (18 MiB resident) to save at most about 20 ms per
+//! frame; the wide plan reads the evaluation sets as exactly (docs/ocr.md).
 //!
 //! The probability kept for a character is the **unrestricted** softmax
 //! probability of the chosen class (never renormalised over the whitelist), the
