@@ -257,32 +257,32 @@ mod tests {
         assert_eq!(open.text.as_str(), "11X");
     }
 
-    /// A black-on-white text line as the card face prints it, `px` high glyphs.
+    /// A black-on-white text line as the card face prints it, `px` high glyphs
+    /// (drawn by the card-face generator).
+    #[cfg(feature = "sim")]
     fn printed(text: &str, px: u32) -> GrayImage {
         let fonts = crate::ui::font::Fonts::load(None).unwrap();
-        let weight = crate::ui::font::Weight::Regular;
-        let margin = px / 3;
-        let width = fonts.width(text, px, weight).ceil() as u32 + 2 * margin;
-        let height = px + 2 * margin;
-        let baseline = margin as i32 + fonts.ascent(px, weight).round() as i32;
-        let mut img = GrayImage::from_pixel(width, height, image::Luma([255]));
-        let mut pen = margin as f32;
-        for c in text.chars() {
-            let g = fonts.glyph(c, px, weight);
-            let left = pen.round() as i32 + g.xmin;
-            let top = baseline - g.ymin - g.height as i32;
-            for (i, &cov) in g.coverage.iter().enumerate() {
-                let (x, y) = (left + (i % g.width) as i32, top + (i / g.width) as i32);
-                if let Some(p) = img.get_pixel_mut_checked(x as u32, y as u32) {
-                    p.0[0] = p.0[0].min(255 - cov);
-                }
-            }
-            pen += g.advance;
-        }
-        img
+        let margin = (px / 3) as f32;
+        let width = fonts.width(text, px, crate::ui::font::Weight::Regular) + 2.0 * margin;
+        let ascent = fonts.ascent(px, crate::ui::font::Weight::Regular);
+        let mut img = image::RgbImage::from_pixel(
+            width.ceil() as u32,
+            px + 2 * margin as u32,
+            image::Rgb([255; 3]),
+        );
+        crate::sim::cardgen::text(
+            &mut img,
+            &fonts,
+            text,
+            (margin, margin + ascent),
+            px,
+            [0; 3],
+        );
+        image::imageops::grayscale(&img)
     }
 
     #[test]
+    #[cfg(feature = "sim")]
     #[ignore = "needs the OCR model: scripts/fetch-ocr-model.sh"]
     fn narrow_and_wide_fields_read_through_the_one_plan() {
         let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");

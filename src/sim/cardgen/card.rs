@@ -8,7 +8,7 @@ use crate::ui::font::{Fonts, Weight};
 use image::{Rgb, RgbImage};
 
 /// Draws `text` with its baseline at `(x, y)`; returns the pen's end x.
-fn text(
+pub(crate) fn text(
     img: &mut RgbImage,
     fonts: &Fonts,
     s: &str,

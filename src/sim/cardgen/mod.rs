@@ -30,6 +30,9 @@ mod spec;
 pub use backdrop::Backdrop;
 pub use capture::{blur, capture, capture_on, Capture, Degradation, FRAME_H, FRAME_W};
 pub use card::draw_card;
+/// For tests elsewhere that need printed text (e.g. the recogniser's).
+#[cfg(test)]
+pub(crate) use card::text;
 pub use rng::Rng;
 pub use spec::{random_spec, spec_for, CardSpec};
 
